@@ -1,0 +1,300 @@
+#include "barrier/barrier.h"
+
+#include <mutex>
+
+#include "core/record_codec.h"
+#include "crypto/primitives.h"
+
+namespace coffer::barrier {
+namespace {
+
+constexpr std::string_view kSealKey = "sys/seal";
+constexpr std::string_view kKeyringKey = "sys/keyring";
+constexpr std::string_view kSealAad = "coffer.seal.v1";
+constexpr std::string_view kKeyringAad = "coffer.keyring.v1";
+constexpr uint8_t kEnvelopeV1 = 1;
+constexpr size_t kEnvelopeHeader = 1 + 4 + crypto::kGcmNonceSize;
+
+Status SealedError() {
+  return UnavailableError(
+      "Coffer is sealed. Unseal it with `coffer operator unseal` before using it.");
+}
+
+std::string U32Be(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+
+uint32_t ReadU32Be(std::string_view b) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(b[i]);
+  return v;
+}
+
+// AAD of a record: domain label, length-prefixed storage key, version byte and term.
+std::string RecordAad(std::string_view storage_key, uint32_t term) {
+  std::string aad = "coffer.record.v1";
+  aad += U32Be(static_cast<uint32_t>(storage_key.size()));
+  aad += storage_key;
+  aad.push_back(static_cast<char>(kEnvelopeV1));
+  aad += U32Be(term);
+  return aad;
+}
+
+// nonce || ciphertext+tag under `key` (used for the seal and keyring records).
+StatusOr<std::string> WrapWith(Random& rng, const SecretBytes& key, const SecretBytes& plain,
+                               std::string_view aad) {
+  std::string nonce = rng.Bytes(crypto::kGcmNonceSize);
+  ASSIGN_OR_RETURN(std::string ct, crypto::AesGcmSeal(key, nonce, plain.view(), aad));
+  return std::string(1, static_cast<char>(kEnvelopeV1)) + nonce + ct;
+}
+
+StatusOr<SecretBytes> UnwrapWith(const SecretBytes& key, std::string_view wrapped,
+                                 std::string_view aad) {
+  if (wrapped.size() < 1 + crypto::kGcmNonceSize + crypto::kGcmTagSize ||
+      static_cast<uint8_t>(wrapped[0]) != kEnvelopeV1) {
+    return DataLossError("sealed record is malformed");
+  }
+  return crypto::AesGcmOpen(key, wrapped.substr(1, crypto::kGcmNonceSize),
+                            wrapped.substr(1 + crypto::kGcmNonceSize), aad);
+}
+
+}  // namespace
+
+Barrier::Barrier(store::Storage& storage, Random& rng) : storage_(storage), rng_(rng) {}
+
+Barrier::~Barrier() { Seal(); }
+
+StatusOr<bool> Barrier::IsInitialized() {
+  bool initialized = false;
+  RETURN_IF_ERROR(storage_.View([&](store::Transaction& t) -> Status {
+    ASSIGN_OR_RETURN(auto v, t.Get(kSealKey));
+    initialized = v.has_value();
+    return OkStatus();
+  }));
+  return initialized;
+}
+
+Status Barrier::PersistKeyring(const Keyring& keyring, const SecretBytes& root_key) {
+  ASSIGN_OR_RETURN(std::string wrapped,
+                   WrapWith(rng_, root_key, EncodeKeyring(keyring), kKeyringAad));
+  return storage_.Update([&](store::Transaction& t) { return t.Put(kKeyringKey, wrapped); });
+}
+
+StatusOr<SecretBytes> Barrier::Initialize() {
+  std::lock_guard admin(admin_mu_);
+  SecretBytes unseal_key(kUnsealKeySize);
+  rng_.Fill(unseal_key.data(), unseal_key.size());
+  SecretBytes root_key(32);
+  rng_.Fill(root_key.data(), root_key.size());
+  Keyring keyring = Keyring::Generate(rng_);
+
+  ASSIGN_OR_RETURN(std::string wrapped_root, WrapWith(rng_, unseal_key, root_key, kSealAad));
+  ASSIGN_OR_RETURN(std::string wrapped_keyring,
+                   WrapWith(rng_, root_key, EncodeKeyring(keyring), kKeyringAad));
+  RETURN_IF_ERROR(storage_.Update([&](store::Transaction& t) -> Status {
+    ASSIGN_OR_RETURN(auto existing, t.Get(kSealKey));
+    if (existing) return FailedPreconditionError("Coffer is already initialized.");
+    RETURN_IF_ERROR(t.Put(kSealKey, wrapped_root));
+    return t.Put(kKeyringKey, wrapped_keyring);
+  }));
+  std::unique_lock lock(mu_);
+  keyring_ = std::make_unique<Keyring>(std::move(keyring));
+  root_key_ = std::move(root_key);
+  encryptions_ = 0;
+  return unseal_key;
+}
+
+Status Barrier::Unseal(const SecretBytes& unseal_key) {
+  std::lock_guard admin(admin_mu_);
+  if (!sealed()) return OkStatus();
+  std::optional<std::string> wrapped_root, wrapped_keyring;
+  RETURN_IF_ERROR(storage_.View([&](store::Transaction& t) -> Status {
+    ASSIGN_OR_RETURN(wrapped_root, t.Get(kSealKey));
+    ASSIGN_OR_RETURN(wrapped_keyring, t.Get(kKeyringKey));
+    return OkStatus();
+  }));
+  if (!wrapped_root || !wrapped_keyring) {
+    return FailedPreconditionError(
+        "Coffer is not initialized; run `coffer operator init` first.");
+  }
+  if (unseal_key.size() != kUnsealKeySize) {
+    return PermissionDeniedError("The unseal key is not valid for this deployment.");
+  }
+  auto root = UnwrapWith(unseal_key, *wrapped_root, kSealAad);
+  if (!root.ok()) return PermissionDeniedError("The unseal key is not valid for this deployment.");
+  ASSIGN_OR_RETURN(SecretBytes keyring_plain, UnwrapWith(*root, *wrapped_keyring, kKeyringAad));
+  ASSIGN_OR_RETURN(Keyring keyring, DecodeKeyring(keyring_plain.view()));
+  // A fresh term per unseal bounds how many records one term key ever encrypts.
+  keyring.AddTerm(rng_);
+  RETURN_IF_ERROR(PersistKeyring(keyring, *root));
+  std::unique_lock lock(mu_);
+  keyring_ = std::make_unique<Keyring>(std::move(keyring));
+  root_key_ = std::move(*root);
+  encryptions_ = 0;
+  return OkStatus();
+}
+
+void Barrier::Seal() {
+  std::unique_lock lock(mu_);
+  keyring_.reset();  // SecretBytes members zero themselves
+  root_key_.Wipe();
+}
+
+bool Barrier::sealed() const {
+  std::shared_lock lock(mu_);
+  return keyring_ == nullptr;
+}
+
+// The keyring is persisted without holding mu_: the storage writer may be running another
+// caller's transaction that needs a shared lock to encrypt.
+Status Barrier::RotateTerm() {
+  std::lock_guard admin(admin_mu_);
+  Keyring next;
+  SecretBytes root;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return SealedError();
+    next = *keyring_;
+    root = root_key_;
+  }
+  next.AddTerm(rng_);
+  RETURN_IF_ERROR(PersistKeyring(next, root));
+  std::unique_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  *keyring_ = std::move(next);
+  encryptions_ = 0;
+  return OkStatus();
+}
+
+StatusOr<uint32_t> Barrier::CurrentTerm() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  return keyring_->current_term;
+}
+
+void Barrier::MaybeRotate() {
+  if (encryptions_.load() < kMaxEncryptionsPerTerm) return;
+  Status s = RotateTerm();
+  (void)s;  // if rotation fails the old term keeps working; the next write retries
+}
+
+StatusOr<std::string> Barrier::Encrypt(std::string_view storage_key,
+                                       const SecretBytes& plaintext) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  uint32_t term = keyring_->current_term;
+  const SecretBytes& key = keyring_->terms.at(term);
+  std::string nonce = rng_.Bytes(crypto::kGcmNonceSize);
+  ASSIGN_OR_RETURN(std::string ct, crypto::AesGcmSeal(key, nonce, plaintext.view(),
+                                                      RecordAad(storage_key, term)));
+  ++encryptions_;
+  std::string out;
+  out.reserve(kEnvelopeHeader + ct.size());
+  out.push_back(static_cast<char>(kEnvelopeV1));
+  out += U32Be(term);
+  out += nonce;
+  out += ct;
+  return out;
+}
+
+StatusOr<SecretBytes> Barrier::Decrypt(std::string_view storage_key,
+                                       std::string_view envelope) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  if (envelope.size() < kEnvelopeHeader + crypto::kGcmTagSize ||
+      static_cast<uint8_t>(envelope[0]) != kEnvelopeV1) {
+    return DataLossError("stored record is malformed");
+  }
+  uint32_t term = ReadU32Be(envelope.substr(1, 4));
+  auto it = keyring_->terms.find(term);
+  if (it == keyring_->terms.end()) return DataLossError("stored record names an unknown term");
+  auto plain = crypto::AesGcmOpen(it->second, envelope.substr(5, crypto::kGcmNonceSize),
+                                  envelope.substr(kEnvelopeHeader), RecordAad(storage_key, term));
+  if (!plain.ok()) return DataLossError("stored record failed authentication");
+  return plain;
+}
+
+Status Barrier::Update(const BarrierFn& fn) {
+  if (sealed()) return SealedError();
+  MaybeRotate();
+  return storage_.Update([&](store::Transaction& t) {
+    Txn txn(*this, t);
+    return fn(txn);
+  });
+}
+
+Status Barrier::View(const BarrierFn& fn) {
+  if (sealed()) return SealedError();
+  return storage_.View([&](store::Transaction& t) {
+    Txn txn(*this, t);
+    return fn(txn);
+  });
+}
+
+StatusOr<std::string> Barrier::IndexMac(std::string_view purpose, std::string_view data) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  std::string msg = U32Be(static_cast<uint32_t>(purpose.size()));
+  msg += purpose;
+  msg += U32Be(static_cast<uint32_t>(data.size()));
+  msg += data;
+  return crypto::HmacSha256(keyring_->index_key, msg);
+}
+
+StatusOr<SecretBytes> Barrier::DeriveBackupKey(std::string_view salt,
+                                               std::string_view info) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  return crypto::HkdfSha256(keyring_->backup_root, salt, info, 32);
+}
+
+StatusOr<std::string> Barrier::BackupRootId() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  return keyring_->backup_root_id;
+}
+
+StatusOr<std::optional<SecretBytes>> Txn::Get(std::string_view key) {
+  ASSIGN_OR_RETURN(auto raw, inner_.Get(key));
+  if (!raw) return std::optional<SecretBytes>();
+  ASSIGN_OR_RETURN(SecretBytes plain, barrier_.Decrypt(key, *raw));
+  return std::optional<SecretBytes>(std::move(plain));
+}
+
+StatusOr<std::vector<std::pair<std::string, SecretBytes>>> Txn::Scan(std::string_view prefix,
+                                                                      std::string_view start_after,
+                                                                      size_t limit) {
+  ASSIGN_OR_RETURN(auto entries, inner_.Scan(prefix, start_after, limit));
+  std::vector<std::pair<std::string, SecretBytes>> out;
+  out.reserve(entries.size());
+  for (auto& e : entries) {
+    ASSIGN_OR_RETURN(SecretBytes plain, barrier_.Decrypt(e.key, e.value));
+    out.emplace_back(std::move(e.key), std::move(plain));
+  }
+  return out;
+}
+
+Status Txn::Put(std::string_view key, const SecretBytes& plaintext) {
+  ASSIGN_OR_RETURN(std::string envelope, barrier_.Encrypt(key, plaintext));
+  return inner_.Put(key, envelope);
+}
+
+Status Txn::Delete(std::string_view key) { return inner_.Delete(key); }
+
+Status Txn::DeletePrefix(std::string_view prefix) {
+  ASSIGN_OR_RETURN(auto entries, inner_.Scan(prefix, "", 0));
+  for (const auto& e : entries) RETURN_IF_ERROR(inner_.Delete(e.key));
+  return OkStatus();
+}
+
+StatusOr<std::vector<std::string>> Txn::ScanKeys(std::string_view prefix,
+                                                 std::string_view start_after, size_t limit) {
+  ASSIGN_OR_RETURN(auto entries, inner_.Scan(prefix, start_after, limit));
+  std::vector<std::string> keys;
+  keys.reserve(entries.size());
+  for (auto& e : entries) keys.push_back(std::move(e.key));
+  return keys;
+}
+
+}  // namespace coffer::barrier

@@ -1,0 +1,112 @@
+// Barrier: the only place records are encrypted, and the only path from the domain to storage.
+//
+// Key hierarchy: unseal key (file or operator) → root key (stored encrypted under the unseal
+// key at "sys/seal") → keyring (stored encrypted under the root key at "sys/keyring") → every
+// record: AES-256-GCM with a fresh random nonce under the current term's key, with the record's
+// storage key and term bound as associated data, so a ciphertext moved to another key, or
+// altered, does not decrypt. Envelope layout: docs/formats/records.md.
+//
+// While sealed, no key material is in memory and every operation answers Unavailable.
+// Each Unseal starts a new keyring term, and a term is retired after kMaxEncryptionsPerTerm
+// encryptions, far below GCM's 2^32 random-nonce bound.
+//
+// Thread-safety: all methods are safe to call concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "barrier/keyring.h"
+#include "core/random.h"
+#include "core/secret_bytes.h"
+#include "core/status.h"
+#include "store/storage.h"
+
+namespace coffer::barrier {
+
+constexpr uint64_t kMaxEncryptionsPerTerm = 1ull << 30;
+constexpr size_t kUnsealKeySize = 32;
+
+class Barrier;
+
+// A transaction over plaintext records. Only valid inside Barrier::Update / View.
+class Txn {
+ public:
+  StatusOr<std::optional<SecretBytes>> Get(std::string_view key);
+  // Decrypted entries with key prefix `prefix`, after `start_after`, at most `limit` (0 = all).
+  StatusOr<std::vector<std::pair<std::string, SecretBytes>>> Scan(std::string_view prefix,
+                                                                   std::string_view start_after,
+                                                                   size_t limit);
+  Status Put(std::string_view key, const SecretBytes& plaintext);
+  Status Delete(std::string_view key);
+  // Deletes every record whose key starts with `prefix` (nothing is decrypted).
+  Status DeletePrefix(std::string_view prefix);
+  // Keys only, for index scans (due dates); nothing is decrypted.
+  StatusOr<std::vector<std::string>> ScanKeys(std::string_view prefix,
+                                              std::string_view start_after, size_t limit);
+
+ private:
+  friend class Barrier;
+  Txn(const Barrier& barrier, store::Transaction& inner) : barrier_(barrier), inner_(inner) {}
+  const Barrier& barrier_;
+  store::Transaction& inner_;
+};
+
+using BarrierFn = std::function<Status(Txn&)>;
+
+class Barrier {
+ public:
+  Barrier(store::Storage& storage, Random& rng);
+  ~Barrier();
+
+  // True once Initialize has run on this storage.
+  StatusOr<bool> IsInitialized();
+  // Creates the root key and keyring, leaves the barrier unsealed and returns the unseal key.
+  // FailedPrecondition if already initialized.
+  StatusOr<SecretBytes> Initialize();
+  // PermissionDenied for a wrong unseal key; FailedPrecondition if not initialized.
+  Status Unseal(const SecretBytes& unseal_key);
+  // Drops every key from memory.
+  void Seal();
+  bool sealed() const;
+
+  Status Update(const BarrierFn& fn);
+  Status View(const BarrierFn& fn);
+
+  // Starts a new keyring term; new records use it, old ones still decrypt.
+  Status RotateTerm();
+  StatusOr<uint32_t> CurrentTerm() const;
+
+  // HMAC-SHA256 under the index key of (purpose, data), length-prefixed. Used for storage-key
+  // MACs of names and for authenticating paging tokens.
+  StatusOr<std::string> IndexMac(std::string_view purpose, std::string_view data) const;
+  // HKDF-SHA256 from the backup root.
+  StatusOr<SecretBytes> DeriveBackupKey(std::string_view salt, std::string_view info) const;
+  StatusOr<std::string> BackupRootId() const;
+
+ private:
+  friend class Txn;
+  StatusOr<std::string> Encrypt(std::string_view storage_key, const SecretBytes& plaintext) const;
+  StatusOr<SecretBytes> Decrypt(std::string_view storage_key, std::string_view envelope) const;
+  Status PersistKeyring(const Keyring& keyring, const SecretBytes& root_key);
+  void MaybeRotate();
+
+  store::Storage& storage_;
+  Random& rng_;
+  std::mutex admin_mu_;             // serialises Initialize, Unseal, RotateTerm
+  mutable std::shared_mutex mu_;    // guards keyring_ and root_key_
+  std::unique_ptr<Keyring> keyring_;  // null while sealed
+  SecretBytes root_key_;
+  mutable std::atomic<uint64_t> encryptions_{0};
+};
+
+}  // namespace coffer::barrier

@@ -1,0 +1,151 @@
+#include "barrier/barrier.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/primitives.h"
+#include "store/memory_storage.h"
+
+namespace coffer::barrier {
+namespace {
+
+class BarrierTest : public ::testing::Test {
+ protected:
+  BarrierTest() : barrier_(storage_, crypto::SystemRandom()) {}
+
+  void SetUp() override {
+    auto key = barrier_.Initialize();
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    unseal_key_ = *key;
+  }
+
+  Status Put(std::string_view key, std::string_view value) {
+    return barrier_.Update([&](Txn& t) { return t.Put(key, SecretBytes(value)); });
+  }
+
+  StatusOr<std::optional<SecretBytes>> Get(std::string_view key) {
+    std::optional<SecretBytes> out;
+    Status s = barrier_.View([&](Txn& t) -> Status {
+      ASSIGN_OR_RETURN(out, t.Get(key));
+      return OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  std::string RawGet(std::string_view key) {
+    std::string out;
+    EXPECT_TRUE(storage_
+                    .View([&](store::Transaction& t) -> Status {
+                      ASSIGN_OR_RETURN(auto v, t.Get(key));
+                      if (v) out = *v;
+                      return OkStatus();
+                    })
+                    .ok());
+    return out;
+  }
+
+  void RawPut(std::string_view key, std::string_view value) {
+    ASSERT_TRUE(storage_.Update([&](store::Transaction& t) { return t.Put(key, value); }).ok());
+  }
+
+  store::MemoryStorage storage_;
+  Barrier barrier_;
+  SecretBytes unseal_key_;
+};
+
+TEST_F(BarrierTest, RoundTripsAndStoresNoPlaintext) {
+  ASSERT_TRUE(Put("obj/a", "the-plaintext-value").ok());
+  auto got = Get("obj/a");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->view(), "the-plaintext-value");
+  EXPECT_EQ(RawGet("obj/a").find("the-plaintext-value"), std::string::npos);
+}
+
+TEST_F(BarrierTest, MissingKeyIsNullopt) {
+  auto got = Get("nope");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(BarrierTest, CiphertextMovedToAnotherKeyDoesNotDecrypt) {
+  ASSERT_TRUE(Put("obj/a", "value-a").ok());
+  RawPut("obj/b", RawGet("obj/a"));
+  auto got = Get("obj/b");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(BarrierTest, EveryFlippedBitIsDetected) {
+  ASSERT_TRUE(Put("obj/a", "value-a").ok());
+  std::string raw = RawGet("obj/a");
+  for (size_t i = 0; i < raw.size(); ++i) {
+    std::string flipped = raw;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x01);
+    RawPut("obj/a", flipped);
+    auto got = Get("obj/a");
+    ASSERT_FALSE(got.ok()) << "byte " << i;
+    EXPECT_EQ(got.status().code(), StatusCode::kDataLoss);
+  }
+  RawPut("obj/a", raw.substr(0, raw.size() - 1));
+  EXPECT_FALSE(Get("obj/a").ok());
+}
+
+TEST_F(BarrierTest, OldTermsStillDecryptAfterRotation) {
+  ASSERT_TRUE(Put("obj/old", "old-value").ok());
+  uint32_t before = *barrier_.CurrentTerm();
+  ASSERT_TRUE(barrier_.RotateTerm().ok());
+  EXPECT_EQ(*barrier_.CurrentTerm(), before + 1);
+  ASSERT_TRUE(Put("obj/new", "new-value").ok());
+  EXPECT_EQ((*Get("obj/old"))->view(), "old-value");
+  EXPECT_EQ((*Get("obj/new"))->view(), "new-value");
+  // The term is recorded in the envelope (bytes 1..4, big-endian).
+  std::string raw = RawGet("obj/new");
+  EXPECT_EQ(static_cast<uint8_t>(raw[4]), before + 1);
+}
+
+TEST_F(BarrierTest, SealedBarrierRefusesEverything) {
+  ASSERT_TRUE(Put("obj/a", "v").ok());
+  barrier_.Seal();
+  EXPECT_TRUE(barrier_.sealed());
+  EXPECT_EQ(Put("obj/b", "v").code(), StatusCode::kUnavailable);
+  EXPECT_EQ(Get("obj/a").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(barrier_.IndexMac("p", "d").status().code(), StatusCode::kUnavailable);
+  ASSERT_TRUE(barrier_.Unseal(unseal_key_).ok());
+  EXPECT_EQ((*Get("obj/a"))->view(), "v");
+}
+
+TEST_F(BarrierTest, WrongUnsealKeyIsRefused) {
+  barrier_.Seal();
+  SecretBytes wrong = unseal_key_;
+  wrong.data()[0] ^= 1;
+  EXPECT_EQ(barrier_.Unseal(wrong).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(barrier_.Unseal(SecretBytes(std::string_view("short"))).code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_TRUE(barrier_.sealed());
+}
+
+TEST_F(BarrierTest, UnsealStartsANewTermAndKeepsMacsStable) {
+  auto mac1 = barrier_.IndexMac("name", "secret-a");
+  uint32_t before = *barrier_.CurrentTerm();
+  barrier_.Seal();
+  ASSERT_TRUE(barrier_.Unseal(unseal_key_).ok());
+  EXPECT_EQ(*barrier_.CurrentTerm(), before + 1);
+  EXPECT_EQ(*barrier_.IndexMac("name", "secret-a"), *mac1);
+  EXPECT_NE(*barrier_.IndexMac("name", "secret-b"), *mac1);
+}
+
+TEST_F(BarrierTest, InitializeTwiceFails) {
+  Barrier second(storage_, crypto::SystemRandom());
+  EXPECT_EQ(second.Initialize().status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(second.Unseal(unseal_key_).ok());
+}
+
+TEST_F(BarrierTest, FailedCommitWritesNothing) {
+  storage_.FailNextCommits(1);
+  EXPECT_FALSE(Put("obj/x", "v").ok());
+  EXPECT_FALSE(Get("obj/x")->has_value());
+}
+
+}  // namespace
+}  // namespace coffer::barrier

@@ -1,0 +1,77 @@
+// Keyspace: how domain objects map to storage keys. Names never appear in a key: each object is
+// keyed by HMAC(index key, vault id, kind, lower-cased name), so lists come back in MAC order and
+// the storage engine learns nothing from keys but vault ids, version ids and due dates.
+//
+//   vault/<mac(lower vault name)>                    VaultRecord
+//   obj/<vault id>/<kind>/<name mac>                 ObjectHead of a live object
+//   del/<vault id>/<kind>/<name mac>                 ObjectHead of a soft-deleted object
+//   ver/<vault id>/<kind>/<name mac>/<version>       one version record
+//   due/<16 hex digits: unix time>/<target>          sweep index (value: empty record)
+//     target = "o/<vault id>/<kind>/<name mac>" (purge a deleted object)
+//            | "v/<vault mac>"                      (purge a deleted vault)
+//
+// docs/formats/records.md lists exactly what is stored unencrypted (the above, no more).
+// Thread-safety: stateless apart from the barrier reference.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "barrier/barrier.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "model/object.h"
+
+namespace coffer::vault {
+
+class Keyspace {
+ public:
+  explicit Keyspace(const barrier::Barrier& barrier) : barrier_(barrier) {}
+
+  StatusOr<std::string> VaultKey(std::string_view vault_name) const;
+  static constexpr std::string_view kVaultPrefix = "vault/";
+
+  StatusOr<std::string> NameMac(std::string_view vault_id, model::ObjectKind kind,
+                                std::string_view name) const;
+
+  static std::string LivePrefix(std::string_view vault_id, model::ObjectKind kind);
+  static std::string DeletedPrefix(std::string_view vault_id, model::ObjectKind kind);
+  static std::string LiveKey(std::string_view vault_id, model::ObjectKind kind,
+                             std::string_view mac) {
+    return LivePrefix(vault_id, kind) + std::string(mac);
+  }
+  static std::string DeletedKey(std::string_view vault_id, model::ObjectKind kind,
+                                std::string_view mac) {
+    return DeletedPrefix(vault_id, kind) + std::string(mac);
+  }
+  static std::string VersionPrefix(std::string_view vault_id, model::ObjectKind kind,
+                                   std::string_view mac);
+  static std::string VersionKey(std::string_view vault_id, model::ObjectKind kind,
+                                std::string_view mac, std::string_view version) {
+    return VersionPrefix(vault_id, kind, mac) + std::string(version);
+  }
+
+  static constexpr std::string_view kDuePrefix = "due/";
+  static std::string DueKey(UnixSeconds when, std::string_view target);
+  static std::string ObjectDueTarget(std::string_view vault_id, model::ObjectKind kind,
+                                     std::string_view mac);
+  static std::string VaultDueTarget(std::string_view vault_key_mac);
+
+  // Paging tokens: an authenticated encoding of the last key returned for a listing `context`.
+  StatusOr<std::string> EncodePageToken(std::string_view context, std::string_view last) const;
+  // InvalidArgument for a forged, altered or foreign token.
+  StatusOr<std::string> DecodePageToken(std::string_view context, std::string_view token) const;
+
+ private:
+  const barrier::Barrier& barrier_;
+};
+
+// Azure's object name rule: 1–127 of [0-9a-zA-Z-]. InvalidArgument(BadParameter) otherwise.
+Status ValidateObjectName(std::string_view name, std::string_view what);
+// Azure's vault name rule: 3–24 chars, letters, digits, hyphens, starts with a letter, ends with
+// a letter or digit, no "--".
+Status ValidateVaultName(std::string_view name);
+// 32 lowercase hex chars.
+bool IsVersionId(std::string_view version);
+
+}  // namespace coffer::vault

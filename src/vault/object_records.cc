@@ -1,0 +1,94 @@
+#include "vault/object_records.h"
+
+#include "vault/keyspace.h"
+
+namespace coffer::vault {
+
+StatusOr<std::optional<model::ObjectHead>> ReadHead(barrier::Txn& t, std::string_view key) {
+  ASSIGN_OR_RETURN(auto plain, t.Get(key));
+  if (!plain) return std::optional<model::ObjectHead>();
+  ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(plain->view()));
+  return std::optional<model::ObjectHead>(std::move(head));
+}
+
+Status WriteHead(barrier::Txn& t, std::string_view key, const model::ObjectHead& head) {
+  return t.Put(key, model::EncodeObjectHead(head));
+}
+
+StatusOr<std::optional<model::SecretVersion>> ReadSecretVersion(barrier::Txn& t,
+                                                                std::string_view key) {
+  ASSIGN_OR_RETURN(auto plain, t.Get(key));
+  if (!plain) return std::optional<model::SecretVersion>();
+  ASSIGN_OR_RETURN(model::SecretVersion v, model::DecodeSecretVersion(plain->view()));
+  return std::optional<model::SecretVersion>(std::move(v));
+}
+
+std::string_view KindWord(model::ObjectKind kind) {
+  switch (kind) {
+    case model::ObjectKind::kSecret: return "Secret";
+    case model::ObjectKind::kKey: return "Key";
+    case model::ObjectKind::kCertificate: return "Certificate";
+  }
+  return "Object";
+}
+
+namespace {
+std::string Lower(std::string_view word) {
+  std::string s(word);
+  if (!s.empty()) s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  return s;
+}
+std::string NotFoundReason(model::ObjectKind kind) {
+  return std::string(KindWord(kind)) + "NotFound";
+}
+}  // namespace
+
+Status ObjectNotFound(model::ObjectKind kind, std::string_view name) {
+  std::string w = Lower(KindWord(kind));
+  return NotFoundError("A " + w + " with (name/id) " + std::string(name) +
+                           " was not found in this key vault. If you recently deleted this " + w +
+                           " you may be able to recover it using the correct recovery command.",
+                       NotFoundReason(kind));
+}
+
+Status DeletedObjectNotFound(model::ObjectKind kind, std::string_view name) {
+  return NotFoundError("Deleted " + std::string(KindWord(kind)) + " not found: " +
+                           std::string(name),
+                       NotFoundReason(kind));
+}
+
+Status VersionNotFound(model::ObjectKind kind, std::string_view name, std::string_view version) {
+  std::string w = Lower(KindWord(kind));
+  return NotFoundError("A " + w + " with (name/id) " + std::string(name) + "/" +
+                           std::string(version) + " was not found in this key vault.",
+                       NotFoundReason(kind));
+}
+
+Status ObjectIsDeleted(model::ObjectKind kind, std::string_view name) {
+  std::string w = Lower(KindWord(kind));
+  return AlreadyExistsError(std::string(KindWord(kind)) + " " + std::string(name) +
+                                " is currently in a deleted but recoverable state, and its name "
+                                "cannot be reused; in this state, the " +
+                                w + " can only be recovered or purged.",
+                            "ObjectIsDeletedButRecoverable");
+}
+
+Status PurgeProtected() {
+  return PermissionDeniedError(
+      "Operation \"purge\" is not allowed because purge protection is enabled for this vault. "
+      "Key Vault service will automatically purge it after the retention period has passed.",
+      "Forbidden");
+}
+
+Status PurgeObject(barrier::Txn& t, std::string_view vault_id, model::ObjectKind kind,
+                   std::string_view mac, const model::ObjectHead& head) {
+  RETURN_IF_ERROR(t.DeletePrefix(Keyspace::VersionPrefix(vault_id, kind, mac)));
+  RETURN_IF_ERROR(t.Delete(Keyspace::DeletedKey(vault_id, kind, mac)));
+  if (head.deleted) {
+    RETURN_IF_ERROR(t.Delete(Keyspace::DueKey(head.deleted->scheduled_purge_date,
+                                              Keyspace::ObjectDueTarget(vault_id, kind, mac))));
+  }
+  return OkStatus();
+}
+
+}  // namespace coffer::vault

@@ -1,0 +1,108 @@
+// SecretService: the Secrets API's domain logic — versions, attributes, soft delete, recover,
+// purge, and the export/import used by backup and restore. Each public call is one barrier
+// transaction; every check that decides a 404/409 runs inside that transaction.
+//
+// Status codes (reason in brackets): InvalidArgument [BadParameter]; NotFound [SecretNotFound];
+// PermissionDenied [SecretDisabled] for reading a disabled version, [Forbidden] for purge under
+// purge protection; AlreadyExists [ObjectIsDeletedButRecoverable] when the name is soft-deleted,
+// [Conflict] when restoring onto a live name; Unavailable when sealed or storage fails.
+//
+// Thread-safety: safe to call concurrently.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "barrier/barrier.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "model/object.h"
+#include "model/vault_record.h"
+#include "vault/keyspace.h"
+
+namespace coffer::vault {
+
+struct SecretSetParams {
+  SecretBytes value;
+  std::optional<std::string> content_type;
+  std::optional<model::Tags> tags;
+  std::optional<bool> enabled;
+  std::optional<UnixSeconds> not_before;
+  std::optional<UnixSeconds> expires;
+};
+
+struct SecretPatch {
+  std::optional<std::string> content_type;
+  std::optional<model::Tags> tags;
+  std::optional<bool> enabled;
+  // Outer optional: field present; inner nullopt: explicitly cleared (JSON null).
+  std::optional<std::optional<UnixSeconds>> not_before;
+  std::optional<std::optional<UnixSeconds>> expires;
+};
+
+// One version of one secret, with its object's name and soft-delete state.
+struct SecretView {
+  std::string name;
+  model::SecretVersion version;
+  std::optional<model::DeletedInfo> deleted;
+};
+
+struct SecretPage {
+  std::vector<SecretView> items;  // values are empty in list items
+  std::string next_token;         // empty on the last page
+};
+
+// Every version of one secret, oldest sequence first (the unit of backup and restore).
+struct SecretObject {
+  std::string name;
+  UnixSeconds created = 0;
+  std::vector<model::SecretVersion> versions;
+};
+
+constexpr size_t kMaxVersionsPerBackup = 500;
+
+class SecretService {
+ public:
+  SecretService(barrier::Barrier& barrier, const Clock& clock, Random& rng);
+
+  StatusOr<SecretView> Set(const model::VaultRecord& vault, std::string_view name,
+                           SecretSetParams params);
+  // version "" = latest.
+  StatusOr<SecretView> Get(const model::VaultRecord& vault, std::string_view name,
+                           std::string_view version);
+  StatusOr<SecretView> Update(const model::VaultRecord& vault, std::string_view name,
+                              std::string_view version, const SecretPatch& patch);
+  StatusOr<SecretPage> List(const model::VaultRecord& vault, size_t max_results,
+                            std::string_view page_token);
+  StatusOr<SecretPage> ListVersions(const model::VaultRecord& vault, std::string_view name,
+                                    size_t max_results, std::string_view page_token);
+
+  StatusOr<SecretView> Delete(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<SecretView> GetDeleted(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<SecretPage> ListDeleted(const model::VaultRecord& vault, size_t max_results,
+                                   std::string_view page_token);
+  StatusOr<SecretView> Recover(const model::VaultRecord& vault, std::string_view name);
+  Status Purge(const model::VaultRecord& vault, std::string_view name);
+
+  // All versions of a live secret, for backup. FailedPrecondition beyond 500 versions.
+  StatusOr<SecretObject> Export(const model::VaultRecord& vault, std::string_view name);
+  // Writes a whole secret (ids and times kept); 409 if the name is live or soft-deleted.
+  // Returns the latest version.
+  StatusOr<SecretView> Import(const model::VaultRecord& vault, const SecretObject& object);
+
+ private:
+  barrier::Barrier& barrier_;
+  const Clock& clock_;
+  Random& rng_;
+  Keyspace keys_;
+
+  struct Located {  // the object's MAC and keys in one vault
+    std::string mac;
+    std::string live_key;
+    std::string deleted_key;
+  };
+  StatusOr<Located> Locate(const model::VaultRecord& vault, std::string_view name) const;
+};
+
+}  // namespace coffer::vault

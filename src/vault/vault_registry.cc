@@ -1,0 +1,247 @@
+#include "vault/vault_registry.h"
+
+#include "core/encoding.h"
+#include "model/regions.h"
+
+namespace coffer::vault {
+namespace {
+
+Status VaultNotFound(std::string_view name) {
+  return NotFoundError("The vault '" + std::string(name) + "' was not found.", "VaultNotFound");
+}
+
+bool SameScope(const model::VaultRecord& v, std::string_view subscription,
+               std::string_view group) {
+  return EqualsIgnoreCase(v.subscription_id, subscription) &&
+         EqualsIgnoreCase(v.resource_group, group);
+}
+
+Status ValidateRetention(int days) {
+  if (days < 7 || days > 90) {
+    return InvalidArgumentError("softDeleteRetentionInDays must be between 7 and 90 (got " +
+                                    std::to_string(days) + ").",
+                                "BadRequest");
+  }
+  return OkStatus();
+}
+
+Status ValidateSku(const std::string& sku) {
+  if (EqualsIgnoreCase(sku, "standard") || EqualsIgnoreCase(sku, "premium")) return OkStatus();
+  return InvalidArgumentError("sku.name must be 'standard' or 'premium'.", "BadRequest");
+}
+
+}  // namespace
+
+VaultRegistry::VaultRegistry(barrier::Barrier& barrier, const Clock& clock, Random& rng)
+    : barrier_(barrier), clock_(clock), rng_(rng), keys_(barrier) {}
+
+void VaultRegistry::InvalidateCache() {
+  std::lock_guard lock(mu_);
+  cache_loaded_ = false;
+  cache_.clear();
+}
+
+Status VaultRegistry::LoadCache() {
+  if (cache_loaded_) return OkStatus();
+  std::map<std::string, model::VaultRecord> loaded;
+  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto entries, t.Scan(Keyspace::kVaultPrefix, "", 0));
+    for (auto& [key, plain] : entries) {
+      ASSIGN_OR_RETURN(model::VaultRecord v, model::DecodeVaultRecord(plain.view()));
+      loaded.emplace(AsciiLower(v.name), std::move(v));
+    }
+    return OkStatus();
+  }));
+  cache_ = std::move(loaded);
+  cache_loaded_ = true;
+  return OkStatus();
+}
+
+Status VaultRegistry::ValidateSpec(const VaultSpec& spec) const {
+  RETURN_IF_ERROR(ValidateVaultName(spec.name));
+  if (model::FindRegion(spec.location) == nullptr) {
+    return InvalidArgumentError("The location '" + spec.location.substr(0, 64) +
+                                    "' is not an Azure region Coffer knows. Use a region name "
+                                    "such as 'eastus' or 'westeurope'.",
+                                "LocationNotAvailableForResourceType");
+  }
+  if (spec.retention_days) RETURN_IF_ERROR(ValidateRetention(*spec.retention_days));
+  if (spec.sku) RETURN_IF_ERROR(ValidateSku(*spec.sku));
+  return OkStatus();
+}
+
+StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
+    const VaultSpec& spec) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  std::string lower = AsciiLower(spec.name);
+  UnixSeconds now = clock_.Now();
+  model::VaultRecord record;
+  bool created = false;
+  auto it = cache_.find(lower);
+  if (it != cache_.end()) {
+    const model::VaultRecord& old = it->second;
+    if (old.deleted) {
+      return AlreadyExistsError("The vault name '" + spec.name +
+                                    "' belongs to a soft-deleted vault; it can be reused after "
+                                    "the vault is purged.",
+                                "ConflictError");
+    }
+    if (!SameScope(old, spec.subscription_id, spec.resource_group)) {
+      return AlreadyExistsError("The vault name '" + spec.name +
+                                    "' is already in use. Vault names are globally unique.",
+                                "VaultAlreadyExists");
+    }
+    if (!EqualsIgnoreCase(model::FindRegion(old.location)->name,
+                          model::FindRegion(spec.location)->name)) {
+      return InvalidArgumentError("A vault's location cannot be changed (it is '" +
+                                      old.location + "').",
+                                  "InvalidResourceLocation");
+    }
+    record = old;
+    if (spec.retention_days && *spec.retention_days != old.retention_days) {
+      return InvalidArgumentError(
+          "softDeleteRetentionInDays is fixed when the vault is created (it is " +
+              std::to_string(old.retention_days) + ") and cannot be changed.",
+          "BadRequest");
+    }
+    if (spec.purge_protection && !*spec.purge_protection && old.purge_protection) {
+      return InvalidArgumentError(
+          "Purge protection cannot be turned off once it is enabled on a vault.", "BadRequest");
+    }
+  } else {
+    created = true;
+    record.name = spec.name;
+    record.id = EncodeHex(rng_.Bytes(16));
+    record.subscription_id = AsciiLower(spec.subscription_id);
+    record.resource_group = spec.resource_group;
+    record.location = spec.location;
+    record.retention_days = spec.retention_days.value_or(90);
+    record.created = now;
+  }
+  record.tenant_id = spec.tenant_id;
+  if (spec.sku) record.sku = AsciiLower(*spec.sku);
+  if (spec.purge_protection && *spec.purge_protection) record.purge_protection = true;
+  if (spec.rbac_authorization) record.rbac_authorization = *spec.rbac_authorization;
+  if (spec.tags) record.tags = *spec.tags;
+  record.updated = now;
+
+  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
+  RETURN_IF_ERROR(barrier_.Update(
+      [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
+  cache_[lower] = record;
+  return std::make_pair(record, created);
+}
+
+StatusOr<model::VaultRecord> VaultRegistry::Patch(std::string_view subscription,
+                                                  std::string_view group, std::string_view name,
+                                                  const VaultPatch& patch) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  auto it = cache_.find(AsciiLower(name));
+  if (it == cache_.end() || it->second.deleted || !SameScope(it->second, subscription, group)) {
+    return VaultNotFound(name);
+  }
+  model::VaultRecord record = it->second;
+  if (patch.retention_days && *patch.retention_days != record.retention_days) {
+    RETURN_IF_ERROR(ValidateRetention(*patch.retention_days));
+    return InvalidArgumentError(
+        "softDeleteRetentionInDays is fixed when the vault is created (it is " +
+            std::to_string(record.retention_days) + ") and cannot be changed.",
+        "BadRequest");
+  }
+  if (patch.purge_protection) {
+    if (!*patch.purge_protection && record.purge_protection) {
+      return InvalidArgumentError(
+          "Purge protection cannot be turned off once it is enabled on a vault.", "BadRequest");
+    }
+    if (*patch.purge_protection) record.purge_protection = true;
+  }
+  if (patch.sku) {
+    RETURN_IF_ERROR(ValidateSku(*patch.sku));
+    record.sku = AsciiLower(*patch.sku);
+  }
+  if (patch.rbac_authorization) record.rbac_authorization = *patch.rbac_authorization;
+  if (patch.tags) record.tags = *patch.tags;
+  record.updated = clock_.Now();
+  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
+  RETURN_IF_ERROR(barrier_.Update(
+      [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
+  it->second = record;
+  return record;
+}
+
+StatusOr<model::VaultRecord> VaultRegistry::Get(std::string_view name) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  auto it = cache_.find(AsciiLower(name));
+  if (it == cache_.end() || it->second.deleted) return VaultNotFound(name);
+  return it->second;
+}
+
+StatusOr<model::VaultRecord> VaultRegistry::GetInScope(std::string_view subscription,
+                                                       std::string_view group,
+                                                       std::string_view name) {
+  ASSIGN_OR_RETURN(model::VaultRecord v, Get(name));
+  if (!SameScope(v, subscription, group)) return VaultNotFound(name);
+  return v;
+}
+
+StatusOr<std::vector<model::VaultRecord>> VaultRegistry::List(std::string_view subscription,
+                                                              std::string_view group) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  std::vector<model::VaultRecord> out;
+  for (const auto& [lower, v] : cache_) {
+    if (v.deleted) continue;
+    if (!subscription.empty() && !EqualsIgnoreCase(v.subscription_id, subscription)) continue;
+    if (!group.empty() && !EqualsIgnoreCase(v.resource_group, group)) continue;
+    out.push_back(v);
+  }
+  return out;
+}
+
+Status VaultRegistry::Delete(std::string_view subscription, std::string_view group,
+                             std::string_view name) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  auto it = cache_.find(AsciiLower(name));
+  if (it == cache_.end() || it->second.deleted || !SameScope(it->second, subscription, group)) {
+    return VaultNotFound(name);
+  }
+  model::VaultRecord record = it->second;
+  UnixSeconds now = clock_.Now();
+  record.deleted = model::DeletedInfo{now, now + int64_t{record.retention_days} * 86400};
+  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
+  std::string mac = key.substr(Keyspace::kVaultPrefix.size());
+  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+    RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(record)));
+    return t.Put(Keyspace::DueKey(record.deleted->scheduled_purge_date,
+                                  Keyspace::VaultDueTarget(mac)),
+                 SecretBytes());
+  }));
+  it->second = record;
+  return OkStatus();
+}
+
+Status VaultRegistry::PurgeDeleted(std::string_view vault_key, UnixSeconds now) {
+  std::lock_guard lock(mu_);
+  std::optional<model::VaultRecord> purged;
+  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto plain, t.Get(vault_key));
+    if (!plain) return OkStatus();
+    ASSIGN_OR_RETURN(model::VaultRecord v, model::DecodeVaultRecord(plain->view()));
+    if (!v.deleted || v.deleted->scheduled_purge_date > now) return OkStatus();
+    for (const char* area : {"obj/", "del/", "ver/"}) {
+      RETURN_IF_ERROR(t.DeletePrefix(std::string(area) + v.id + "/"));
+    }
+    RETURN_IF_ERROR(t.Delete(vault_key));
+    purged = std::move(v);
+    return OkStatus();
+  }));
+  if (purged && cache_loaded_) cache_.erase(AsciiLower(purged->name));
+  return OkStatus();
+}
+
+}  // namespace coffer::vault

@@ -1,0 +1,87 @@
+// VaultRegistry: the vaults of the deployment — create, update, read, list and (soft) delete.
+// Names are unique across the deployment and case-insensitive. Records are cached in memory
+// (every request resolves its vault by host name), and the cache is updated inside the same
+// call that commits a change.
+//
+// Status codes: InvalidArgument for bad names/locations/retention; AlreadyExists (409) for a name
+// taken in another subscription or resource group, or held by a soft-deleted vault;
+// NotFound("VaultNotFound"); FailedPrecondition for forbidden changes (purge protection off,
+// retention change).
+//
+// Thread-safety: all methods are safe to call concurrently.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "barrier/barrier.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "model/vault_record.h"
+#include "vault/keyspace.h"
+
+namespace coffer::vault {
+
+struct VaultSpec {
+  std::string name;
+  std::string subscription_id;
+  std::string resource_group;
+  std::string location;
+  std::string tenant_id;
+  std::optional<std::string> sku;
+  std::optional<int> retention_days;
+  std::optional<bool> purge_protection;
+  std::optional<bool> rbac_authorization;
+  std::optional<model::Tags> tags;
+};
+
+struct VaultPatch {
+  std::optional<std::string> sku;
+  std::optional<int> retention_days;
+  std::optional<bool> purge_protection;
+  std::optional<bool> rbac_authorization;
+  std::optional<model::Tags> tags;
+};
+
+class VaultRegistry {
+ public:
+  VaultRegistry(barrier::Barrier& barrier, const Clock& clock, Random& rng);
+
+  // PUT semantics: creates (created=true) or replaces the mutable settings of the vault with
+  // that name in the same subscription and resource group.
+  StatusOr<std::pair<model::VaultRecord, bool>> CreateOrUpdate(const VaultSpec& spec);
+  StatusOr<model::VaultRecord> Patch(std::string_view subscription, std::string_view group,
+                                     std::string_view name, const VaultPatch& patch);
+  // A live vault by name (any subscription). NotFound("VaultNotFound").
+  StatusOr<model::VaultRecord> Get(std::string_view name);
+  // A live vault in the given scope; NotFound if it lives elsewhere.
+  StatusOr<model::VaultRecord> GetInScope(std::string_view subscription, std::string_view group,
+                                          std::string_view name);
+  // Live vaults, optionally filtered by subscription and resource group (empty = any).
+  StatusOr<std::vector<model::VaultRecord>> List(std::string_view subscription,
+                                                 std::string_view group);
+  // Soft-deletes: the vault disappears at once and its name stays reserved until the sweeper
+  // purges it at the retention date. NotFound if absent.
+  Status Delete(std::string_view subscription, std::string_view group, std::string_view name);
+  // Purges a deleted vault whose date has come (used by the sweeper); OK if already gone.
+  Status PurgeDeleted(std::string_view vault_key, UnixSeconds now);
+
+  void InvalidateCache();
+
+ private:
+  Status LoadCache();
+  Status ValidateSpec(const VaultSpec& spec) const;
+
+  barrier::Barrier& barrier_;
+  const Clock& clock_;
+  Random& rng_;
+  Keyspace keys_;
+  std::mutex mu_;  // serialises writers and guards the cache
+  bool cache_loaded_ = false;
+  std::map<std::string, model::VaultRecord> cache_;  // lower-cased name → record (incl. deleted)
+};
+
+}  // namespace coffer::vault
