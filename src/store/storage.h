@@ -1,0 +1,67 @@
+// Storage: the untrusted, ordered key-value store beneath the barrier.
+//
+// Keys and values are opaque byte strings. Keys sort bytewise (memcmp order). The barrier hands
+// the engine only ciphertext values and keys made of MACs, fixed prefixes and public dates, so
+// an engine never sees a name or a plaintext value. Only the barrier and the composition root
+// may include this header's engines.
+//
+// Transactions:
+//  - Update(fn) runs fn against a read-write Transaction. fn's reads see the committed state plus
+//    fn's own writes. If fn returns OK its writes commit atomically and durably *before* Update
+//    returns (an acknowledged write survives kill -9 and power loss); if fn returns an error, or
+//    commit fails, none of its writes are visible and that Status is returned. Engines may group
+//    several callers' Updates into one physical commit (group commit) but each Update is isolated:
+//    a check fn makes (e.g. "does this name exist?") and the writes that depend on it are atomic.
+//  - View(fn) runs fn against a read-only snapshot Transaction (Put/Delete return
+//    FailedPrecondition). Consistent across all reads inside fn.
+//
+// Thread-safety: a Storage is safe to call from any number of threads at once. A Transaction
+// object must only be used inside the fn it was passed to, on that thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace coffer::store {
+
+struct Entry {
+  std::string key;
+  std::string value;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // NotFound is not an error: returns nullopt.
+  virtual StatusOr<std::optional<std::string>> Get(std::string_view key) = 0;
+
+  // Entries whose key starts with `prefix` and sorts strictly after `start_after` (pass "" to
+  // start at the beginning of the prefix), in ascending key order, at most `limit` of them
+  // (limit 0 means no limit).
+  virtual StatusOr<std::vector<Entry>> Scan(std::string_view prefix, std::string_view start_after,
+                                            size_t limit) = 0;
+
+  // Inserts or replaces.
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // Deleting a missing key is OK.
+  virtual Status Delete(std::string_view key) = 0;
+};
+
+using TxnFn = std::function<Status(Transaction&)>;
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  virtual Status Update(const TxnFn& fn) = 0;
+  virtual Status View(const TxnFn& fn) = 0;
+};
+
+}  // namespace coffer::store
