@@ -1,0 +1,290 @@
+// BackupService: backup and restore through a real barrier over MemoryStorage — the binding to
+// deployment, subscription and geography, the error precedence, and that failures write nothing.
+#include "backup/backup_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "backup/blob_codec.h"
+#include "crypto/primitives.h"
+#include "store/memory_storage.h"
+#include "vault/vault_registry.h"
+
+namespace coffer::backup {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kSubA[] = "11111111-1111-1111-1111-111111111111";
+constexpr char kSubB[] = "22222222-2222-2222-2222-222222222222";
+
+vault::SecretSetParams ValueOnly(std::string_view value) {
+  vault::SecretSetParams p;
+  p.value = SecretBytes(value);
+  return p;
+}
+
+// One deployment: storage, unsealed barrier and the services over it.
+struct Deployment {
+  Deployment() : barrier(storage, crypto::SystemRandom()) {
+    EXPECT_TRUE(barrier.Initialize().ok());
+  }
+  model::VaultRecord MakeVault(const std::string& name, const std::string& sub,
+                               const std::string& location) {
+    vault::VaultSpec spec;
+    spec.name = name;
+    spec.subscription_id = sub;
+    spec.resource_group = "rg";
+    spec.location = location;
+    spec.tenant_id = "tenant";
+    auto made = vaults.CreateOrUpdate(spec);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? made->first : model::VaultRecord{};
+  }
+
+  store::MemoryStorage storage;
+  barrier::Barrier barrier;
+  ManualClock clock;
+  vault::VaultRegistry vaults{barrier, clock, crypto::SystemRandom()};
+  vault::SecretService secrets{barrier, clock, crypto::SystemRandom()};
+  BackupService backups{barrier, secrets, crypto::SystemRandom(), clock};
+};
+
+class BackupServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    east_ = d_.MakeVault("src-east", kSubA, "eastus");
+    west_ = d_.MakeVault("dst-west", kSubA, "West US");
+    other_sub_ = d_.MakeVault("other-sub", kSubB, "eastus");
+    europe_ = d_.MakeVault("dst-europe", kSubA, "westeurope");
+  }
+
+  vault::SecretView Set(const model::VaultRecord& v, const std::string& name,
+                        const std::string& value, vault::SecretSetParams p = {}) {
+    p.value = SecretBytes(std::string_view(value));
+    auto s = d_.secrets.Set(v, name, std::move(p));
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : vault::SecretView{};
+  }
+
+  std::string Backup(const std::string& name) {
+    auto blob = d_.backups.BackupSecret(east_, name);
+    EXPECT_TRUE(blob.ok()) << blob.status().ToString();
+    return blob.ok() ? *blob : std::string();
+  }
+
+  // A blob of a one-version secret "db-password" in east_.
+  std::string SimpleBlob() {
+    Set(east_, "db-password", "hunter2");
+    return Backup("db-password");
+  }
+
+  Deployment d_;
+  model::VaultRecord east_, west_, other_sub_, europe_;
+};
+
+TEST_F(BackupServiceTest, RestoreIntoOtherRegionOfSameGeographyKeepsEveryVersion) {
+  vault::SecretSetParams p1;
+  p1.content_type = "text/plain";
+  p1.tags = model::Tags{{"env", "prod"}};
+  p1.not_before = 1'600'000'000;
+  p1.expires = 1'900'000'000;
+  Set(east_, "Api-Key", "v1", std::move(p1));
+  d_.clock.Advance(60);
+  vault::SecretSetParams p2;
+  p2.enabled = false;
+  vault::SecretView second = Set(east_, "Api-Key", "v2", std::move(p2));
+  d_.clock.Advance(60);
+  Set(east_, "Api-Key", std::string(model::kMaxSecretValueBytes, 'z'));
+  d_.clock.Advance(60);
+  vault::SecretPatch patch;
+  patch.tags = model::Tags{{"rotated", "yes"}};
+  ASSERT_TRUE(d_.secrets.Update(east_, "api-key", second.version.version, patch).ok());
+
+  auto original = d_.secrets.Export(east_, "api-key");
+  ASSERT_TRUE(original.ok());
+  d_.clock.Advance(3600);
+  std::string blob = Backup("api-key");
+  auto restored = d_.backups.RestoreSecret(west_, blob);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->name, "Api-Key");
+  EXPECT_EQ(restored->version.version, original->versions.back().version);
+
+  auto copy = d_.secrets.Export(west_, "API-KEY");
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->name, "Api-Key");
+  EXPECT_EQ(copy->created, original->created);
+  ASSERT_EQ(copy->versions.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& a = original->versions[i];
+    const auto& b = copy->versions[i];
+    EXPECT_EQ(a.version, b.version);
+    EXPECT_TRUE(a.value == b.value);
+    EXPECT_EQ(a.content_type, b.content_type);
+    EXPECT_EQ(a.tags, b.tags);
+    EXPECT_EQ(a.attributes.enabled, b.attributes.enabled);
+    EXPECT_EQ(a.attributes.not_before, b.attributes.not_before);
+    EXPECT_EQ(a.attributes.expires, b.attributes.expires);
+    EXPECT_EQ(a.attributes.created, b.attributes.created);
+    EXPECT_EQ(a.attributes.updated, b.attributes.updated);
+  }
+  EXPECT_NE(copy->versions[1].attributes.created, copy->versions[1].attributes.updated);
+  auto latest = d_.secrets.Get(west_, "api-key", "");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->version.version, original->versions.back().version);
+}
+
+TEST_F(BackupServiceTest, TwoBackupsOfOneSecretDifferAndBothRestore) {
+  std::string a = SimpleBlob();
+  std::string b = Backup("db-password");
+  EXPECT_NE(a, b);  // fresh salt and nonce
+  EXPECT_EQ(a.find("db-password"), std::string::npos);
+  EXPECT_EQ(a.find("hunter2"), std::string::npos);
+  EXPECT_TRUE(d_.backups.RestoreSecret(west_, a).ok());
+  ASSERT_TRUE(d_.secrets.Delete(west_, "db-password").ok());
+  ASSERT_TRUE(d_.secrets.Purge(west_, "db-password").ok());
+  EXPECT_TRUE(d_.backups.RestoreSecret(west_, b).ok());
+}
+
+TEST_F(BackupServiceTest, BackupOfMissingSecretIsNotFound) {
+  auto blob = d_.backups.BackupSecret(east_, "nope");
+  EXPECT_EQ(blob.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(BackupServiceTest, RestoreFailsForBlobFromOtherSubscription) {
+  std::string blob = SimpleBlob();
+  auto r = d_.backups.RestoreSecret(other_sub_, blob);
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().reason(), "BadParameter");
+  EXPECT_THAT(r.status().message(), HasSubstr("subscription"));
+  EXPECT_EQ(d_.secrets.Get(other_sub_, "db-password", "").status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(BackupServiceTest, RestoreFailsForBlobFromOtherGeography) {
+  std::string blob = SimpleBlob();
+  auto r = d_.backups.RestoreSecret(europe_, blob);
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("geography"));
+  EXPECT_THAT(r.status().message(), HasSubstr("United States"));
+  EXPECT_THAT(r.status().message(), HasSubstr("Europe"));
+  EXPECT_EQ(d_.secrets.Get(europe_, "db-password", "").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(BackupServiceTest, RestoreFailsForBlobFromAnotherDeployment) {
+  Deployment other;
+  model::VaultRecord there = other.MakeVault("src-east", kSubA, "eastus");
+  ASSERT_TRUE(other.secrets.Set(there, "db-password", ValueOnly("x")).ok());
+  auto blob = other.backups.BackupSecret(there, "db-password");
+  ASSERT_TRUE(blob.ok());
+  auto r = d_.backups.RestoreSecret(west_, *blob);
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("another Coffer deployment"));
+}
+
+TEST_F(BackupServiceTest, DeploymentCheckComesBeforeSubscriptionCheck) {
+  Deployment other;
+  model::VaultRecord there = other.MakeVault("src-east", kSubB, "westeurope");
+  ASSERT_TRUE(other.secrets.Set(there, "s", ValueOnly("x")).ok());
+  auto blob = other.backups.BackupSecret(there, "s");
+  ASSERT_TRUE(blob.ok());
+  EXPECT_THAT(d_.backups.RestoreSecret(west_, *blob).status().message(),
+              HasSubstr("another Coffer deployment"));
+}
+
+TEST_F(BackupServiceTest, RestoreOntoExistingNameIsConflictAndLeavesOccupantUntouched) {
+  std::string blob = SimpleBlob();
+  vault::SecretView occupant = Set(west_, "DB-PASSWORD", "occupant");
+  auto r = d_.backups.RestoreSecret(west_, blob);
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
+  auto now = d_.secrets.Export(west_, "db-password");
+  ASSERT_TRUE(now.ok());
+  ASSERT_EQ(now->versions.size(), 1u);
+  EXPECT_EQ(now->name, "DB-PASSWORD");
+  EXPECT_EQ(now->versions[0].version, occupant.version.version);
+  EXPECT_EQ(now->versions[0].value.view(), "occupant");
+}
+
+TEST_F(BackupServiceTest, RestoreOntoSoftDeletedNameIsConflict) {
+  std::string blob = SimpleBlob();
+  Set(west_, "db-password", "old");
+  ASSERT_TRUE(d_.secrets.Delete(west_, "db-password").ok());
+  auto r = d_.backups.RestoreSecret(west_, blob);
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.status().reason(), "ObjectIsDeletedButRecoverable");
+}
+
+TEST_F(BackupServiceTest, EverySingleBitFlipIsRejectedAndWritesNothing) {
+  std::string blob = SimpleBlob();
+  uint64_t commits = d_.storage.commits();
+  for (size_t i = 0; i < blob.size() * 8; ++i) {
+    std::string bad = blob;
+    bad[i / 8] = static_cast<char>(bad[i / 8] ^ (1 << (i % 8)));
+    auto r = d_.backups.RestoreSecret(west_, bad);
+    ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument) << "bit " << i;
+    EXPECT_EQ(r.status().reason(), "BadParameter");
+  }
+  EXPECT_EQ(d_.storage.commits(), commits);
+  EXPECT_EQ(d_.secrets.Get(west_, "db-password", "").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(BackupServiceTest, EveryTruncationIsRejectedAndWritesNothing) {
+  std::string blob = SimpleBlob();
+  uint64_t commits = d_.storage.commits();
+  for (size_t len = 0; len < blob.size(); ++len) {
+    auto r = d_.backups.RestoreSecret(west_, std::string_view(blob).substr(0, len));
+    ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument) << "length " << len;
+    EXPECT_THAT(r.status().message(), HasSubstr("malformed or truncated"));
+  }
+  EXPECT_EQ(d_.storage.commits(), commits);
+}
+
+TEST_F(BackupServiceTest, TrailingByteIsRejected) {
+  auto r = d_.backups.RestoreSecret(west_, SimpleBlob() + '\0');
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("malformed"));
+}
+
+TEST_F(BackupServiceTest, EmptyAndForeignInputsAreRejected) {
+  for (std::string_view in : {std::string_view(""), std::string_view("CFBK"),
+                              std::string_view("not a blob at all"),
+                              std::string_view("\x29" "AzureKeyVaultSecretBackupV1.microsoft.com")}) {
+    auto r = d_.backups.RestoreSecret(west_, in);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << in;
+  }
+}
+
+TEST_F(BackupServiceTest, UnknownFormatVersionIsRejected) {
+  std::string blob = SimpleBlob();
+  blob[4] = 2;
+  EXPECT_THAT(d_.backups.RestoreSecret(west_, blob).status().message(),
+              HasSubstr("format version 2 is not supported"));
+}
+
+TEST_F(BackupServiceTest, KeyBlobIntoSecretsNamesTheKind) {
+  std::string blob = SimpleBlob();
+  blob[5] = static_cast<char>(model::ObjectKind::kKey);
+  auto r = d_.backups.RestoreSecret(west_, blob);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("This backup holds a key, not a secret"));
+}
+
+TEST_F(BackupServiceTest, HeaderAlteredPastTheChecksFailsIntegrity) {
+  std::string blob = SimpleBlob();
+  size_t at = blob.find("src-east");
+  ASSERT_NE(at, std::string::npos);
+  blob[at] = 'S';
+  EXPECT_THAT(d_.backups.RestoreSecret(west_, blob).status().message(),
+              HasSubstr("integrity verification"));
+}
+
+TEST_F(BackupServiceTest, RestoreWhileSealedIsUnavailable) {
+  std::string blob = SimpleBlob();
+  d_.barrier.Seal();
+  EXPECT_EQ(d_.backups.RestoreSecret(west_, blob).status().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace coffer::backup
