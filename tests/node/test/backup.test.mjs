@@ -168,7 +168,14 @@ describe('tampered and malformed blobs → 400 with the error envelope, never 50
     await expect400('{"value":', 'truncated JSON');
   });
 
-  test('a blob of another kind (key backup) → 400', async () => {
+  test('a blob whose kind is key (docs/formats/backup-blob.md, offset 5) → 400 naming the kind', async () => {
+    const other = Buffer.from(blob);
+    other[5] = 2; // object kind: key
+    const res = await expect400({ value: enc(other) }, 'kind byte set to key');
+    assert.match(res.json.error.message, /key/i);
+  });
+
+  test('a blob of another kind (key backup) → 400', { skip: 'needs the Keys API (issue 3)' }, async () => {
     const keys = new KeyClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
     const keyName = uniqueName('kbk');
     await keys.createEcKey(keyName, { curve: 'P-256' });

@@ -1,0 +1,196 @@
+#include "api/app.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/errors.h"
+#include "api/json_body.h"
+#include "api/routes.h"
+#include "core/encoding.h"
+#include "crypto/primitives.h"
+
+namespace coffer::api {
+namespace {
+
+constexpr size_t kIdentityBodyLimit = 64 * 1024;
+constexpr size_t kManagementBodyLimit = 1024 * 1024;
+constexpr size_t kDataBodyLimit = 256 * 1024;
+constexpr size_t kRestoreBodyLimit = 24 * 1024 * 1024;
+
+bool IsIdentityPath(const std::vector<std::string>& s) {
+  // /{tenant}/oauth2/v2.0/token, /{tenant}/v2.0/.well-known/openid-configuration,
+  // /{tenant}/discovery/v2.0/keys
+  if (s.size() == 4 && s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "token") return true;
+  if (s.size() == 4 && s[1] == "v2.0" && s[2] == ".well-known" &&
+      s[3] == "openid-configuration") {
+    return true;
+  }
+  return s.size() == 4 && s[1] == "discovery" && s[2] == "v2.0" && s[3] == "keys";
+}
+
+Plane Classify(const HostInfo& host, const std::vector<std::string>& s) {
+  if (host.is_vault) return Plane::kData;
+  if (!s.empty() && s[0] == "_coffer") {
+    if (s.size() >= 2 && (s[1] == "operator" || s[1] == "health")) return Plane::kOperator;
+    return Plane::kDev;
+  }
+  if (!s.empty() && EqualsIgnoreCase(s[0], "subscriptions")) return Plane::kManagement;
+  if (IsIdentityPath(s)) return Plane::kIdentity;
+  return Plane::kData;
+}
+
+http::Response Challenge(const App& app, const HostInfo& host, const std::string& audience,
+                         const std::string& message) {
+  http::Response r = ErrorResponse(UnauthenticatedError(message, "Unauthorized"));
+  r.headers.Set("WWW-Authenticate", "Bearer authorization=\"" + host.Origin() + "/" +
+                                        app.options().tenant_id + "\", resource=\"" + audience +
+                                        "\"");
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  path.remove_prefix(1);
+  if (path.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t slash = path.find('/', start);
+    std::string_view raw = path.substr(start, slash == std::string_view::npos ? path.npos
+                                                                              : slash - start);
+    auto decoded = http::PercentDecode(raw);
+    if (!decoded) return std::nullopt;
+    out.push_back(std::move(*decoded));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+App::App(AppOptions options, AppServices services)
+    : options_(std::move(options)), services_(std::move(services)) {}
+
+http::Response App::ErrorResponse(int status, std::string_view message) {
+  return ProtocolErrorResponse(status, message);
+}
+
+http::HeadDecision App::OnHead(const http::RequestHead& head) {
+  http::HeadDecision d;
+  RequestContext ctx;
+  auto host = ParseHost(head.host, options_.extra_hosts);
+  if (!host.ok()) {
+    d.respond_now = api::ErrorResponse(host.status());
+    return d;
+  }
+  ctx.host = *host;
+  auto segments = SplitPath(head.path);
+  if (!segments) {
+    d.respond_now = api::ErrorResponse(
+        InvalidArgumentError("The request path has a malformed percent-escape.", "BadParameter"));
+    return d;
+  }
+  ctx.segments = std::move(*segments);
+  ctx.plane = Classify(ctx.host, ctx.segments);
+
+  if (ctx.plane == Plane::kOperator) {
+    d.body_limit = kIdentityBodyLimit;
+    d.context = std::move(ctx);
+    return d;
+  }
+  if (services_.barrier->sealed()) {
+    d.respond_now = api::ErrorResponse(UnavailableError(
+        "Coffer is sealed. An operator must unseal it (`coffer operator unseal`).",
+        "ServiceUnavailable"));
+    d.respond_now->headers.Set("Retry-After", "5");
+    return d;
+  }
+  if (ctx.plane == Plane::kIdentity) {
+    d.body_limit = kIdentityBodyLimit;
+    d.context = std::move(ctx);
+    return d;
+  }
+
+  const std::string& audience =
+      ctx.plane == Plane::kData ? options_.data_audience : options_.management_audience;
+  auto authz = head.headers.Get("Authorization");
+  constexpr std::string_view kBearer = "bearer ";
+  if (!authz || authz->size() <= kBearer.size() ||
+      !EqualsIgnoreCase(authz->substr(0, kBearer.size()), kBearer)) {
+    d.respond_now = Challenge(*this, ctx.host, audience,
+                              "AKV10000: Request is missing a Bearer or PoP token.");
+    return d;
+  }
+  std::string_view token = authz->substr(kBearer.size());
+  auto principal = services_.tokens->Validate(token, audience, [this](std::string_view origin) {
+    if (!origin.starts_with("https://")) return false;
+    auto h = ParseHost(origin.substr(8), options_.extra_hosts);
+    return h.ok() && !h->is_vault;
+  });
+  if (!principal.ok()) {
+    if (principal.status().code() == StatusCode::kUnauthenticated) {
+      d.respond_now = Challenge(*this, ctx.host, audience, principal.status().message());
+    } else {
+      d.respond_now = api::ErrorResponse(principal.status());
+    }
+    return d;
+  }
+  ctx.principal = std::move(*principal);
+
+  d.body_limit = ctx.plane == Plane::kData ? kDataBodyLimit : kManagementBodyLimit;
+  if (ctx.plane == Plane::kData && head.method == "POST" && ctx.segments.size() == 2 &&
+      ctx.segments[1] == "restore") {
+    d.body_limit = kRestoreBodyLimit;
+  }
+  d.context = std::move(ctx);
+  return d;
+}
+
+http::Response App::Handle(http::Request& req) {
+  const auto* ctx = std::any_cast<RequestContext>(&req.context);
+  if (ctx == nullptr) return api::ErrorResponse(InternalError("request without context"));
+  http::Response resp;
+  switch (ctx->plane) {
+    case Plane::kIdentity: resp = HandleIdentity(*this, *ctx, req); break;
+    case Plane::kOperator: resp = HandleOperator(*this, *ctx, req); break;
+    case Plane::kManagement: resp = HandleManagement(*this, *ctx, req); break;
+    case Plane::kDev: resp = HandleDev(*this, *ctx, req); break;
+    case Plane::kData: {
+      std::string version;
+      Status s = CheckDataApiVersion(req, &version);
+      if (!s.ok()) {
+        resp = api::ErrorResponse(s);
+        break;
+      }
+      std::string vault_name = ctx->host.is_vault ? ctx->host.vault_name : options_.default_vault;
+      auto vault = services_.vaults->Get(vault_name);
+      if (!vault.ok()) {
+        resp = api::ErrorResponse(vault.status());
+        break;
+      }
+      if (!ctx->segments.empty() &&
+          (ctx->segments[0] == "secrets" || ctx->segments[0] == "deletedsecrets")) {
+        resp = HandleSecrets(*this, *ctx, req, *vault, version);
+      } else {
+        resp = NoRoute(req);
+      }
+      resp.headers.Set("x-ms-keyvault-service-version", "1.9.0.0");
+      break;
+    }
+  }
+  SecureClear(req.body);
+  if (auto id = req.headers.Get("x-ms-client-request-id")) {
+    resp.headers.Set("x-ms-client-request-id", std::string(id->substr(0, 128)));
+  }
+  resp.headers.Set("x-ms-request-id", EncodeHex(crypto::SystemRandom().Bytes(16)));
+  return resp;
+}
+
+http::Response NoRoute(const http::Request& req) {
+  return ErrorResponse(NotFoundError("There is no operation " + req.method + " " +
+                                         std::string(req.path.substr(0, 200)) +
+                                         " in this API. Check the path and method.",
+                                     "NotFound"));
+}
+
+}  // namespace coffer::api

@@ -1,0 +1,63 @@
+// App: Coffer's http::Handler — the request path of DESIGN.md §3 from routing on:
+// Host → plane (identity, management, dev, data) → seal check → authenticate (before any body
+// byte is read) → body cap → handler. Identity routes need no token; the management and dev
+// routes need a management-audience token; data-plane routes a data-audience token.
+//
+// Thread-safety: OnHead runs on I/O threads and Handle on worker threads, concurrently; App
+// holds no mutable state of its own.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "auth/clients.h"
+#include "auth/token_service.h"
+#include "backup/backup_service.h"
+#include "barrier/barrier.h"
+#include "core/clock.h"
+#include "http/server.h"
+#include "vault/secret_service.h"
+#include "vault/sweeper.h"
+#include "vault/vault_registry.h"
+
+namespace coffer::api {
+
+struct AppOptions {
+  std::string tenant_id;
+  std::string default_vault = "dev";
+  std::string data_audience = "https://vault.localhost";
+  std::string management_audience = "https://management.localhost";
+  std::vector<std::string> extra_hosts;
+  bool dev_mode = false;
+};
+
+struct AppServices {
+  barrier::Barrier* barrier = nullptr;
+  vault::VaultRegistry* vaults = nullptr;
+  vault::SecretService* secrets = nullptr;
+  backup::BackupService* backups = nullptr;
+  auth::TokenService* tokens = nullptr;
+  auth::ClientRegistry* clients = nullptr;
+  vault::Sweeper* sweeper = nullptr;
+  ShiftedClock* dev_clock = nullptr;                      // dev mode only
+  std::function<Status(const SecretBytes&)> unseal;       // operator unseal
+};
+
+class App final : public http::Handler {
+ public:
+  App(AppOptions options, AppServices services);
+
+  http::HeadDecision OnHead(const http::RequestHead& head) override;
+  http::Response Handle(http::Request& request) override;
+  http::Response ErrorResponse(int status, std::string_view message) override;
+
+  const AppOptions& options() const { return options_; }
+  const AppServices& services() const { return services_; }
+
+ private:
+  AppOptions options_;
+  AppServices services_;
+};
+
+}  // namespace coffer::api

@@ -1,0 +1,239 @@
+// Secrets API routes (AZURE_API.md §3): /secrets/... and /deletedsecrets/... on a vault host.
+#include "api/errors.h"
+#include "api/json_body.h"
+#include "api/routes.h"
+#include "core/encoding.h"
+
+namespace coffer::api {
+namespace {
+
+using vault::SecretView;
+
+constexpr size_t kDefaultPageSize = 25;
+
+Json AttributesJson(const model::Attributes& a, const model::VaultRecord& vault) {
+  Json j = {{"enabled", a.enabled}, {"created", a.created}, {"updated", a.updated}};
+  if (a.not_before) j["nbf"] = *a.not_before;
+  if (a.expires) j["exp"] = *a.expires;
+  j["recoveryLevel"] = vault.RecoveryLevel();
+  j["recoverableDays"] = vault.retention_days;
+  return j;
+}
+
+struct Writer {
+  const RequestContext& ctx;
+  const model::VaultRecord& vault;
+  std::string Base() const { return ctx.host.Origin(); }
+
+  Json Bundle(const SecretView& s, bool with_value) const {
+    Json j;
+    if (with_value) j["value"] = std::string(s.version.value.view());
+    j["id"] = Base() + "/secrets/" + s.name + "/" + s.version.version;
+    if (!s.version.content_type.empty()) j["contentType"] = s.version.content_type;
+    j["attributes"] = AttributesJson(s.version.attributes, vault);
+    j["tags"] = s.version.tags;
+    if (s.version.managed) {
+      j["managed"] = true;
+      if (!s.version.key_id.empty()) {
+        j["kid"] = Base() + "/keys/" + s.name + "/" + s.version.key_id;
+      }
+    }
+    AddDeleted(j, s);
+    return j;
+  }
+
+  Json Item(const SecretView& s, bool versioned) const {
+    Json j;
+    j["id"] = Base() + "/secrets/" + s.name + (versioned ? "/" + s.version.version : "");
+    if (!s.version.content_type.empty()) j["contentType"] = s.version.content_type;
+    j["attributes"] = AttributesJson(s.version.attributes, vault);
+    j["tags"] = s.version.tags;
+    if (s.version.managed) j["managed"] = true;
+    AddDeleted(j, s);
+    return j;
+  }
+
+  void AddDeleted(Json& j, const SecretView& s) const {
+    if (!s.deleted) return;
+    j["recoveryId"] = Base() + "/deletedsecrets/" + s.name;
+    j["deletedDate"] = s.deleted->deleted_date;
+    j["scheduledPurgeDate"] = s.deleted->scheduled_purge_date;
+  }
+
+  http::Response Page(const vault::SecretPage& page, bool versioned, const std::string& path,
+                      const std::string& api_version, size_t max) const {
+    Json items = Json::array();
+    for (const auto& s : page.items) items.push_back(Item(s, versioned));
+    Json j = {{"value", items}, {"nextLink", nullptr}};
+    if (!page.next_token.empty()) {
+      j["nextLink"] = Base() + path + "?api-version=" + http::PercentEncode(api_version) +
+                      "&$skiptoken=" + http::PercentEncode(page.next_token) +
+                      "&maxresults=" + std::to_string(max);
+    }
+    return JsonResponse(200, Dump(j));
+  }
+};
+
+StatusOr<size_t> PageSize(const http::Request& req) {
+  auto v = req.Query("maxresults");
+  if (!v) return kDefaultPageSize;
+  if (v->empty() || v->size() > 3) {
+    return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
+                                "BadParameter");
+  }
+  size_t n = 0;
+  for (char c : *v) {
+    if (c < '0' || c > '9') {
+      return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
+                                  "BadParameter");
+    }
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n < 1 || n > 25) {
+    return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
+                                "BadParameter");
+  }
+  return n;
+}
+
+std::string SkipToken(const http::Request& req) {
+  auto t = req.Query("$skiptoken");
+  return t ? std::string(*t) : "";
+}
+
+Status ReadAttributes(const Json& body, std::optional<bool>* enabled,
+                      std::optional<std::optional<UnixSeconds>>* nbf,
+                      std::optional<std::optional<UnixSeconds>>* exp) {
+  ASSIGN_OR_RETURN(const Json* attrs, OptObject(body, "attributes"));
+  if (attrs == nullptr) return OkStatus();
+  ASSIGN_OR_RETURN(*enabled, OptBool(*attrs, "enabled"));
+  for (auto [field, out] : {std::pair{"nbf", nbf}, std::pair{"exp", exp}}) {
+    if (!attrs->contains(field)) continue;
+    ASSIGN_OR_RETURN(std::optional<int64_t> v, OptInt(*attrs, field));
+    *out = v;  // present; nullopt inside means cleared
+  }
+  return OkStatus();
+}
+
+StatusOr<vault::SecretSetParams> ParseSet(http::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
+  vault::SecretSetParams p;
+  auto value = body.find("value");
+  if (value == body.end() || !value->is_string()) {
+    return FieldTypeError("value", "a string (the secret value)");
+  }
+  p.value = SecretBytes(value->get_ref<const std::string&>());
+  SecureClear(value->get_ref<std::string&>());
+  ASSIGN_OR_RETURN(p.content_type, OptString(body, "contentType"));
+  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
+  std::optional<std::optional<UnixSeconds>> nbf, exp;
+  RETURN_IF_ERROR(ReadAttributes(body, &p.enabled, &nbf, &exp));
+  if (nbf) p.not_before = *nbf;
+  if (exp) p.expires = *exp;
+  return p;
+}
+
+StatusOr<vault::SecretPatch> ParsePatch(const http::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
+  vault::SecretPatch p;
+  ASSIGN_OR_RETURN(p.content_type, OptString(body, "contentType"));
+  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
+  RETURN_IF_ERROR(ReadAttributes(body, &p.enabled, &p.not_before, &p.expires));
+  return p;
+}
+
+http::Response Respond(const StatusOr<SecretView>& r, const Writer& w, bool with_value) {
+  if (!r.ok()) return ErrorResponse(r.status());
+  return JsonResponse(200, Dump(w.Bundle(*r, with_value)));
+}
+
+}  // namespace
+
+http::Response HandleSecrets(const App& app, const RequestContext& ctx, http::Request& req,
+                             const model::VaultRecord& vault, const std::string& api_version) {
+  vault::SecretService& secrets = *app.services().secrets;
+  Writer w{ctx, vault};
+  std::vector<std::string> s = ctx.segments;
+  // "/secrets/n/" and "/secrets/n/v/" — a trailing empty segment means the same as none.
+  if (s.size() >= 3 && s.back().empty()) s.pop_back();
+  const std::string& m = req.method;
+  bool deleted = s[0] == "deletedsecrets";
+
+  if (s.size() == 1) {
+    if (m != "GET") return NoRoute(req);
+    auto max = PageSize(req);
+    if (!max.ok()) return ErrorResponse(max.status());
+    auto page = deleted ? secrets.ListDeleted(vault, *max, SkipToken(req))
+                        : secrets.List(vault, *max, SkipToken(req));
+    if (!page.ok()) return ErrorResponse(page.status());
+    return w.Page(*page, false, "/" + s[0], api_version, *max);
+  }
+  const std::string& name = s[1];
+  if (deleted) {
+    if (s.size() == 2 && m == "GET") return Respond(secrets.GetDeleted(vault, name), w, false);
+    if (s.size() == 2 && m == "DELETE") {
+      Status st = secrets.Purge(vault, name);
+      if (!st.ok()) return ErrorResponse(st);
+      http::Response r;
+      r.status = 204;
+      return r;
+    }
+    if (s.size() == 3 && s[2] == "recover" && m == "POST") {
+      return Respond(secrets.Recover(vault, name), w, false);
+    }
+    return NoRoute(req);
+  }
+  if (s.size() == 2 && name == "restore" && m == "POST") {
+    auto body = ParseObjectBody(req.body);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto value = OptString(*body, "value");
+    if (!value.ok()) return ErrorResponse(value.status());
+    if (!*value) return ErrorResponse(FieldTypeError("value", "the base64url backup blob"));
+    auto blob = DecodeBase64Url(**value);
+    if (!blob || blob->empty()) {
+      return ErrorResponse(InvalidArgumentError(
+          "The backup blob is empty or not base64url; pass the value returned by backup.",
+          "BadParameter"));
+    }
+    return Respond(app.services().backups->RestoreSecret(vault, *blob), w, true);
+  }
+  if (s.size() == 2) {
+    if (m == "PUT") {
+      auto params = ParseSet(req);
+      if (!params.ok()) return ErrorResponse(params.status());
+      return Respond(secrets.Set(vault, name, std::move(*params)), w, true);
+    }
+    if (m == "GET") return Respond(secrets.Get(vault, name, ""), w, true);
+    if (m == "PATCH") {
+      auto patch = ParsePatch(req);
+      if (!patch.ok()) return ErrorResponse(patch.status());
+      return Respond(secrets.Update(vault, name, "", *patch), w, false);
+    }
+    if (m == "DELETE") return Respond(secrets.Delete(vault, name), w, false);
+    return NoRoute(req);
+  }
+  if (s.size() == 3 && s[2] == "versions" && m == "GET") {
+    auto max = PageSize(req);
+    if (!max.ok()) return ErrorResponse(max.status());
+    auto page = secrets.ListVersions(vault, name, *max, SkipToken(req));
+    if (!page.ok()) return ErrorResponse(page.status());
+    return w.Page(*page, true, "/secrets/" + name + "/versions", api_version, *max);
+  }
+  if (s.size() == 3 && s[2] == "backup" && m == "POST") {
+    auto blob = app.services().backups->BackupSecret(vault, name);
+    if (!blob.ok()) return ErrorResponse(blob.status());
+    return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(*blob)}}));
+  }
+  if (s.size() == 3) {
+    std::string version = AsciiLower(s[2]);
+    if (m == "GET") return Respond(secrets.Get(vault, name, version), w, true);
+    if (m == "PATCH") {
+      auto patch = ParsePatch(req);
+      if (!patch.ok()) return ErrorResponse(patch.status());
+      return Respond(secrets.Update(vault, name, version, *patch), w, false);
+    }
+  }
+  return NoRoute(req);
+}
+
+}  // namespace coffer::api

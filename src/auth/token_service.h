@@ -1,0 +1,84 @@
+// TokenService: issues and validates Coffer's access tokens — JWTs signed with ES256 by a P-256
+// key that is created once and kept behind the barrier ("sys/token-key").
+//
+// Validation (DESIGN.md §2): at most 8 KB; exactly three strict base64url parts; header `alg`
+// must be exactly "ES256" and `kid` must name our key (so `none` in any spelling, HMAC and
+// foreign keys fail); `jwk`/`jku`/`x5u`/`x5c` are ignored; any `crit` is refused; the signature
+// must verify; `iss` must be "<one of our origins>/<tenant>/v2.0"; `aud` must equal the audience
+// the route expects; `exp`/`nbf` are checked against the real clock (never the dev clock).
+// Validated tokens are cached until they expire. Every failure is Unauthenticated with a message
+// that names the problem but never echoes the token.
+//
+// Thread-safety: safe to call concurrently; LoadOrCreateKey/Unload are called by the server
+// when it unseals and seals.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "auth/clients.h"
+#include "barrier/barrier.h"
+#include "core/clock.h"
+#include "crypto/ec_key.h"
+
+namespace coffer::auth {
+
+struct TokenOptions {
+  std::string tenant_id;
+  int64_t lifetime_seconds = 3600;
+  int64_t clock_skew_seconds = 60;
+};
+
+struct Principal {
+  std::string object_id;
+  std::string client_id;
+  std::string tenant_id;
+  std::string audience;
+  UnixSeconds expires = 0;
+};
+
+struct IssuedToken {
+  std::string access_token;
+  int64_t expires_in = 0;
+};
+
+class TokenService {
+ public:
+  TokenService(barrier::Barrier& barrier, const Clock& real_clock, TokenOptions options);
+
+  Status LoadOrCreateKey();
+  void Unload();
+
+  // `issuer` is "<origin>/<tenant>/v2.0" for the origin the request arrived at.
+  StatusOr<IssuedToken> Issue(const Client& client, std::string_view issuer,
+                              std::string_view audience);
+
+  // `origin_ok` decides whether the origin part of `iss` is one of this server's.
+  StatusOr<Principal> Validate(std::string_view token, std::string_view audience,
+                               const std::function<bool(std::string_view origin)>& origin_ok);
+
+  // {"keys":[{kty, crv, x, y, kid, use, alg}]}; Unavailable when no key is loaded.
+  StatusOr<std::string> JwksJson() const;
+
+ private:
+  StatusOr<Principal> ValidateUncached(std::string_view token, std::string_view audience,
+                                       const std::function<bool(std::string_view)>& origin_ok);
+
+  barrier::Barrier& barrier_;
+  const Clock& clock_;
+  TokenOptions options_;
+  mutable std::shared_mutex mu_;
+  std::optional<crypto::EcSigningKey> key_;
+  std::string kid_;
+
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Principal> cache_;  // key: audience + '\n' + token
+};
+
+}  // namespace coffer::auth

@@ -1,0 +1,38 @@
+// coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads;
+// [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite").
+#include <toml++/toml.h>
+
+#include "server/server.h"
+
+namespace coffer::server {
+
+bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* error) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    *error = std::string(e.description());
+    return false;
+  }
+  if (auto v = t["server"]["listen"].value<std::string>()) config->listen = *v;
+  if (auto v = t["server"]["data_dir"].value<std::string>()) config->data_dir = *v;
+  if (auto v = t["server"]["region"].value<std::string>()) config->region = *v;
+  if (auto v = t["server"]["worker_threads"].value<int64_t>()) {
+    config->worker_threads = static_cast<int>(*v);
+  }
+  if (auto* hosts = t["server"]["hosts"].as_array()) {
+    for (auto& h : *hosts) {
+      if (auto s = h.value<std::string>()) config->extra_hosts.push_back(*s);
+    }
+  }
+  if (auto v = t["tls"]["cert_file"].value<std::string>()) config->tls_cert_file = *v;
+  if (auto v = t["tls"]["key_file"].value<std::string>()) config->tls_key_file = *v;
+  if (auto v = t["seal"]["unseal_key_file"].value<std::string>()) config->unseal_key_file = *v;
+  if (auto v = t["storage"]["engine"].value<std::string>(); v && *v != "sqlite") {
+    *error = "storage.engine '" + *v + "' is not available yet; use \"sqlite\"";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace coffer::server

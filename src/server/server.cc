@@ -1,0 +1,296 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "api/app.h"
+#include "auth/clients.h"
+#include "auth/token_service.h"
+#include "backup/backup_service.h"
+#include "barrier/barrier.h"
+#include "core/encoding.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "crypto/primitives.h"
+#include "http/server.h"
+#include "server/bootstrap.h"
+#include "server/dev_tls.h"
+#include "store/sqlite_storage.h"
+#include "vault/secret_service.h"
+#include "vault/sweeper.h"
+#include "vault/vault_registry.h"
+
+namespace coffer::server {
+namespace {
+
+using nlohmann::json;
+
+bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = listen.substr(0, colon);
+  if (host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5) return false;
+  int v = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  if (v > 65535) return false;
+  *port = static_cast<uint16_t>(v);
+  return true;
+}
+
+int Fail(const std::string& what, const Status& s) {
+  std::cerr << "coffer: " << what << ": " << s.message() << std::endl;
+  return 1;
+}
+
+std::string BaseUrl(const std::string& host, uint16_t port) {
+  std::string h = host == "0.0.0.0" ? "127.0.0.1" : host;
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  return "https://" + h + ":" + std::to_string(port);
+}
+
+// Everything the running server owns, in construction order.
+struct Runtime {
+  std::unique_ptr<store::SqliteStorage> storage;
+  std::unique_ptr<barrier::Barrier> barrier;
+  SystemClock real_clock;
+  std::unique_ptr<ShiftedClock> domain_clock;
+  std::unique_ptr<vault::VaultRegistry> vaults;
+  std::unique_ptr<vault::SecretService> secrets;
+  std::unique_ptr<backup::BackupService> backups;
+  std::unique_ptr<auth::ClientRegistry> clients;
+  std::unique_ptr<auth::TokenService> tokens;
+  std::unique_ptr<vault::Sweeper> sweeper;
+};
+
+Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Runtime* rt) {
+  ASSIGN_OR_RETURN(rt->storage, store::SqliteStorage::Open(config.data_dir + "/coffer.db"));
+  Random& rng = crypto::SystemRandom();
+  rt->barrier = std::make_unique<barrier::Barrier>(*rt->storage, rng);
+  rt->domain_clock = std::make_unique<ShiftedClock>(rt->real_clock);
+  rt->vaults = std::make_unique<vault::VaultRegistry>(*rt->barrier, *rt->domain_clock, rng);
+  rt->secrets = std::make_unique<vault::SecretService>(*rt->barrier, *rt->domain_clock, rng);
+  rt->backups = std::make_unique<backup::BackupService>(*rt->barrier, *rt->secrets, rng,
+                                                        *rt->domain_clock);
+  rt->clients = std::make_unique<auth::ClientRegistry>(*rt->barrier);
+  rt->tokens = std::make_unique<auth::TokenService>(*rt->barrier, rt->real_clock,
+                                                    auth::TokenOptions{tenant_id});
+  rt->sweeper = std::make_unique<vault::Sweeper>(*rt->barrier, *rt->vaults, *rt->domain_clock);
+  return OkStatus();
+}
+
+Status AfterUnseal(Runtime& rt) {
+  RETURN_IF_ERROR(rt.tokens->LoadOrCreateKey());
+  rt.vaults->InvalidateCache();
+  return OkStatus();
+}
+
+// The tenant id is public and needed while sealed, so it lives in deployment.json.
+StatusOr<std::string> ReadTenant(const std::string& data_dir) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(data_dir + "/deployment.json"));
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.contains("tenantId") || !j["tenantId"].is_string()) {
+    return DataLossError("deployment.json is damaged");
+  }
+  return j["tenantId"].get<std::string>();
+}
+
+Status WriteDeployment(const std::string& data_dir, const std::string& tenant) {
+  return WriteFileAtomically(data_dir + "/deployment.json",
+                             json{{"formatVersion", 1}, {"tenantId", tenant}}.dump(2) + "\n",
+                             0644);
+}
+
+}  // namespace
+
+int RunServer(const ServerConfig& config) {
+  std::string listen_host;
+  uint16_t listen_port = 0;
+  if (!ParseListen(config.listen, &listen_host, &listen_port)) {
+    std::cerr << "coffer: --listen must be host:port, e.g. 127.0.0.1:8443" << std::endl;
+    return 2;
+  }
+  // Block the stop signals before any thread starts; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  if (Status s = EnsureDirectory(config.data_dir, 0700); !s.ok()) return Fail("data dir", s);
+  auto lock = DirectoryLock::Acquire(config.data_dir);
+  if (!lock.ok()) return Fail("data dir", lock.status());
+
+  Runtime rt;
+  std::string tenant;
+  std::optional<Bootstrap> boot;
+  std::string ca_file;
+  http::ServerOptions options;
+  options.listen_host = listen_host;
+  options.port = listen_port;
+  options.worker_threads = config.worker_threads;
+
+  if (config.dev) {
+    // Dev: auto-unseal with a key file inside the data dir, created on first start.
+    auto tls = LoadOrCreateDevTls(config.data_dir);
+    if (!tls.ok()) return Fail("dev TLS", tls.status());
+    ca_file = tls->ca_file;
+    options.cert_chain_pem = tls->cert_chain_pem;
+    options.private_key_pem = tls->private_key_pem;
+    auto existing_tenant = ReadTenant(config.data_dir);
+    if (Status s = OpenRuntime(config, existing_tenant.ok() ? *existing_tenant : "", &rt);
+        !s.ok()) {
+      return Fail("storage", s);
+    }
+    auto initialized = rt.barrier->IsInitialized();
+    if (!initialized.ok()) return Fail("storage", initialized.status());
+    std::string key_path = config.data_dir + "/unseal.key";
+    if (!*initialized) {
+      auto key = rt.barrier->Initialize();
+      if (!key.ok()) return Fail("init", key.status());
+      if (Status s = WriteFileAtomically(key_path, EncodeBase64Url(key->view()) + "\n", 0600);
+          !s.ok()) {
+        return Fail("unseal key", s);
+      }
+    } else {
+      auto text = ReadFile(key_path);
+      if (!text.ok()) return Fail("unseal key", text.status());
+      std::string trimmed = text->substr(0, text->find_first_of("\r\n"));
+      auto key = DecodeBase64UrlSecret(trimmed);
+      SecureClear(*text);
+      if (!key) return Fail("unseal key", InvalidArgumentError("unseal.key is not base64url"));
+      if (Status s = rt.barrier->Unseal(*key); !s.ok()) return Fail("unseal", s);
+    }
+    auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.clients, *rt.vaults,
+                                   crypto::SystemRandom(), "dev", config.region);
+    if (!b.ok()) return Fail("bootstrap", b.status());
+    boot = std::move(*b);
+    tenant = boot->tenant_id;
+    if (!existing_tenant.ok() || *existing_tenant != tenant) {
+      if (Status s = WriteDeployment(config.data_dir, tenant); !s.ok()) {
+        return Fail("deployment", s);
+      }
+      // The token service was built before the tenant was known; rebuild it.
+      rt.tokens = std::make_unique<auth::TokenService>(*rt.barrier, rt.real_clock,
+                                                       auth::TokenOptions{tenant});
+    }
+    if (Status s = AfterUnseal(rt); !s.ok()) return Fail("tokens", s);
+  } else {
+    auto t = ReadTenant(config.data_dir);
+    if (!t.ok()) {
+      std::cerr << "coffer: " << config.data_dir
+                << " is not initialised; run `coffer operator init --config …` first." << std::endl;
+      return 1;
+    }
+    tenant = *t;
+    auto cert = ReadFile(config.tls_cert_file);
+    auto key = ReadFile(config.tls_key_file);
+    if (!cert.ok() || !key.ok()) {
+      std::cerr << "coffer: [tls] cert_file and key_file must name readable PEM files" << std::endl;
+      return 1;
+    }
+    options.cert_chain_pem = *cert;
+    options.private_key_pem = *key;
+    if (Status s = OpenRuntime(config, tenant, &rt); !s.ok()) return Fail("storage", s);
+    if (!config.unseal_key_file.empty()) {
+      if (config.unseal_key_file.rfind(config.data_dir, 0) == 0) {
+        log::warn("the unseal key file is inside the data dir; keep it elsewhere in production");
+      }
+      auto text = ReadFile(config.unseal_key_file);
+      if (!text.ok()) return Fail("unseal key", text.status());
+      auto k = DecodeBase64UrlSecret(text->substr(0, text->find_first_of("\r\n")));
+      SecureClear(*text);
+      if (!k) return Fail("unseal key", InvalidArgumentError("the key file is not base64url"));
+      if (Status s = rt.barrier->Unseal(*k); !s.ok()) return Fail("unseal", s);
+      if (Status s = AfterUnseal(rt); !s.ok()) return Fail("tokens", s);
+    }
+  }
+
+  api::AppOptions app_options;
+  app_options.tenant_id = tenant;
+  app_options.extra_hosts = config.extra_hosts;
+  app_options.dev_mode = config.dev;
+  api::AppServices services;
+  services.barrier = rt.barrier.get();
+  services.vaults = rt.vaults.get();
+  services.secrets = rt.secrets.get();
+  services.backups = rt.backups.get();
+  services.tokens = rt.tokens.get();
+  services.clients = rt.clients.get();
+  services.sweeper = rt.sweeper.get();
+  services.dev_clock = config.dev ? rt.domain_clock.get() : nullptr;
+  services.unseal = [&rt](const SecretBytes& key) -> Status {
+    RETURN_IF_ERROR(rt.barrier->Unseal(key));
+    return AfterUnseal(rt);
+  };
+  api::App app(app_options, services);
+
+  auto server = http::Server::Start(options, app);
+  SecureClear(options.private_key_pem);
+  if (!server.ok()) return Fail("listen", server.status());
+  uint16_t port = (*server)->port();
+  std::string base = BaseUrl(listen_host, port);
+
+  if (config.dev) {
+    json creds = {{"tenantId", boot->tenant_id},
+                  {"clientId", boot->client_id},
+                  {"clientSecret", std::string(boot->client_secret.view())},
+                  {"authorityHost", base},
+                  {"managementUrl", base},
+                  {"vaultUrl", "https://dev.vault.localhost:" + std::to_string(port)},
+                  {"caFile", ca_file},
+                  {"subscriptions", boot->subscriptions}};
+    std::string text = creds.dump(2) + "\n";
+    Status s = WriteFileAtomically(config.data_dir + "/dev-credentials.json", text, 0600);
+    SecureClear(text);
+    if (!s.ok()) return Fail("dev credentials", s);
+  }
+  rt.sweeper->Start(std::chrono::milliseconds(1000));
+  std::cout << "coffer ready " << base << (rt.barrier->sealed() ? " (sealed)" : "") << std::endl;
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log::info("stopping on signal {}", sig);
+  rt.sweeper->Stop();
+  (*server)->Stop();
+  return 0;
+}
+
+int InitDeployment(const ServerConfig& config, const std::string& key_file) {
+  if (Status s = EnsureDirectory(config.data_dir, 0700); !s.ok()) return Fail("data dir", s);
+  auto lock = DirectoryLock::Acquire(config.data_dir);
+  if (!lock.ok()) return Fail("data dir", lock.status());
+  Runtime rt;
+  if (Status s = OpenRuntime(config, "", &rt); !s.ok()) return Fail("storage", s);
+  auto key = rt.barrier->Initialize();
+  if (!key.ok()) return Fail("init", key.status());
+  if (Status s = WriteFileAtomically(key_file, EncodeBase64Url(key->view()) + "\n", 0600);
+      !s.ok()) {
+    return Fail("unseal key", s);
+  }
+  auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.clients, *rt.vaults, crypto::SystemRandom(),
+                                 "", config.region);
+  if (!b.ok()) return Fail("bootstrap", b.status());
+  if (Status s = WriteDeployment(config.data_dir, b->tenant_id); !s.ok()) {
+    return Fail("deployment", s);
+  }
+  json out = {{"tenantId", b->tenant_id},
+              {"clientId", b->client_id},
+              {"clientSecret", std::string(b->client_secret.view())},
+              {"subscriptions", b->subscriptions},
+              {"unsealKeyFile", key_file}};
+  std::cout << out.dump(2) << std::endl;
+  return 0;
+}
+
+}  // namespace coffer::server

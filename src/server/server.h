@@ -1,0 +1,33 @@
+// The composition root: the only place that names concrete engines. RunServer builds storage,
+// barrier, services, the App and the HTTPS server from a ServerConfig, prints the ready line,
+// and serves until SIGINT/SIGTERM.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coffer::server {
+
+struct ServerConfig {
+  bool dev = false;
+  std::string data_dir = "./coffer-data";
+  std::string listen = "127.0.0.1:8443";
+  std::string region = "eastus";
+  std::string tls_cert_file;  // production
+  std::string tls_key_file;   // production
+  std::string unseal_key_file;  // production: unseal at start if set
+  std::vector<std::string> extra_hosts;
+  int worker_threads = 64;
+};
+
+// Reads a coffer.toml into `config` (fields absent from the file keep their values).
+bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* error);
+
+int RunServer(const ServerConfig& config);
+
+// `coffer operator init`: initialises the data dir's barrier, writes the unseal key to
+// `key_file` (0600) and prints the bootstrap credentials as JSON.
+int InitDeployment(const ServerConfig& config, const std::string& key_file);
+
+}  // namespace coffer::server
