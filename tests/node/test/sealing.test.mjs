@@ -1,10 +1,7 @@
 // Production mode: start sealed, unseal with `coffer operator unseal` (DESIGN.md §2 "Build and
 // start", last item).
 //
-// TODO(production mode): the configuration file format, `coffer operator init` and the
-// unseal command's flags are not specified yet. Everything marked GUESS below is this file's
-// assumption and must be matched to the real flow once it is written down; until then the
-// file runs only with COFFER_PROD_TESTS=1.
+// The configuration keys and commands used here are documented in docs/operations.md.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,7 +12,6 @@ import { cofferBin, freshDataDir, startServer } from '../support/server.mjs';
 import { rawRequest } from '../support/http.mjs';
 
 const run = promisify(execFile);
-const skip = process.env.COFFER_PROD_TESTS ? false : 'needs production mode (set COFFER_PROD_TESTS=1)';
 
 let dir;
 let keyFile;
@@ -34,7 +30,6 @@ async function makeTls(into) {
   return { cert, key };
 }
 
-// GUESS: configuration keys.
 function writeConfig(into, tls) {
   const file = path.join(into, 'coffer.toml');
   fs.writeFileSync(file, [
@@ -56,7 +51,7 @@ const unauthenticatedPut = (port) => rawRequest({
   port, ca: caPem, method: 'PUT', path: '/secrets/x?api-version=7.6', headers: { 'content-length': '0' },
 });
 
-describe('sealed start and unseal', { skip }, () => {
+describe('sealed start and unseal', () => {
   before(async () => {
     dir = freshDataDir('prod');
     fs.mkdirSync(path.join(dir, 'data'), { mode: 0o700 });
@@ -64,7 +59,7 @@ describe('sealed start and unseal', { skip }, () => {
     caPem = fs.readFileSync(tls.cert, 'utf8');
     const config = writeConfig(dir, tls);
     keyFile = path.join(dir, 'unseal.key'); // outside the data dir, as the contract asks
-    // GUESS: `operator init` creates the keyring and writes the unseal key.
+    // `operator init` creates the keyring and writes the unseal key.
     await run(cofferBin(), ['operator', 'init', '--config', config, '--key-file', keyFile], { timeout: 30_000 });
     server = await startServer({ argv: ['server', '--config', config] });
   });
