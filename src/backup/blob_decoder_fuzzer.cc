@@ -1,11 +1,13 @@
 // libFuzzer entry for the backup blob decoder: ParseBlob on arbitrary bytes, then (for inputs
-// that parse) OpenSecretBlob with a fixed key. Any outcome but OK or InvalidArgument, or any
+// that parse) OpenSecretBlob with the key derived from the golden vector's fixed backup root
+// (00..1f), so seeding with testdata/secret_blob_v1.hex also reaches the payload decoder. Any outcome but OK or InvalidArgument, or any
 // crash or sanitizer report, is a bug.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "backup/blob_codec.h"
+#include "crypto/primitives.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace coffer;
@@ -15,8 +17,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parsed.status().code() != StatusCode::kInvalidArgument) std::abort();
     return 0;
   }
-  static const SecretBytes key(std::string(32, '\x42'));
-  auto opened = backup::OpenSecretBlob(*parsed, key);
+  static const SecretBytes root = [] {
+    std::string bytes;
+    for (int i = 0; i < 32; ++i) bytes.push_back(static_cast<char>(i));
+    return SecretBytes(bytes);
+  }();
+  auto key = crypto::HkdfSha256(root, parsed->header.salt, backup::BackupKeyInfo(parsed->header),
+                                32);
+  if (!key.ok()) std::abort();
+  auto opened = backup::OpenSecretBlob(*parsed, *key);
   if (!opened.ok() && opened.status().code() != StatusCode::kInvalidArgument) std::abort();
   return 0;
 }
