@@ -60,7 +60,7 @@ std::string NewGuid(Random& rng) {
 StatusOr<Bootstrap> LoadOrCreateBootstrap(barrier::Barrier& barrier, auth::ClientRegistry& clients,
                                           vault::VaultRegistry& vaults, Random& rng,
                                           const std::string& default_vault,
-                                          const std::string& region) {
+                                          const std::string& region, bool keep_secret) {
   std::optional<Bootstrap> existing;
   RETURN_IF_ERROR(barrier.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto plain, t.Get(kBootstrapKey));
@@ -90,7 +90,10 @@ StatusOr<Bootstrap> LoadOrCreateBootstrap(barrier::Barrier& barrier, auth::Clien
     if (!created.ok()) return created.status();
   }
   // Written last: a crash before this point simply bootstraps again on the next start.
-  RETURN_IF_ERROR(barrier.Update([&](barrier::Txn& t) { return t.Put(kBootstrapKey, Encode(b)); }));
+  Bootstrap stored = b;
+  if (!keep_secret) stored.client_secret.Wipe();
+  RETURN_IF_ERROR(
+      barrier.Update([&](barrier::Txn& t) { return t.Put(kBootstrapKey, Encode(stored)); }));
   return b;
 }
 

@@ -28,9 +28,12 @@ std::string NewGuid(Random& rng);
 
 // Reads the bootstrap record, or creates it (with the client registered and, when
 // `default_vault` is non-empty, that vault created in the first subscription in `region`).
+// The client secret is kept in the (encrypted) record only when `keep_secret` (dev mode, which
+// rewrites dev-credentials.json at every start); otherwise only its HMAC exists, in the client
+// registry, and the caller must hand the returned secret to the operator once.
 StatusOr<Bootstrap> LoadOrCreateBootstrap(barrier::Barrier& barrier, auth::ClientRegistry& clients,
                                           vault::VaultRegistry& vaults, Random& rng,
                                           const std::string& default_vault,
-                                          const std::string& region);
+                                          const std::string& region, bool keep_secret);
 
 }  // namespace coffer::server

@@ -171,7 +171,8 @@ int RunServer(const ServerConfig& config) {
       if (Status s = rt.barrier->Unseal(*key); !s.ok()) return Fail("unseal", s);
     }
     auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.clients, *rt.vaults,
-                                   crypto::SystemRandom(), "dev", config.region);
+                                   crypto::SystemRandom(), "dev", config.region,
+                                   /*keep_secret=*/true);
     if (!b.ok()) return Fail("bootstrap", b.status());
     boot = std::move(*b);
     tenant = boot->tenant_id;
@@ -279,7 +280,7 @@ int InitDeployment(const ServerConfig& config, const std::string& key_file) {
     return Fail("unseal key", s);
   }
   auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.clients, *rt.vaults, crypto::SystemRandom(),
-                                 "", config.region);
+                                 "", config.region, /*keep_secret=*/false);
   if (!b.ok()) return Fail("bootstrap", b.status());
   if (Status s = WriteDeployment(config.data_dir, b->tenant_id); !s.ok()) {
     return Fail("deployment", s);
