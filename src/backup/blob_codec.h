@@ -89,6 +89,8 @@ StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObj
 // truncated…") for bad framing, InvalidArgument("…format version N is not supported") for an
 // unknown version.
 StatusOr<ParsedBlob> ParseBlob(std::string_view blob);
+// The result views into its input: parsing a temporary string would leave it dangling.
+StatusOr<ParsedBlob> ParseBlob(std::string&& blob) = delete;
 
 // Authenticates and decodes the payload of a parsed secret blob. InvalidArgument("…failed
 // integrity verification…") for a wrong key or any altered byte; InvalidArgument if the blob

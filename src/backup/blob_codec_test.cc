@@ -110,7 +110,8 @@ TEST(BlobGoldenVector, CommittedV1VectorHasTheDocumentedLayout) {
 }
 
 TEST(BlobGoldenVector, CommittedVectorDoesNotOpenUnderAnotherRoot) {
-  auto parsed = ParseBlob(GoldenBlob());
+  std::string blob = GoldenBlob();  // ParsedBlob views into it
+  auto parsed = ParseBlob(blob);
   ASSERT_TRUE(parsed.ok());
   SecretBytes other(std::string(32, '\x01'));
   auto key = crypto::HkdfSha256(other, parsed->header.salt, BackupKeyInfo(parsed->header), 32);
