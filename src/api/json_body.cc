@@ -1,5 +1,7 @@
 #include "api/json_body.h"
 
+#include <limits>
+
 namespace coffer::api {
 
 std::string Dump(const Json& j) {
@@ -44,6 +46,11 @@ StatusOr<std::optional<bool>> OptBool(const Json& obj, const char* field) {
 StatusOr<std::optional<int64_t>> OptInt(const Json& obj, const char* field) {
   auto it = obj.find(field);
   if (it == obj.end() || it->is_null()) return std::optional<int64_t>();
+  // An unsigned value above INT64_MAX would wrap to a negative time.
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return FieldTypeError(field, "an integer (Unix seconds) that fits in 64 bits");
+  }
   if (it->is_number_integer()) return std::optional<int64_t>(it->get<int64_t>());
   if (it->is_number_float()) {
     double d = it->get<double>();
