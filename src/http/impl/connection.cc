@@ -1,0 +1,466 @@
+// The per-connection HTTP/1.1 state machine (see connection.h and the life cycle in server.h).
+#include "http/impl/connection.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <exception>
+
+#include "core/encoding.h"
+#include "core/log.h"
+#include "core/secret_bytes.h"
+#include "http/impl/request_target.h"
+
+namespace coffer::http::impl {
+namespace {
+
+// A rejected request whose announced body is at most this large is read and discarded so the
+// connection can be kept; anything larger (or chunked) closes the connection instead.
+constexpr uint64_t kMaxDrainBytes = 64 * 1024;
+// How long a closing connection waits for the peer's close_notify while discarding its input.
+constexpr auto kLingerTimeout = std::chrono::seconds(5);
+constexpr size_t kFirstReadBytes = 4096;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool IsHttpParseError(const ErrorCode& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+}
+
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7F) return false;
+    if (std::string_view("\"(),/:;<=>?@[\\]{}").find(c) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+bool IsSafeValue(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
+// Headers the server owns: framing and connection management are decided here, not by handlers.
+bool IsServerOwned(std::string_view name) {
+  return EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding") ||
+         EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "server");
+}
+
+}  // namespace
+
+Connection::Connection(net::ip::tcp::socket socket, net::ssl::context& tls,
+                       const ConnectionEnv& env)
+    : stream_(std::move(socket), tls), timer_(stream_.get_executor()), env_(env) {
+  ErrorCode ec;
+  auto remote = stream_.next_layer().remote_endpoint(ec);
+  if (!ec) remote_address_ = remote.address().to_string();
+  auto local = stream_.next_layer().local_endpoint(ec);
+  if (!ec) local_port_ = local.port();
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->Arm(self->env_.options->handshake_timeout, OnTimeout::kClose);
+    self->stream_.async_handshake(net::ssl::stream_base::server,
+                                  [self](ErrorCode ec) { self->OnHandshake(ec); });
+  });
+}
+
+// ---- timer ----------------------------------------------------------------------------------
+
+void Connection::Arm(std::chrono::steady_clock::duration after, OnTimeout action) {
+  uint64_t generation = ++timer_generation_;
+  timeout_action_ = action;
+  timed_out_ = false;
+  timer_.expires_after(after);
+  timer_.async_wait(
+      [self = shared_from_this(), generation](ErrorCode) { self->OnTimer(generation); });
+}
+
+void Connection::Disarm() {
+  ++timer_generation_;
+  timer_.cancel();
+}
+
+void Connection::OnTimer(uint64_t generation) {
+  if (generation != timer_generation_ || closed_) return;  // disarmed or re-armed meanwhile
+  ++timer_generation_;
+  if (timeout_action_ == OnTimeout::kClose) {
+    CloseNow();
+    return;
+  }
+  // Abort the pending read only; its handler answers 408 over the still-open connection.
+  timed_out_ = true;
+  ErrorCode ignored;
+  stream_.next_layer().cancel(ignored);
+}
+
+// ---- reading --------------------------------------------------------------------------------
+
+void Connection::OnHandshake(ErrorCode ec) {
+  Disarm();
+  if (ec) {
+    log::debug("http: TLS handshake with {} failed: {}", remote_address_, ec.message());
+    CloseNow();
+    return;
+  }
+  WaitForRequest();
+}
+
+void Connection::WaitForRequest() {
+  if (closed_) return;
+  if (buffer_.size() > 0) {  // a pipelined request is already buffered
+    ReadHeader();
+    return;
+  }
+  // Before the first byte of a request the connection is idle: a timeout just closes it.
+  const ServerOptions& options = *env_.options;
+  Arm(first_request_ ? options.header_timeout : options.idle_timeout, OnTimeout::kClose);
+  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                          [self = shared_from_this()](ErrorCode ec, size_t n) {
+                            self->Disarm();
+                            if (ec) {
+                              self->CloseNow();
+                              return;
+                            }
+                            self->buffer_.commit(n);
+                            self->ReadHeader();
+                          });
+}
+
+void Connection::ReadHeader() {
+  head_parser_.emplace();
+  head_parser_->header_limit(static_cast<uint32_t>(
+      std::min<size_t>(env_.options->max_header_bytes, std::numeric_limits<uint32_t>::max())));
+  head_parser_->body_limit(boost::none);  // OnHead decides; the body parser enforces it
+  body_parser_.reset();
+  version_ = 11;
+  keep_alive_ = false;
+  is_head_method_ = false;
+  Arm(env_.options->header_timeout, OnTimeout::kRespond408);
+  bhttp::async_read_header(stream_, buffer_, *head_parser_,
+                           [self = shared_from_this()](ErrorCode ec, size_t) {
+                             self->OnHeader(ec);
+                           });
+}
+
+int Connection::TargetStatusForHeaderLimit() const {
+  // The header block overflowed; if it is the request-target that is too long, say 414.
+  size_t target_size = 0;
+  auto parsed_target = head_parser_ ? head_parser_->get().target() : beast::string_view();
+  if (!parsed_target.empty()) {
+    target_size = parsed_target.size();  // the request line was complete
+  } else {
+    // Still inside the request line, which is at the front of the buffer.
+    auto data = buffer_.data();
+    std::string_view line(static_cast<const char*>(data.data()), data.size());
+    line = line.substr(0, line.find_first_of("\r\n"));
+    size_t sp = line.find(' ');
+    if (sp == std::string_view::npos) return 431;
+    std::string_view target = line.substr(sp + 1);
+    target_size = target.substr(0, target.find(' ')).size();
+  }
+  return target_size > env_.options->max_target_bytes ? 414 : 431;
+}
+
+void Connection::FailRead(ErrorCode ec, std::string_view what) {
+  if (timed_out_) {
+    SendError(408, "timed out reading the request " + std::string(what));
+  } else if (ec == bhttp::error::body_limit) {
+    SendError(413, "request body is larger than allowed");
+  } else if (ec == bhttp::error::header_limit) {
+    int status = TargetStatusForHeaderLimit();
+    SendError(status, status == 414 ? "request target is too long" : "request header is too large");
+  } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+             !IsHttpParseError(ec)) {
+    CloseNow();  // the peer went away or the transport failed: nobody to answer
+  } else {
+    SendError(400, "malformed HTTP request " + std::string(what) + ": " + ec.message());
+  }
+}
+
+void Connection::OnHeader(ErrorCode ec) {
+  Disarm();
+  if (closed_) return;
+  if (ec) {
+    FailRead(ec, "header");
+    return;
+  }
+  if (!FillHead()) return;
+  HeadDecision decision;
+  try {
+    decision = env_.handler->OnHead(head_);
+  } catch (const std::exception& e) {
+    log::error("http: OnHead threw: {}", e.what());
+    SendError(500, "internal error");
+    return;
+  } catch (...) {
+    log::error("http: OnHead threw a non-standard exception");
+    SendError(500, "internal error");
+    return;
+  }
+  Dispatch(std::move(decision));
+}
+
+bool Connection::FillHead() {
+  auto& req = head_parser_->get();
+  version_ = req.version() == 10 ? 10 : 11;
+  keep_alive_ = req.keep_alive();
+  is_head_method_ = req.method() == bhttp::verb::head;
+  std::string_view target(req.target().data(), req.target().size());
+  if (target.size() > env_.options->max_target_bytes) {
+    SendError(414, "request target is too long");
+    return false;
+  }
+  auto parsed = ParseTarget(target);
+  if (!parsed.ok()) {
+    SendError(400, parsed.status().message());
+    return false;
+  }
+  head_ = RequestHead{};
+  head_.method = std::string(req.method_string());
+  head_.target = std::string(target);
+  head_.path = std::move(parsed->path);
+  head_.query = std::move(parsed->query);
+  for (const auto& field : req) {
+    head_.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  }
+  head_.host = std::string(req[bhttp::field::host]);
+  if (auto length = head_parser_->content_length()) head_.content_length = *length;
+  head_.chunked = head_parser_->chunked();
+  head_.remote_address = remote_address_;
+  head_.local_port = local_port_;
+  return true;
+}
+
+void Connection::Dispatch(HeadDecision decision) {
+  auto& req = head_parser_->get();
+  bool expect_continue =
+      version_ >= 11 && EqualsIgnoreCase(std::string_view(req[bhttp::field::expect].data(),
+                                                          req[bhttp::field::expect].size()),
+                                         "100-continue");
+  bool has_body = head_.chunked || head_.content_length.value_or(0) > 0;
+  if (decision.respond_now) {
+    Response response = std::move(*decision.respond_now);
+    bool keep = keep_alive_ && !response.close;
+    if (!has_body) {
+      SendResponse(std::move(response), keep, keep ? AfterWrite::kNextRequest : AfterWrite::kClose);
+    } else if (keep && !expect_continue && !head_.chunked &&
+               *head_.content_length <= kMaxDrainBytes) {
+      SendResponse(std::move(response), true, AfterWrite::kDrainBody);
+    } else {
+      // Too much (or, with 100-continue, possibly nothing) to read: answer and close.
+      SendResponse(std::move(response), false, AfterWrite::kClose);
+    }
+    return;
+  }
+  body_limit_ = decision.body_limit;
+  context_ = std::move(decision.context);
+  if (head_.content_length && *head_.content_length > body_limit_) {
+    SendError(413, "request body is larger than allowed");
+    return;
+  }
+  if (head_parser_->is_done()) {  // no body
+    Request request;
+    static_cast<RequestHead&>(request) = std::move(head_);
+    request.context = std::move(context_);
+    RunHandler(std::move(request));
+    return;
+  }
+  if (!expect_continue) {
+    ReadBody();
+    return;
+  }
+  Arm(env_.options->body_timeout, OnTimeout::kClose);
+  net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                   [self = shared_from_this()](ErrorCode ec, size_t) {
+                     self->Disarm();
+                     if (ec) {
+                       self->CloseNow();
+                       return;
+                     }
+                     self->ReadBody();
+                   });
+}
+
+void Connection::ReadBody() {
+  if (closed_) return;
+  body_parser_.emplace(std::move(*head_parser_));
+  body_parser_->body_limit(body_limit_);
+  Arm(env_.options->body_timeout, OnTimeout::kRespond408);
+  bhttp::async_read(stream_, buffer_, *body_parser_,
+                    [self = shared_from_this()](ErrorCode ec, size_t) { self->OnBody(ec); });
+}
+
+void Connection::OnBody(ErrorCode ec) {
+  Disarm();
+  if (closed_) return;
+  if (ec) {
+    if (body_parser_) SecureClear(body_parser_->get().body());
+    FailRead(ec, "body");
+    return;
+  }
+  Request request;
+  static_cast<RequestHead&>(request) = std::move(head_);
+  request.body = std::move(body_parser_->get().body());
+  request.context = std::move(context_);
+  body_parser_.reset();
+  RunHandler(std::move(request));
+}
+
+void Connection::DrainBody() {
+  if (closed_) return;
+  body_parser_.emplace(std::move(*head_parser_));
+  body_parser_->body_limit(kMaxDrainBytes);
+  Arm(env_.options->body_timeout, OnTimeout::kClose);
+  bhttp::async_read(stream_, buffer_, *body_parser_,
+                    [self = shared_from_this()](ErrorCode ec, size_t) {
+                      self->Disarm();
+                      if (self->body_parser_) SecureClear(self->body_parser_->get().body());
+                      self->body_parser_.reset();
+                      if (ec) {
+                        self->CloseNow();
+                        return;
+                      }
+                      self->WaitForRequest();
+                    });
+}
+
+// ---- handling and writing -------------------------------------------------------------------
+
+void Connection::RunHandler(Request request) {
+  bool keep_alive = keep_alive_;
+  net::post(*env_.workers, [self = shared_from_this(), request = std::move(request),
+                            keep_alive]() mutable {
+    Response response;
+    try {
+      response = self->env_.handler->Handle(request);
+    } catch (const std::exception& e) {
+      log::error("http: Handle threw: {}", e.what());
+      response = self->SafeErrorResponse(500, "internal error");
+      response.close = true;
+    } catch (...) {
+      log::error("http: Handle threw a non-standard exception");
+      response = self->SafeErrorResponse(500, "internal error");
+      response.close = true;
+    }
+    SecureClear(request.body);
+    bool keep = keep_alive && !response.close;
+    net::post(self->stream_.get_executor(),
+              [self, response = std::move(response), keep]() mutable {
+                self->SendResponse(std::move(response), keep,
+                                   keep ? AfterWrite::kNextRequest : AfterWrite::kClose);
+              });
+  });
+}
+
+Response Connection::SafeErrorResponse(int status, std::string_view message) {
+  try {
+    return env_.handler->ErrorResponse(status, message);
+  } catch (...) {
+    Response response;
+    response.status = status;
+    response.headers.Set("Content-Type", "text/plain");
+    response.body = std::string(message);
+    return response;
+  }
+}
+
+void Connection::SendError(int status, std::string_view message) {
+  log::debug("http: {} for {}: {}", status, remote_address_, message);
+  Response response = SafeErrorResponse(status, message);
+  SendResponse(std::move(response), false, AfterWrite::kClose);
+}
+
+void Connection::SendResponse(Response response, bool keep_alive, AfterWrite after) {
+  if (closed_) {
+    SecureClear(response.body);
+    return;
+  }
+  int status = response.status;
+  if (status < 200 || status > 999) {
+    log::error("http: handler returned invalid status {}; sending 500", status);
+    status = 500;
+    SecureClear(response.body);
+  }
+  response_.emplace();
+  auto& res = *response_;
+  res.version(version_);
+  res.result(static_cast<unsigned>(status));
+  res.set(bhttp::field::server, "coffer");
+  for (const auto& [name, value] : response.headers.items()) {
+    if (IsServerOwned(name)) continue;
+    if (!IsToken(name) || !IsSafeValue(value)) {
+      log::error("http: dropping invalid response header {}", name);
+      continue;
+    }
+    res.insert(name, value);
+  }
+  res.keep_alive(keep_alive);
+  if (status == 204 || status == 304) {
+    SecureClear(response.body);  // these statuses carry no content (RFC 9110 §6.4.1)
+  } else {
+    res.content_length(response.body.size());
+    if (is_head_method_) {
+      SecureClear(response.body);
+    } else {
+      res.body() = std::move(response.body);
+    }
+  }
+  Arm(env_.options->body_timeout, OnTimeout::kClose);
+  bhttp::async_write(stream_, res, [self = shared_from_this(), after](ErrorCode ec, size_t) {
+    self->OnWrite(ec, after);
+  });
+}
+
+void Connection::OnWrite(ErrorCode ec, AfterWrite after) {
+  Disarm();
+  if (response_) SecureClear(response_->body());
+  response_.reset();
+  if (ec || closed_) {
+    CloseNow();
+    return;
+  }
+  first_request_ = false;
+  switch (after) {
+    case AfterWrite::kNextRequest:
+      WaitForRequest();
+      return;
+    case AfterWrite::kDrainBody:
+      DrainBody();
+      return;
+    case AfterWrite::kClose:
+      GracefulClose();
+      return;
+  }
+}
+
+// ---- closing --------------------------------------------------------------------------------
+
+void Connection::GracefulClose() {
+  if (closed_) return;
+  // Send close_notify, then wait (bounded) for the peer's; OpenSSL discards any request body
+  // still arriving meanwhile, so the client is not reset before it has read the response.
+  Arm(kLingerTimeout, OnTimeout::kClose);
+  stream_.async_shutdown([self = shared_from_this()](ErrorCode) { self->CloseNow(); });
+}
+
+void Connection::CloseNow() {
+  if (closed_) return;
+  closed_ = true;
+  ++timer_generation_;
+  timer_.cancel();
+  ErrorCode ignored;
+  stream_.next_layer().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  stream_.next_layer().close(ignored);
+}
+
+}  // namespace coffer::http::impl

@@ -1,0 +1,107 @@
+// One accepted TLS connection: handshake, then a loop of header → OnHead → body → Handle →
+// response, with every timeout of server.h enforced by one per-connection timer.
+//
+// Ownership: shared_ptr, kept alive by its pending asynchronous operations and by the worker
+// job while Handler::Handle runs. Thread-safety: every member runs on the socket's strand,
+// except the Handle call, which runs on the worker pool and touches only its own Request.
+// Beast/Asio types appear here, so only http/impl includes this header.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <any>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+#include "http/server.h"
+
+namespace coffer::http::impl {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using ErrorCode = boost::system::error_code;
+
+// What every connection of one server shares; outlives all connections (see ServerImpl::Stop).
+struct ConnectionEnv {
+  const ServerOptions* options = nullptr;
+  Handler* handler = nullptr;
+  net::thread_pool* workers = nullptr;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `socket` must have been accepted with a strand executor.
+  Connection(net::ip::tcp::socket socket, net::ssl::context& tls, const ConnectionEnv& env);
+  ~Connection();
+
+  // Starts the TLS handshake on the connection's strand.
+  void Start();
+
+ private:
+  enum class OnTimeout { kClose, kRespond408 };
+  enum class AfterWrite { kNextRequest, kDrainBody, kClose };
+
+  void Arm(std::chrono::steady_clock::duration after, OnTimeout action);
+  void Disarm();
+  void OnTimer(uint64_t generation);
+
+  void OnHandshake(ErrorCode ec);
+  void WaitForRequest();
+  void ReadHeader();
+  void OnHeader(ErrorCode ec);
+  bool FillHead();
+  void Dispatch(HeadDecision decision);
+  void ReadBody();
+  void OnBody(ErrorCode ec);
+  void DrainBody();
+  void RunHandler(Request request);
+  void SendResponse(Response response, bool keep_alive, AfterWrite after);
+  void OnWrite(ErrorCode ec, AfterWrite after);
+  void SendError(int status, std::string_view message);
+  void FailRead(ErrorCode ec, std::string_view what);
+  void GracefulClose();
+  void CloseNow();
+  Response SafeErrorResponse(int status, std::string_view message);
+  int TargetStatusForHeaderLimit() const;
+
+  net::ssl::stream<net::ip::tcp::socket> stream_;
+  net::steady_timer timer_;
+  const ConnectionEnv env_;
+  std::string remote_address_;
+  uint16_t local_port_ = 0;
+
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> head_parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;
+
+  // The request in progress.
+  RequestHead head_;
+  std::any context_;
+  size_t body_limit_ = 0;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool is_head_method_ = false;
+  bool first_request_ = true;
+
+  uint64_t timer_generation_ = 0;
+  OnTimeout timeout_action_ = OnTimeout::kClose;
+  bool timed_out_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace coffer::http::impl

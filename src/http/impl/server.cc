@@ -1,0 +1,217 @@
+// Server::Start: TLS context, listener, I/O threads and the handler worker pool.
+#include "http/server.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+#include "core/secret_bytes.h"
+#include "http/impl/connection.h"
+
+namespace coffer::http {
+namespace impl {
+namespace {
+
+// Picks "http/1.1" when the client offers ALPN; HTTP/2 is not spoken.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned int inlen, void*) {
+  static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outlen, kHttp11, sizeof(kHttp11), in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+StatusOr<std::unique_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions& options) {
+  auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                   net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  SSL_CTX* native = tls->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
+    return InternalError("cannot set the minimum TLS version to 1.2");
+  }
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_alpn_select_cb(native, SelectAlpn, nullptr);
+  ErrorCode ec;
+  tls->use_certificate_chain(
+      net::buffer(options.cert_chain_pem.data(), options.cert_chain_pem.size()), ec);
+  if (ec) {
+    return InvalidArgumentError("cannot load the TLS certificate chain (PEM, leaf first): " +
+                                ec.message());
+  }
+  tls->use_private_key(
+      net::buffer(options.private_key_pem.data(), options.private_key_pem.size()),
+      net::ssl::context::pem, ec);
+  if (ec) return InvalidArgumentError("cannot load the TLS private key (PEM): " + ec.message());
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return InvalidArgumentError("the TLS private key does not match the leaf certificate");
+  }
+  return tls;
+}
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(const ServerOptions& options, Handler& handler)
+      : options_(options), handler_(handler) {}
+  ~ServerImpl() override { Stop(); }
+
+  Status Init();
+  uint16_t port() const override { return port_; }
+  void Stop() override;
+
+ private:
+  void Accept();
+  void OnAccept(ErrorCode ec, net::ip::tcp::socket socket);
+  void RunIo();
+
+  ServerOptions options_;
+  Handler& handler_;
+  std::unique_ptr<net::ssl::context> tls_;
+  std::unique_ptr<net::io_context> io_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::unique_ptr<net::thread_pool> workers_;
+  std::unique_ptr<net::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<net::steady_timer> accept_retry_;
+  std::vector<std::thread> io_threads_;
+  ConnectionEnv env_;
+  uint16_t port_ = 0;
+  std::mutex stop_mutex_;
+  bool stopped_ = false;
+};
+
+Status ServerImpl::Init() {
+  auto tls = MakeTlsContext(options_);
+  SecureClear(options_.private_key_pem);  // the SSL_CTX holds the key from here on
+  if (!tls.ok()) return tls.status();
+  tls_ = std::move(tls).value();
+
+  ErrorCode ec;
+  std::string host = options_.listen_host == "localhost" ? "127.0.0.1" : options_.listen_host;
+  auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) {
+    return InvalidArgumentError("listen address '" + options_.listen_host +
+                                "' is not an IP address (or 'localhost')");
+  }
+  int io_threads = options_.io_threads > 0
+                       ? options_.io_threads
+                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  int worker_threads = std::max(1, options_.worker_threads);
+  io_ = std::make_unique<net::io_context>(io_threads);
+  work_.emplace(io_->get_executor());
+  workers_ = std::make_unique<net::thread_pool>(static_cast<size_t>(worker_threads));
+  env_ = ConnectionEnv{&options_, &handler_, workers_.get()};
+
+  net::ip::tcp::endpoint endpoint(address, options_.port);
+  acceptor_ = std::make_unique<net::ip::tcp::acceptor>(*io_);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return UnavailableError("cannot listen on " + host + ":" + std::to_string(options_.port) +
+                            ": " + ec.message());
+  }
+  port_ = acceptor_->local_endpoint(ec).port();
+  accept_retry_ = std::make_unique<net::steady_timer>(*io_);
+  Accept();
+  io_threads_.reserve(io_threads);
+  for (int i = 0; i < io_threads; ++i) io_threads_.emplace_back([this] { RunIo(); });
+  log::info("http: listening on https://{}:{}", host, port_);
+  return OkStatus();
+}
+
+void ServerImpl::RunIo() {
+  // A throwing completion handler must not take the process down; keep serving.
+  for (;;) {
+    try {
+      io_->run();
+      return;
+    } catch (const std::exception& e) {
+      log::error("http: I/O thread caught an exception: {}", e.what());
+    } catch (...) {
+      log::error("http: I/O thread caught a non-standard exception");
+    }
+  }
+}
+
+void ServerImpl::Accept() {
+  acceptor_->async_accept(net::make_strand(*io_),
+                          [this](ErrorCode ec, net::ip::tcp::socket socket) {
+                            OnAccept(ec, std::move(socket));
+                          });
+}
+
+void ServerImpl::OnAccept(ErrorCode ec, net::ip::tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
+  if (ec) {
+    // E.g. out of file descriptors: back off briefly instead of spinning.
+    log::warn("http: accept failed: {}", ec.message());
+    accept_retry_->expires_after(std::chrono::milliseconds(100));
+    accept_retry_->async_wait([this](ErrorCode wait_ec) {
+      if (!wait_ec) Accept();
+    });
+    return;
+  }
+  try {
+    ErrorCode ignored;
+    socket.set_option(net::ip::tcp::no_delay(true), ignored);
+    std::make_shared<Connection>(std::move(socket), *tls_, env_)->Start();
+  } catch (const std::exception& e) {
+    log::error("http: cannot set up a connection: {}", e.what());
+  }
+  Accept();
+}
+
+void ServerImpl::Stop() {
+  std::lock_guard<std::mutex> lock(stop_mutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  if (io_) io_->stop();
+  for (auto& thread : io_threads_) thread.join();
+  io_threads_.clear();
+  // Running handlers finish; queued ones are dropped. Their jobs hold connections, so they go
+  // before the io_context whose services those sockets use.
+  if (workers_) {
+    workers_->stop();
+    workers_->join();
+    workers_.reset();
+  }
+  ErrorCode ignored;
+  if (acceptor_) acceptor_->close(ignored);
+  acceptor_.reset();
+  accept_retry_.reset();
+  work_.reset();
+  io_.reset();  // destroys pending handlers, which closes every connection
+  tls_.reset();
+}
+
+}  // namespace
+}  // namespace impl
+
+StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler& handler) {
+  try {
+    auto server = std::make_unique<impl::ServerImpl>(options, handler);
+    Status status = server->Init();
+    if (!status.ok()) return status;
+    return std::unique_ptr<Server>(std::move(server));
+  } catch (const std::exception& e) {
+    return InternalError(std::string("cannot start the HTTPS server: ") + e.what());
+  }
+}
+
+}  // namespace coffer::http

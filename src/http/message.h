@@ -1,0 +1,67 @@
+// HTTP request/response values exchanged between the server (http/impl) and the application
+// (api/). No HTTP-library type appears here, so only http/impl compiles Beast.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace coffer::http {
+
+// Ordered header list; lookups are ASCII case-insensitive on the name.
+class Headers {
+ public:
+  void Add(std::string name, std::string value) {
+    items_.emplace_back(std::move(name), std::move(value));
+  }
+  // Replaces every header of that name with one value.
+  void Set(std::string name, std::string value);
+  std::optional<std::string_view> Get(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// What is known once the header block has been read, before any body byte.
+struct RequestHead {
+  std::string method;   // as sent, e.g. "GET"
+  std::string target;   // the raw request-target, e.g. "/secrets/a?api%2Dversion=7.6"
+  std::string path;     // target up to '?', still percent-encoded
+  // Query parameters in order, names and values percent-decoded ('+' is left alone).
+  std::vector<std::pair<std::string, std::string>> query;
+  Headers headers;
+  std::string host;     // the Host header as sent ("" when missing)
+  std::optional<uint64_t> content_length;  // nullopt for chunked or absent
+  bool chunked = false;
+  std::string remote_address;
+  uint16_t local_port = 0;  // the port the connection arrived on
+
+  std::optional<std::string_view> Query(std::string_view name) const;
+};
+
+struct Request : RequestHead {
+  std::string body;
+  // Whatever the handler's OnHead attached (e.g. the authenticated principal, the route).
+  std::any context;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // Close the connection after this response.
+  bool close = false;
+};
+
+// Percent-decodes `s`; returns nullopt on a malformed escape. '+' is not turned into a space.
+std::optional<std::string> PercentDecode(std::string_view s);
+std::string PercentEncode(std::string_view s);
+
+}  // namespace coffer::http

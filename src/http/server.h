@@ -1,0 +1,73 @@
+// HTTPS server: TLS 1.2+ over Boost.Beast/Asio (kept inside http/impl), HTTP/1.1 keep-alive.
+//
+// Request life cycle:
+//  1. TLS handshake (timeout), header block read (size limit, timeout).
+//  2. Handler::OnHead(head) runs on an I/O thread. It must not block (no storage, no fsync);
+//     cheap CPU work such as a cached token check is fine. It returns either a Response to send
+//     at once — the body is then not read; the server drains a bounded amount or closes so the
+//     client still reads the answer — or the maximum body size to accept. A Content-Length above
+//     that limit, or a chunked body that grows past it, is answered with
+//     Handler::ErrorResponse(413, ...) without reading the rest. `Expect: 100-continue` is answered
+//     only once the head is accepted.
+//  3. The body is read (timeout), then Handler::Handle(request) runs on a worker thread; it may
+//     block (storage commits, RSA). The response is written back on the connection's strand.
+// Protocol errors (malformed request line or headers, header block or URL too long, bad chunking,
+// read timeouts while a request is in progress) get Handler::ErrorResponse(4xx) and the
+// connection is closed. Idle keep-alive connections are closed after the idle timeout.
+//
+// Thread-safety: Start/Stop from one thread; the Handler is called from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "http/message.h"
+
+namespace coffer::http {
+
+struct HeadDecision {
+  std::optional<Response> respond_now;  // set: answer this, do not read the body
+  size_t body_limit = 0;                // otherwise: accept at most this many body bytes
+  std::any context;                     // handed to Handle() in Request::context
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual HeadDecision OnHead(const RequestHead& head) = 0;
+  virtual Response Handle(Request& request) = 0;
+  // Builds the error response for protocol-level failures (400, 408, 413, 414, 431).
+  virtual Response ErrorResponse(int status, std::string_view message) = 0;
+};
+
+struct ServerOptions {
+  std::string listen_host = "127.0.0.1";
+  uint16_t port = 8443;             // 0 = pick a free port; see Server::port()
+  std::string cert_chain_pem;       // leaf first
+  std::string private_key_pem;
+  int io_threads = 0;               // 0 = hardware concurrency
+  int worker_threads = 64;          // handlers may block; size for concurrent commits
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_target_bytes = 8 * 1024;
+  std::chrono::seconds handshake_timeout{10};
+  std::chrono::seconds header_timeout{30};
+  std::chrono::seconds body_timeout{60};
+  std::chrono::seconds idle_timeout{75};
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  // Binds, listens and starts the I/O and worker threads. Returns once accepting.
+  static StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler& handler);
+  virtual uint16_t port() const = 0;
+  // Stops accepting, closes connections, joins threads. Idempotent.
+  virtual void Stop() = 0;
+};
+
+}  // namespace coffer::http

@@ -1,0 +1,508 @@
+// End-to-end tests of http::Server over real TLS on 127.0.0.1, driven by http::Fetch and by a
+// raw TLS client that can send malformed or partial requests.
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "http/client.h"
+#include "http/test_tls.h"
+
+namespace coffer::http {
+namespace {
+
+using testing::RawTlsClient;
+using testing::TestPki;
+
+constexpr size_t kDefaultBodyLimit = 1024;
+
+class TestHandler : public Handler {
+ public:
+  std::function<HeadDecision(const RequestHead&)> on_head;
+  std::function<Response(Request&)> handle;
+  std::atomic<int> handle_calls{0};
+  std::mutex mutex;
+  std::vector<RequestHead> heads;
+
+  HeadDecision OnHead(const RequestHead& head) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      heads.push_back(head);
+    }
+    if (on_head) return on_head(head);
+    HeadDecision decision;
+    decision.body_limit = kDefaultBodyLimit;
+    decision.context = std::string("ctx:") + head.path;
+    return decision;
+  }
+
+  Response Handle(Request& request) override {
+    ++handle_calls;
+    if (handle) return handle(request);
+    Response response;
+    response.headers.Set("Content-Type", "text/plain");
+    response.body = request.method + " " + request.path + " " +
+                    std::any_cast<std::string>(request.context) + " " + request.body;
+    return response;
+  }
+
+  Response ErrorResponse(int status, std::string_view message) override {
+    Response response;
+    response.status = status;
+    response.body = "error " + std::to_string(status) + ": " + std::string(message);
+    response.close = true;
+    return response;
+  }
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pki_ = new TestPki(testing::MakeTestPki("server")); }
+  static void TearDownTestSuite() {
+    std::remove(pki_->ca_file.c_str());
+    delete pki_;
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  ServerOptions Options() {
+    ServerOptions options;
+    options.port = 0;
+    options.cert_chain_pem = pki_->cert_pem;
+    options.private_key_pem = pki_->key_pem;
+    options.io_threads = 2;
+    options.worker_threads = 8;
+    return options;
+  }
+
+  void StartServer(const ServerOptions& options) {
+    auto server = Server::Start(options, handler_);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+  }
+
+  std::string Url(std::string_view path, std::string_view host = "127.0.0.1") {
+    return "https://" + std::string(host) + ":" + std::to_string(server_->port()) +
+           std::string(path);
+  }
+
+  StatusOr<ClientResponse> Get(std::string_view path, std::string_view host = "127.0.0.1") {
+    ClientRequest request;
+    request.method = "GET";
+    request.url = Url(path, host);
+    request.ca_file = pki_->ca_file;
+    request.timeout = std::chrono::seconds(20);
+    return Fetch(request);
+  }
+
+  std::unique_ptr<RawTlsClient> Connect() {
+    auto client = std::make_unique<RawTlsClient>(pki_->ca_file);
+    EXPECT_TRUE(client->Connect(server_->port()));
+    return client;
+  }
+
+  static TestPki* pki_;
+  TestHandler handler_;
+  std::unique_ptr<Server> server_;
+};
+
+TestPki* ServerTest::pki_ = nullptr;
+
+TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET /one HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto first = client->ReadResponse();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, "GET /one ctx:/one ");
+  EXPECT_TRUE(first->Has("\r\nserver: coffer\r\n"));
+  EXPECT_TRUE(first->Has("\r\ncontent-length: 18\r\n"));
+  EXPECT_FALSE(first->Has("connection: close"));
+
+  ASSERT_TRUE(client->Send("POST /two HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n\r\nbody"));
+  auto second = client->ReadResponse();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(second->body, "POST /two ctx:/two body");
+  EXPECT_EQ(handler_.handle_calls.load(), 2);
+
+  std::lock_guard<std::mutex> lock(handler_.mutex);
+  ASSERT_EQ(handler_.heads.size(), 2u);
+  EXPECT_EQ(handler_.heads[0].host, "localhost");
+  EXPECT_EQ(handler_.heads[0].remote_address, "127.0.0.1");
+  EXPECT_EQ(handler_.heads[0].local_port, server_->port());
+  EXPECT_FALSE(handler_.heads[0].content_length.has_value());
+  EXPECT_EQ(handler_.heads[1].content_length, 4u);
+}
+
+TEST_F(ServerTest, FetchDecodesPercentEncodedQueryNames) {
+  handler_.handle = [](Request& request) {
+    Response response;
+    response.body = std::string(request.Query("api-version").value_or("none")) + "|" +
+                    std::string(request.Query("x").value_or("none")) + "|" + request.path;
+    return response;
+  };
+  StartServer(Options());
+  auto response = Get("/secrets/a%20b?api%2Dversion=7.6&x=%41%2B+");
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "7.6|A++|/secrets/a%20b");
+  EXPECT_EQ(response->headers.Get("server"), "coffer");
+  std::lock_guard<std::mutex> lock(handler_.mutex);
+  EXPECT_EQ(handler_.heads.at(0).target, "/secrets/a%20b?api%2Dversion=7.6&x=%41%2B+");
+}
+
+TEST_F(ServerTest, FetchVerifiesHostNames) {
+  StartServer(Options());
+  auto by_name = Get("/", "localhost");
+  ASSERT_TRUE(by_name.ok()) << by_name.status().ToString();
+  EXPECT_EQ(by_name->status, 200);
+  auto vault_host = Get("/", "dev.vault.localhost");
+  ASSERT_TRUE(vault_host.ok()) << vault_host.status().ToString();
+  {
+    std::lock_guard<std::mutex> lock(handler_.mutex);
+    EXPECT_EQ(handler_.heads.back().host, "dev.vault.localhost:" + std::to_string(server_->port()));
+  }
+  // Resolves to 127.0.0.1 but is not a name the certificate covers.
+  auto wrong_name = Get("/", "other.localhost");
+  ASSERT_FALSE(wrong_name.ok());
+  EXPECT_EQ(wrong_name.status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(ServerTest, FetchRejectsCertificateFromUntrustedCa) {
+  StartServer(Options());
+  TestPki other = testing::MakeTestPki("other");
+  ClientRequest request;
+  request.url = Url("/");
+  request.ca_file = other.ca_file;
+  auto response = Fetch(request);
+  std::remove(other.ca_file.c_str());
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+}
+
+TEST_F(ServerTest, RespondNowAnswersWithoutReadingTheBody) {
+  handler_.on_head = [](const RequestHead& head) {
+    HeadDecision decision;
+    if (head.method == "PUT") {
+      decision.respond_now = Response{401, {}, "no token", false};
+    }
+    decision.body_limit = 64 * 1024 * 1024;
+    decision.context = std::string();
+    return decision;
+  };
+  StartServer(Options());
+  auto client = Connect();
+  // Announces 10 MB but sends only 1 KB; the answer must still arrive.
+  ASSERT_TRUE(client->Send("PUT /secrets/x HTTP/1.1\r\nHost: localhost\r\n"
+                           "Content-Length: 10000000\r\n\r\n" + std::string(1024, 'v')));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 401);
+  EXPECT_EQ(response->body, "no token");
+  EXPECT_TRUE(response->Has("connection: close"));
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+}
+
+TEST_F(ServerTest, RespondNowDrainsSmallBodyAndKeepsTheConnection) {
+  handler_.on_head = [](const RequestHead& head) {
+    HeadDecision decision;
+    if (head.method == "PUT") decision.respond_now = Response{401, {}, "no token", false};
+    decision.body_limit = kDefaultBodyLimit;
+    decision.context = std::string("ok");
+    return decision;
+  };
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("PUT /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n" +
+                           std::string(100, 'v')));
+  auto rejected = client->ReadResponse();
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_EQ(rejected->status, 401);
+  EXPECT_FALSE(rejected->Has("connection: close"));
+  ASSERT_TRUE(client->Send("GET /after HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto next = client->ReadResponse();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, "GET /after ok ");
+}
+
+TEST_F(ServerTest, ContentLengthOverLimitGets413BeforeTheBody) {
+  StartServer(Options());
+  auto client = Connect();
+  // No body byte is ever sent: the 413 can only come from the announced length.
+  ASSERT_TRUE(client->Send("PUT /big HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_TRUE(response->Has("connection: close"));
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+}
+
+TEST_F(ServerTest, ChunkedBodyOverLimitGets413) {
+  StartServer(Options());
+  auto client = Connect();
+  std::string request = "PUT /big HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 4; ++i) request += "200\r\n" + std::string(512, 'c') + "\r\n";  // 2 KiB
+  ASSERT_TRUE(client->Send(request));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+  std::lock_guard<std::mutex> lock(handler_.mutex);
+  EXPECT_TRUE(handler_.heads.at(0).chunked);
+}
+
+TEST_F(ServerTest, ChunkedBodyWithinLimitIsDelivered) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("PUT /c HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "PUT /c ctx:/c abcde");
+}
+
+TEST_F(ServerTest, ExpectContinueIsAnsweredOnceTheHeadIsAccepted) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("PUT /e HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+                           "Expect: 100-continue\r\n\r\n"));
+  auto interim = client->ReadResponse();
+  ASSERT_TRUE(interim.has_value());
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(client->Send("hello"));
+  auto final_response = client->ReadResponse();
+  ASSERT_TRUE(final_response.has_value());
+  EXPECT_EQ(final_response->status, 200);
+  EXPECT_EQ(final_response->body, "PUT /e ctx:/e hello");
+}
+
+TEST_F(ServerTest, ExpectContinueIsNotSentWhenTheHeadIsRejected) {
+  handler_.on_head = [](const RequestHead&) {
+    HeadDecision decision;
+    decision.respond_now = Response{401, {}, "no token", false};
+    return decision;
+  };
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("PUT /e HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+                           "Expect: 100-continue\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 401);
+}
+
+TEST_F(ServerTest, MalformedRequestLineGets400AndClose) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET /no-version\r\nHost: localhost\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 400);
+  EXPECT_TRUE(response->Has("connection: close"));
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+}
+
+TEST_F(ServerTest, MalformedInputsGet400OrCloseAndServerKeepsServing) {
+  StartServer(Options());
+  const std::string inputs[] = {
+      std::string("\x00\x01\x02\xff\xfe garbage\r\n\r\n", 20),
+      "GET / HTTP/1.1\r\nNoColonHere\r\n\r\n",
+      "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n",
+      "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+      "PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
+      "GET / HTTP/9.9\r\n\r\n",
+      "GET /a?x=%zz HTTP/1.1\r\nHost: a\r\n\r\n",
+  };
+  for (const std::string& input : inputs) {
+    auto client = Connect();
+    ASSERT_TRUE(client->Send(input));
+    auto response = client->ReadResponse();
+    if (response.has_value()) {
+      EXPECT_EQ(response->status, 400) << input;
+    }
+    EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8))) << input;
+  }
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+  auto ok = Get("/still-up");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(ServerTest, TargetThatIsNotAPathGets400) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET nopath HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 400);
+}
+
+TEST_F(ServerTest, OversizedHeaderGets431) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " +
+                           std::string(20 * 1024, 'h') + "\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 431);
+  EXPECT_EQ(handler_.heads.size(), 0u);
+}
+
+TEST_F(ServerTest, OversizedTargetGets414) {
+  StartServer(Options());
+  for (size_t length : {9 * 1024, 20 * 1024}) {  // within and beyond the header limit
+    auto client = Connect();
+    ASSERT_TRUE(client->Send("GET /" + std::string(length, 't') + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    auto response = client->ReadResponse();
+    ASSERT_TRUE(response.has_value()) << length;
+    EXPECT_EQ(response->status, 414) << length;
+  }
+  EXPECT_EQ(handler_.heads.size(), 0u);
+}
+
+TEST_F(ServerTest, Tls11ClientIsRefused) {
+  StartServer(Options());
+  RawTlsClient old_client(pki_->ca_file);
+  EXPECT_FALSE(old_client.Connect(server_->port(), TLS1_1_VERSION, TLS1_1_VERSION));
+  RawTlsClient tls12_client(pki_->ca_file);
+  EXPECT_TRUE(tls12_client.Connect(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION));
+}
+
+TEST_F(ServerTest, StalledHeaderIsAnswered408AfterHeaderTimeout) {
+  ServerOptions options = Options();
+  options.header_timeout = std::chrono::seconds(1);
+  StartServer(options);
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHo"));
+  auto start = std::chrono::steady_clock::now();
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 408);
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+  EXPECT_EQ(handler_.heads.size(), 0u);
+}
+
+TEST_F(ServerTest, StalledBodyIsAnswered408AfterBodyTimeout) {
+  ServerOptions options = Options();
+  options.body_timeout = std::chrono::seconds(1);
+  StartServer(options);
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("PUT /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 408);
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  ServerOptions options = Options();
+  options.idle_timeout = std::chrono::seconds(1);
+  StartServer(options);
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  // Closed without another response.
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_FALSE(client->ReadResponse().has_value());
+}
+
+TEST_F(ServerTest, HandlerExceptionGives500) {
+  handler_.handle = [](Request&) -> Response { throw std::runtime_error("boom"); };
+  StartServer(Options());
+  auto response = Get("/");
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 500);
+}
+
+TEST_F(ServerTest, HeadResponseHasLengthButNoBody) {
+  StartServer(Options());
+  ClientRequest request;
+  request.method = "HEAD";
+  request.url = Url("/h");
+  request.ca_file = pki_->ca_file;
+  auto head = Fetch(request);
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->headers.Get("content-length"), "15");
+  EXPECT_EQ(head->body, "");
+}
+
+TEST_F(ServerTest, ManyConcurrentClientsAreHandledInParallel) {
+  std::atomic<int> active{0};
+  std::atomic<int> max_active{0};
+  handler_.handle = [&](Request&) {
+    int now = ++active;
+    int seen = max_active.load();
+    while (now > seen && !max_active.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    --active;
+    return Response{200, {}, "ok", false};
+  };
+  ServerOptions options = Options();
+  options.worker_threads = 64;
+  StartServer(options);
+  constexpr int kClients = 64;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&] {
+      auto response = Get("/slow");
+      if (response.ok() && response->status == 200 && response->body == "ok") ++ok;
+    });
+  }
+  for (auto& thread : clients) thread.join();
+  EXPECT_EQ(ok.load(), kClients);
+  EXPECT_GT(max_active.load(), 8);
+}
+
+TEST_F(ServerTest, StopClosesConnectionsAndIsIdempotent) {
+  StartServer(Options());
+  uint16_t port = server_->port();
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  ASSERT_TRUE(client->ReadResponse().has_value());
+  server_->Stop();
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  server_->Stop();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_NE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ::close(fd);
+}
+
+TEST_F(ServerTest, StartFailsOnBadKey) {
+  ServerOptions options = Options();
+  options.private_key_pem = "not a key";
+  auto server = Server::Start(options, handler_);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace coffer::http
