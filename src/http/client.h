@@ -21,7 +21,7 @@ struct ClientRequest {
   std::string url;  // https://host[:port]/path?query; IPv6 hosts as [::1]
   Headers headers;  // Host, Content-Length and User-Agent are added unless given
   std::string body;
-  std::string ca_file;  // PEM file to trust; empty = the system's default trust store
+  std::string ca_file;               // PEM file to trust; empty = the system's default trust store
   std::chrono::seconds timeout{30};  // for the whole exchange
 };
 

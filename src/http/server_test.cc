@@ -131,7 +131,8 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_TRUE(first->Has("\r\ncontent-length: 18\r\n"));
   EXPECT_FALSE(first->Has("connection: close"));
 
-  ASSERT_TRUE(client->Send("POST /two HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n\r\nbody"));
+  ASSERT_TRUE(
+      client->Send("POST /two HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n\r\nbody"));
   auto second = client->ReadResponse();
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->status, 200);
@@ -207,8 +208,10 @@ TEST_F(ServerTest, RespondNowAnswersWithoutReadingTheBody) {
   StartServer(Options());
   auto client = Connect();
   // Announces 10 MB but sends only 1 KB; the answer must still arrive.
-  ASSERT_TRUE(client->Send("PUT /secrets/x HTTP/1.1\r\nHost: localhost\r\n"
-                           "Content-Length: 10000000\r\n\r\n" + std::string(1024, 'v')));
+  ASSERT_TRUE(
+      client->Send("PUT /secrets/x HTTP/1.1\r\nHost: localhost\r\n"
+                   "Content-Length: 10000000\r\n\r\n" +
+                   std::string(1024, 'v')));
   auto response = client->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 401);
@@ -245,7 +248,8 @@ TEST_F(ServerTest, ContentLengthOverLimitGets413BeforeTheBody) {
   StartServer(Options());
   auto client = Connect();
   // No body byte is ever sent: the 413 can only come from the announced length.
-  ASSERT_TRUE(client->Send("PUT /big HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n"));
+  ASSERT_TRUE(
+      client->Send("PUT /big HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n"));
   auto response = client->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 413);
@@ -257,7 +261,8 @@ TEST_F(ServerTest, ContentLengthOverLimitGets413BeforeTheBody) {
 TEST_F(ServerTest, ChunkedBodyOverLimitGets413) {
   StartServer(Options());
   auto client = Connect();
-  std::string request = "PUT /big HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string request =
+      "PUT /big HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 4; ++i) request += "200\r\n" + std::string(512, 'c') + "\r\n";  // 2 KiB
   ASSERT_TRUE(client->Send(request));
   auto response = client->ReadResponse();
@@ -271,8 +276,9 @@ TEST_F(ServerTest, ChunkedBodyOverLimitGets413) {
 TEST_F(ServerTest, ChunkedBodyWithinLimitIsDelivered) {
   StartServer(Options());
   auto client = Connect();
-  ASSERT_TRUE(client->Send("PUT /c HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client->Send("PUT /c HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
   auto response = client->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 200);
@@ -282,8 +288,9 @@ TEST_F(ServerTest, ChunkedBodyWithinLimitIsDelivered) {
 TEST_F(ServerTest, ExpectContinueIsAnsweredOnceTheHeadIsAccepted) {
   StartServer(Options());
   auto client = Connect();
-  ASSERT_TRUE(client->Send("PUT /e HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
-                           "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      client->Send("PUT /e HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+                   "Expect: 100-continue\r\n\r\n"));
   auto interim = client->ReadResponse();
   ASSERT_TRUE(interim.has_value());
   EXPECT_EQ(interim->status, 100);
@@ -302,8 +309,9 @@ TEST_F(ServerTest, ExpectContinueIsNotSentWhenTheHeadIsRejected) {
   };
   StartServer(Options());
   auto client = Connect();
-  ASSERT_TRUE(client->Send("PUT /e HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
-                           "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      client->Send("PUT /e HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+                   "Expect: 100-continue\r\n\r\n"));
   auto response = client->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 401);
@@ -359,8 +367,8 @@ TEST_F(ServerTest, TargetThatIsNotAPathGets400) {
 TEST_F(ServerTest, OversizedHeaderGets431) {
   StartServer(Options());
   auto client = Connect();
-  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " +
-                           std::string(20 * 1024, 'h') + "\r\n\r\n"));
+  ASSERT_TRUE(client->Send(
+      "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(20 * 1024, 'h') + "\r\n\r\n"));
   auto response = client->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 431);
@@ -371,7 +379,8 @@ TEST_F(ServerTest, OversizedTargetGets414) {
   StartServer(Options());
   for (size_t length : {9 * 1024, 20 * 1024}) {  // within and beyond the header limit
     auto client = Connect();
-    ASSERT_TRUE(client->Send("GET /" + std::string(length, 't') + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    ASSERT_TRUE(
+        client->Send("GET /" + std::string(length, 't') + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
     auto response = client->ReadResponse();
     ASSERT_TRUE(response.has_value()) << length;
     EXPECT_EQ(response->status, 414) << length;

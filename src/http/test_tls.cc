@@ -90,8 +90,7 @@ TestPki MakeTestPki(const std::string& name) {
   AddExtension(leaf, ca, NID_basic_constraints, "critical,CA:FALSE");
   AddExtension(leaf, ca, NID_key_usage, "critical,digitalSignature");
   AddExtension(leaf, ca, NID_ext_key_usage, "serverAuth");
-  AddExtension(leaf, ca, NID_subject_alt_name,
-               "DNS:localhost,DNS:*.vault.localhost,IP:127.0.0.1");
+  AddExtension(leaf, ca, NID_subject_alt_name, "DNS:localhost,DNS:*.vault.localhost,IP:127.0.0.1");
   AddExtension(leaf, ca, NID_authority_key_identifier, "keyid:always");
   Check(X509_sign(leaf, ca_key, EVP_sha256()) > 0, "sign leaf");
 
@@ -100,8 +99,8 @@ TestPki MakeTestPki(const std::string& name) {
   pki.cert_pem = CertPem(leaf);
   pki.key_pem = KeyPem(leaf_key);
   auto dir = std::filesystem::temp_directory_path();
-  pki.ca_file = (dir / ("coffer-http-test-ca-" + name + "-" + std::to_string(::getpid()) + ".pem"))
-                    .string();
+  pki.ca_file =
+      (dir / ("coffer-http-test-ca-" + name + "-" + std::to_string(::getpid()) + ".pem")).string();
   std::ofstream(pki.ca_file) << pki.ca_pem;
   X509_free(leaf);
   X509_free(ca);

@@ -19,7 +19,7 @@ struct TestPki {
   std::string ca_pem;
   std::string cert_pem;  // leaf: localhost, *.vault.localhost, 127.0.0.1
   std::string key_pem;
-  std::string ca_file;   // ca_pem written to a temporary file
+  std::string ca_file;  // ca_pem written to a temporary file
 };
 
 // Makes a P-256 CA and a leaf signed by it; aborts the test binary on OpenSSL failure.

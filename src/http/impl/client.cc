@@ -54,11 +54,13 @@ StatusOr<ParsedUrl> ParseUrl(std::string_view url) {
   std::string_view port_text;
   if (authority.starts_with('[')) {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return InvalidArgumentError("unterminated IPv6 address in URL");
+    if (close == std::string_view::npos)
+      return InvalidArgumentError("unterminated IPv6 address in URL");
     out.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return InvalidArgumentError("malformed authority in URL: " + std::string(url));
+      if (after[0] != ':')
+        return InvalidArgumentError("malformed authority in URL: " + std::string(url));
       port_text = after.substr(1);
     }
   } else {
@@ -70,10 +72,12 @@ StatusOr<ParsedUrl> ParseUrl(std::string_view url) {
   if (!port_text.empty()) {
     unsigned port = 0;
     for (char c : port_text) {
-      if (c < '0' || c > '9' || port > 65535) return InvalidArgumentError("bad port in URL: " + std::string(url));
+      if (c < '0' || c > '9' || port > 65535)
+        return InvalidArgumentError("bad port in URL: " + std::string(url));
       port = port * 10 + static_cast<unsigned>(c - '0');
     }
-    if (port == 0 || port > 65535) return InvalidArgumentError("bad port in URL: " + std::string(url));
+    if (port == 0 || port > 65535)
+      return InvalidArgumentError("bad port in URL: " + std::string(url));
     out.port = static_cast<uint16_t>(port);
   }
   return out;
@@ -108,7 +112,8 @@ StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
   } else {
     tls.load_verify_file(request.ca_file, ec);
   }
-  if (ec) return InvalidArgumentError("cannot load CA file '" + request.ca_file + "': " + ec.message());
+  if (ec)
+    return InvalidArgumentError("cannot load CA file '" + request.ca_file + "': " + ec.message());
   tls.set_verify_mode(net::ssl::verify_peer);
 
   net::io_context io(1);
@@ -153,7 +158,8 @@ StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
   if (ec) {
     std::string detail = ec.message();
     long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK) detail += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+    if (verify != X509_V_OK)
+      detail += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
     return UnavailableError("TLS handshake with " + where + " failed: " + detail);
   }
 
@@ -166,7 +172,8 @@ StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
     req.method(verb);
   }
   req.target(url.target);
-  std::string host_header = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  std::string host_header =
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   if (url.port != 443) host_header += ":" + std::to_string(url.port);
   req.set(bhttp::field::host, host_header);
   req.set(bhttp::field::user_agent, "coffer");
@@ -195,9 +202,8 @@ StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
   parser.body_limit(kMaxResponseBody);
   if (verb == bhttp::verb::head) parser.skip(true);
   tcp.expires_at(deadline);
-  ec = RunOne(io, [&](auto handler) {
-    bhttp::async_read(stream, buffer, parser, std::move(handler));
-  });
+  ec = RunOne(io,
+              [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
   if (ec) return UnavailableError("cannot read the response from " + where + ": " + ec.message());
 
   ClientResponse response;

@@ -146,10 +146,9 @@ void Connection::ReadHeader() {
   keep_alive_ = false;
   is_head_method_ = false;
   Arm(env_.options->header_timeout, OnTimeout::kRespond408);
-  bhttp::async_read_header(stream_, buffer_, *head_parser_,
-                           [self = shared_from_this()](ErrorCode ec, size_t) {
-                             self->OnHeader(ec);
-                           });
+  bhttp::async_read_header(
+      stream_, buffer_, *head_parser_,
+      [self = shared_from_this()](ErrorCode ec, size_t) { self->OnHeader(ec); });
 }
 
 int Connection::TargetStatusForHeaderLimit() const {
@@ -354,11 +353,10 @@ void Connection::RunHandler(Request request) {
     }
     SecureClear(request.body);
     bool keep = keep_alive && !response.close;
-    net::post(self->stream_.get_executor(),
-              [self, response = std::move(response), keep]() mutable {
-                self->SendResponse(std::move(response), keep,
-                                   keep ? AfterWrite::kNextRequest : AfterWrite::kClose);
-              });
+    net::post(self->stream_.get_executor(), [self, response = std::move(response), keep]() mutable {
+      self->SendResponse(std::move(response), keep,
+                         keep ? AfterWrite::kNextRequest : AfterWrite::kClose);
+    });
   });
 }
 

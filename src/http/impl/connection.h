@@ -7,6 +7,7 @@
 // Beast/Asio types appear here, so only http/impl includes this header.
 #pragma once
 
+#include <any>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -17,7 +18,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <any>
 #include <chrono>
 #include <cstdint>
 #include <memory>

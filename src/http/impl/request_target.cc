@@ -8,7 +8,8 @@ namespace coffer::http::impl {
 StatusOr<ParsedTarget> ParseTarget(std::string_view target) {
   for (char c : target) {
     auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F) return InvalidArgumentError("request target has a control character or space");
+    if (u <= 0x20 || u == 0x7F)
+      return InvalidArgumentError("request target has a control character or space");
   }
   ParsedTarget out;
   if (target == "*") {
@@ -36,10 +37,12 @@ StatusOr<ParsedTarget> ParseTarget(std::string_view target) {
     if (piece.empty()) continue;
     size_t eq = piece.find('=');
     std::string_view raw_name = piece.substr(0, eq);
-    std::string_view raw_value = eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
+    std::string_view raw_value =
+        eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
     auto name = PercentDecode(raw_name);
     auto value = PercentDecode(raw_value);
-    if (!name || !value) return InvalidArgumentError("malformed percent-encoding in the query string");
+    if (!name || !value)
+      return InvalidArgumentError("malformed percent-encoding in the query string");
     out.query.emplace_back(std::move(*name), std::move(*value));
   }
   return out;

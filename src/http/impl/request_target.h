@@ -14,7 +14,7 @@
 namespace coffer::http::impl {
 
 struct ParsedTarget {
-  std::string path;  // still percent-encoded
+  std::string path;                                        // still percent-encoded
   std::vector<std::pair<std::string, std::string>> query;  // names and values decoded
 };
 

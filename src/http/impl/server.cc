@@ -54,9 +54,8 @@ StatusOr<std::unique_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions&
     return InvalidArgumentError("cannot load the TLS certificate chain (PEM, leaf first): " +
                                 ec.message());
   }
-  tls->use_private_key(
-      net::buffer(options.private_key_pem.data(), options.private_key_pem.size()),
-      net::ssl::context::pem, ec);
+  tls->use_private_key(net::buffer(options.private_key_pem.data(), options.private_key_pem.size()),
+                       net::ssl::context::pem, ec);
   if (ec) return InvalidArgumentError("cannot load the TLS private key (PEM): " + ec.message());
   if (SSL_CTX_check_private_key(native) != 1) {
     return InvalidArgumentError("the TLS private key does not match the leaf certificate");
@@ -150,10 +149,9 @@ void ServerImpl::RunIo() {
 }
 
 void ServerImpl::Accept() {
-  acceptor_->async_accept(net::make_strand(*io_),
-                          [this](ErrorCode ec, net::ip::tcp::socket socket) {
-                            OnAccept(ec, std::move(socket));
-                          });
+  acceptor_->async_accept(
+      net::make_strand(*io_),
+      [this](ErrorCode ec, net::ip::tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void ServerImpl::OnAccept(ErrorCode ec, net::ip::tcp::socket socket) {
