@@ -22,6 +22,7 @@ namespace {
 constexpr uint64_t kMaxDrainBytes = 64 * 1024;
 // How long a closing connection waits for the peer's close_notify while discarding its input.
 constexpr auto kLingerTimeout = std::chrono::seconds(5);
+constexpr uint64_t kMaxLingerBytes = 64ull * 1024 * 1024;
 constexpr size_t kFirstReadBytes = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -445,10 +446,28 @@ void Connection::OnWrite(ErrorCode ec, AfterWrite after) {
 
 void Connection::GracefulClose() {
   if (closed_) return;
-  // Send close_notify, then wait (bounded) for the peer's; OpenSSL discards any request body
-  // still arriving meanwhile, so the client is not reset before it has read the response.
+  // Lingering close, as nginx does: the response is complete (it carries its length), so send
+  // FIN without waiting for TLS close_notify, then read and discard whatever the client still
+  // sends — e.g. the rest of a body we refused with 413 — until it closes, the linger time
+  // passes or the byte budget is spent. Closing with unread data would make the kernel send a
+  // reset, and the client would lose the response before reading it.
   Arm(kLingerTimeout, OnTimeout::kClose);
-  stream_.async_shutdown([self = shared_from_this()](ErrorCode) { self->CloseNow(); });
+  ErrorCode ignored;
+  stream_.next_layer().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  linger_buffer_ = std::make_unique<std::array<char, 16 * 1024>>();
+  LingerRead();
+}
+
+void Connection::LingerRead() {
+  stream_.next_layer().async_read_some(
+      net::buffer(*linger_buffer_), [self = shared_from_this()](ErrorCode ec, size_t n) {
+        self->lingered_bytes_ += n;
+        if (ec || self->closed_ || self->lingered_bytes_ > kMaxLingerBytes) {
+          self->CloseNow();
+          return;
+        }
+        self->LingerRead();
+      });
 }
 
 void Connection::CloseNow() {

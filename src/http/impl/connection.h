@@ -20,6 +20,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendError(int status, std::string_view message);
   void FailRead(ErrorCode ec, std::string_view what);
   void GracefulClose();
+  void LingerRead();
   void CloseNow();
   Response SafeErrorResponse(int status, std::string_view message);
   int TargetStatusForHeaderLimit() const;
@@ -99,6 +101,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool first_request_ = true;
 
   uint64_t timer_generation_ = 0;
+  std::unique_ptr<std::array<char, 16 * 1024>> linger_buffer_;  // lingering close only
+  uint64_t lingered_bytes_ = 0;
   OnTimeout timeout_action_ = OnTimeout::kClose;
   bool timed_out_ = false;
   bool closed_ = false;
