@@ -142,6 +142,9 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
       ctx.segments[1] == "restore") {
     d.body_limit = kRestoreBodyLimit;
   }
+  // Reads touch only in-memory caches and an SQLite snapshot: no commit to wait for, so they
+  // run on the I/O thread and skip the worker hand-off.
+  d.run_inline = head.method == "GET" && ctx.plane == Plane::kData;
   d.context = std::move(ctx);
   return d;
 }

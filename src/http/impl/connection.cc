@@ -264,6 +264,7 @@ void Connection::Dispatch(HeadDecision decision) {
   }
   body_limit_ = decision.body_limit;
   context_ = std::move(decision.context);
+  run_inline_ = decision.run_inline;
   if (head_.content_length && *head_.content_length > body_limit_) {
     SendError(413, "request body is larger than allowed");
     return;
@@ -338,8 +339,8 @@ void Connection::DrainBody() {
 
 void Connection::RunHandler(Request request) {
   bool keep_alive = keep_alive_;
-  net::post(*env_.workers, [self = shared_from_this(), request = std::move(request),
-                            keep_alive]() mutable {
+  auto work = [self = shared_from_this(), request = std::move(request),
+               keep_alive](bool on_strand) mutable {
     Response response;
     try {
       response = self->env_.handler->Handle(request);
@@ -354,11 +355,21 @@ void Connection::RunHandler(Request request) {
     }
     SecureClear(request.body);
     bool keep = keep_alive && !response.close;
-    net::post(self->stream_.get_executor(), [self, response = std::move(response), keep]() mutable {
-      self->SendResponse(std::move(response), keep,
-                         keep ? AfterWrite::kNextRequest : AfterWrite::kClose);
-    });
-  });
+    AfterWrite after = keep ? AfterWrite::kNextRequest : AfterWrite::kClose;
+    if (on_strand) {
+      self->SendResponse(std::move(response), keep, after);
+      return;
+    }
+    net::post(self->stream_.get_executor(),
+              [self, response = std::move(response), keep, after]() mutable {
+                self->SendResponse(std::move(response), keep, after);
+              });
+  };
+  if (run_inline_) {
+    work(true);
+    return;
+  }
+  net::post(*env_.workers, [work = std::move(work)]() mutable { work(false); });
 }
 
 Response Connection::SafeErrorResponse(int status, std::string_view message) {

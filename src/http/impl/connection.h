@@ -97,6 +97,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t body_limit_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  bool run_inline_ = false;
   bool is_head_method_ = false;
   bool first_request_ = true;
 
