@@ -175,7 +175,7 @@ describe('tampered and malformed blobs → 400 with the error envelope, never 50
     assert.match(res.json.error.message, /key/i);
   });
 
-  test('a blob of another kind (key backup) → 400', { skip: 'needs the Keys API (issue 3)' }, async () => {
+  test('a blob of another kind (key backup) → 400', async () => {
     const keys = new KeyClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
     const keyName = uniqueName('kbk');
     await keys.createEcKey(keyName, { curve: 'P-256' });

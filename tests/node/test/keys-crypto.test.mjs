@@ -1,0 +1,645 @@
+// Key operations through the unmodified CryptographyClient (from KeyClient.getCryptographyClient
+// — the `/keys/{n}//op` empty-version path — and from a KeyVaultKey — the versioned path), with
+// node:crypto on the other side of every operation, plus server-side enforcement and the
+// decryption-failure contract over raw HTTP (AZURE_API.md §4.3, §4.4; DESIGN.md §1 "Keys").
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { startServer } from '../support/server.mjs';
+import { assertErrorEnvelope } from '../support/http.mjs';
+import { expectRestError, uniqueName } from '../support/azure.mjs';
+import {
+  keyClient, cryptoClientFor, keyRequest, b64u, unb64u, nodeJwkToSdk, publicKeyFromSdk,
+  localRsa, localEc, digestFor, verifyLocally, signLocally, RSA_SIG_ALGS, EC_SIG_ALGS,
+} from '../support/keys.mjs';
+
+let server;
+let kc;
+const requested = []; // URLs the KeyClient pipeline sent (shared with its CryptographyClients)
+const K = {}; // keys under test
+const RSA_OPS = ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'];
+const AES_OPS = ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'];
+const { RSA_PKCS1_PADDING, RSA_PKCS1_OAEP_PADDING } = crypto.constants;
+
+before(async () => {
+  server = await startServer();
+  kc = keyClient(server, 'dev', {
+    additionalPolicies: [{
+      position: 'perCall',
+      policy: { name: 'recordUrls', sendRequest: (req, next) => { requested.push(`${req.method} ${req.url}`); return next(req); } },
+    }],
+  });
+  K.rsa = await kc.createRsaKey(uniqueName('crsa'), { keySize: 2048, keyOps: RSA_OPS });
+  K.rsaOther = await kc.createRsaKey(uniqueName('crsb'), { keySize: 2048, keyOps: RSA_OPS });
+  K.rsaLocal = localRsa(2048);
+  K.rsaImp = await kc.importKey(uniqueName('crsi'), nodeJwkToSdk(K.rsaLocal.jwk, { keyOps: RSA_OPS }));
+  K.ec = {};
+  K.ecLocal = {};
+  K.ecImp = {};
+  for (const { crv } of EC_SIG_ALGS) {
+    K.ec[crv] = await kc.createEcKey(uniqueName('cec'), { curve: crv });
+    K.ecLocal[crv] = localEc(crv);
+    K.ecImp[crv] = await kc.importKey(uniqueName('ceci'), nodeJwkToSdk(K.ecLocal[crv].jwk, { keyOps: ['sign', 'verify'] }));
+  }
+  K.oct = {};
+  K.octK = {};
+  K.octImp = {};
+  for (const bits of [128, 192, 256]) {
+    K.oct[bits] = await kc.createOctKey(uniqueName('coct'), { hsm: true, keySize: bits, keyOps: AES_OPS });
+    K.octK[bits] = crypto.randomBytes(bits / 8);
+    K.octImp[bits] = await kc.importKey(uniqueName('cocti'), { kty: 'oct-HSM', k: new Uint8Array(K.octK[bits]), keyOps: AES_OPS });
+  }
+});
+after(async () => { await server?.remove(); });
+
+/** Both ways of getting a CryptographyClient for `key`: by name (empty version) and from the KeyVaultKey. */
+function clients(key) {
+  return [['by name', kc.getCryptographyClient(key.name)], ['from KeyVaultKey', cryptoClientFor(server, key)]];
+}
+
+/** POST /keys/{name}/{version}/{op} with a raw JSON body; version '' → the `//op` path. */
+function op(key, operation, body, version = key.properties.version) {
+  return keyRequest(server, { method: 'POST', path: `/keys/${key.name}/${version}/${operation}`, body });
+}
+
+const plaintext = Buffer.from('attack at dawn — 0123456789');
+const bytesEq = (a, b) => Buffer.from(a).equals(Buffer.from(b));
+
+describe('RSA encrypt / decrypt', () => {
+  for (const alg of ['RSA1_5', 'RSA-OAEP', 'RSA-OAEP-256']) {
+    test(`${alg} round trip through both CryptographyClients`, async () => {
+      for (const [how, cc] of clients(K.rsa)) {
+        const enc = await cc.encrypt(alg, plaintext);
+        assert.equal(enc.result.length, 256, `${how}: ciphertext of a 2048-bit key`);
+        const dec = await cc.decrypt(alg, enc.result);
+        assert.ok(bytesEq(dec.result, plaintext), `${how}: decrypts to the plaintext`);
+      }
+    });
+  }
+
+  test('the by-name client calls the empty-version path (/keys/{n}//decrypt)', async () => {
+    const cc = kc.getCryptographyClient(K.rsa.name);
+    const enc = await cc.encrypt('RSA-OAEP-256', plaintext);
+    await cc.decrypt('RSA-OAEP-256', enc.result);
+    assert.ok(requested.some((u) => u.includes(`/keys/${K.rsa.name}//decrypt`)), requested.slice(-5).join('\n'));
+    assert.ok(requested.some((u) => u.includes(`/keys/${K.rsa.name}//encrypt`)), 'RSA-OAEP-256 encrypt is remote');
+  });
+
+  test('ciphertext made locally with node:crypto (PKCS#1 v1.5, OAEP-SHA1, OAEP-SHA256) decrypts on the server', async () => {
+    for (const key of [K.rsa, K.rsaImp]) {
+      const pub = publicKeyFromSdk(key.key);
+      const cases = [
+        ['RSA1_5', { key: pub, padding: RSA_PKCS1_PADDING }],
+        ['RSA-OAEP', { key: pub, padding: RSA_PKCS1_OAEP_PADDING }],
+        ['RSA-OAEP-256', { key: pub, padding: RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }],
+      ];
+      for (const [alg, opts] of cases) {
+        const ct = crypto.publicEncrypt(opts, plaintext);
+        for (const [how, cc] of clients(key)) {
+          const dec = await cc.decrypt(alg, ct);
+          assert.ok(bytesEq(dec.result, plaintext), `${alg} ${how}`);
+        }
+      }
+    }
+  });
+
+  test('server-side RSA-OAEP / RSA-OAEP-256 encryption decrypts locally with the imported private key', async () => {
+    for (const [alg, oaepHash] of [['RSA-OAEP', 'sha1'], ['RSA-OAEP-256', 'sha256']]) {
+      const res = await op(K.rsaImp, 'encrypt', { alg, value: b64u(plaintext) });
+      assert.equal(res.status, 200, res.body);
+      assert.equal(res.json.kid, K.rsaImp.id);
+      const pt = crypto.privateDecrypt({ key: K.rsaLocal.privateKey, padding: RSA_PKCS1_OAEP_PADDING, oaepHash }, unb64u(res.json.value));
+      assert.ok(pt.equals(plaintext), alg);
+    }
+  });
+
+  test('server-side RSA1_5 encryption round-trips on the server', async () => {
+    const res = await op(K.rsa, 'encrypt', { alg: 'RSA1_5', value: b64u(plaintext) });
+    assert.equal(res.status, 200, res.body);
+    const dec = await op(K.rsa, 'decrypt', { alg: 'RSA1_5', value: res.json.value });
+    assert.equal(dec.status, 200, dec.body);
+    assert.ok(unb64u(dec.json.value).equals(plaintext));
+  });
+
+  test('plaintext too long for the key → 400', async () => {
+    const res = await op(K.rsa, 'encrypt', { alg: 'RSA-OAEP', value: b64u(crypto.randomBytes(300)) });
+    assertErrorEnvelope(res, 400);
+  });
+});
+
+describe('wrap / unwrap', () => {
+  const cek = crypto.randomBytes(32);
+
+  for (const alg of ['RSA1_5', 'RSA-OAEP', 'RSA-OAEP-256']) {
+    test(`RSA ${alg}: wrapKey → unwrapKey, and a locally wrapped key unwraps on the server`, async () => {
+      for (const [how, cc] of clients(K.rsa)) {
+        const w = await cc.wrapKey(alg, cek);
+        const u = await cc.unwrapKey(alg, w.result);
+        assert.ok(bytesEq(u.result, cek), `${how}`);
+      }
+      const pub = publicKeyFromSdk(K.rsa.key);
+      const opts = alg === 'RSA1_5' ? { key: pub, padding: RSA_PKCS1_PADDING }
+        : { key: pub, padding: RSA_PKCS1_OAEP_PADDING, oaepHash: alg === 'RSA-OAEP' ? 'sha1' : 'sha256' };
+      const u = await kc.getCryptographyClient(K.rsa.name).unwrapKey(alg, crypto.publicEncrypt(opts, cek));
+      assert.ok(bytesEq(u.result, cek));
+    });
+  }
+
+  for (const bits of [128, 192, 256]) {
+    test(`A${bits}KW: round trip; matches RFC 3394 computed locally for an imported key`, async () => {
+      const alg = `A${bits}KW`;
+      for (const [how, cc] of clients(K.oct[bits])) {
+        const w = await cc.wrapKey(alg, cek);
+        assert.equal(w.result.length, cek.length + 8, `${how}: RFC 3394 output is 8 bytes longer`);
+        const u = await cc.unwrapKey(alg, w.result);
+        assert.ok(bytesEq(u.result, cek), how);
+      }
+      const cipher = `id-aes${bits}-wrap`;
+      const iv = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
+      const wrapper = crypto.createCipheriv(cipher, K.octK[bits], iv);
+      const local = Buffer.concat([wrapper.update(cek), wrapper.final()]);
+      const w = await cryptoClientFor(server, K.octImp[bits]).wrapKey(alg, cek);
+      assert.ok(bytesEq(w.result, local), 'server wrap = local RFC 3394 wrap');
+      const u = await kc.getCryptographyClient(K.octImp[bits].name).unwrapKey(alg, local);
+      assert.ok(bytesEq(u.result, cek), 'local wrap unwraps on the server');
+    });
+  }
+
+  test('AES-KW with a size that does not fit the key, or a tampered wrapped key → 400', async () => {
+    assertErrorEnvelope(await op(K.oct[128], 'wrapkey', { alg: 'A256KW', value: b64u(cek) }), 400);
+    assertErrorEnvelope(await op(K.oct[256], 'wrapkey', { alg: 'A128KW', value: b64u(cek) }), 400);
+    const w = await op(K.oct[256], 'wrapkey', { alg: 'A256KW', value: b64u(cek) });
+    assert.equal(w.status, 200, w.body);
+    const bad = unb64u(w.json.value);
+    bad[3] ^= 0x10;
+    assertErrorEnvelope(await op(K.oct[256], 'unwrapkey', { alg: 'A256KW', value: b64u(bad) }), 400);
+    assertErrorEnvelope(await op(K.oct[256], 'wrapkey', { alg: 'A256KW', value: b64u(crypto.randomBytes(20)) }), 400);
+  });
+});
+
+describe('AES-GCM and AES-CBCPAD', () => {
+  const aad = Buffer.from('header-v1');
+
+  for (const bits of [128, 192, 256]) {
+    test(`A${bits}GCM: service IV (12 bytes) and tag (16 bytes); decrypt with aad; wrong aad or tag → 400`, async () => {
+      const algorithm = `A${bits}GCM`;
+      for (const [how, cc] of clients(K.oct[bits])) {
+        const enc = await cc.encrypt({ algorithm, plaintext, additionalAuthenticatedData: aad });
+        assert.equal(enc.iv?.length, 12, `${how}: iv returned`);
+        assert.equal(enc.authenticationTag?.length, 16, `${how}: tag returned`);
+        assert.equal(enc.result.length, plaintext.length);
+        const dec = await cc.decrypt({
+          algorithm, ciphertext: enc.result, iv: enc.iv, authenticationTag: enc.authenticationTag, additionalAuthenticatedData: aad,
+        });
+        assert.ok(bytesEq(dec.result, plaintext), how);
+        await expectRestError(cc.decrypt({
+          algorithm, ciphertext: enc.result, iv: enc.iv, authenticationTag: enc.authenticationTag, additionalAuthenticatedData: Buffer.from('other'),
+        }), 400);
+        const tag = Buffer.from(enc.authenticationTag);
+        tag[0] ^= 1;
+        await expectRestError(cc.decrypt({
+          algorithm, ciphertext: enc.result, iv: enc.iv, authenticationTag: tag, additionalAuthenticatedData: aad,
+        }), 400);
+      }
+      const noAad = await kc.getCryptographyClient(K.oct[bits].name).encrypt({ algorithm, plaintext });
+      const back = await kc.getCryptographyClient(K.oct[bits].name).decrypt({
+        algorithm, ciphertext: noAad.result, iv: noAad.iv, authenticationTag: noAad.authenticationTag,
+      });
+      assert.ok(bytesEq(back.result, plaintext), 'without aad');
+    });
+
+    test(`A${bits}GCM interoperates with node:crypto for an imported key`, async () => {
+      const algorithm = `A${bits}GCM`;
+      const cc = cryptoClientFor(server, K.octImp[bits]);
+      const enc = await cc.encrypt({ algorithm, plaintext, additionalAuthenticatedData: aad });
+      const d = crypto.createDecipheriv(`aes-${bits}-gcm`, K.octK[bits], Buffer.from(enc.iv));
+      d.setAAD(aad);
+      d.setAuthTag(Buffer.from(enc.authenticationTag));
+      assert.ok(Buffer.concat([d.update(Buffer.from(enc.result)), d.final()]).equals(plaintext), 'server GCM decrypts locally');
+      const iv = crypto.randomBytes(12);
+      const c = crypto.createCipheriv(`aes-${bits}-gcm`, K.octK[bits], iv);
+      c.setAAD(aad);
+      const ct = Buffer.concat([c.update(plaintext), c.final()]);
+      const dec = await cc.decrypt({ algorithm, ciphertext: ct, iv, authenticationTag: c.getAuthTag(), additionalAuthenticatedData: aad });
+      assert.ok(bytesEq(dec.result, plaintext), 'local GCM decrypts on the server');
+    });
+
+    test(`A${bits}CBCPAD: round trip (service IV), explicit IV matches node:crypto`, async () => {
+      const algorithm = `A${bits}CBCPAD`;
+      for (const [how, cc] of clients(K.oct[bits])) {
+        const enc = await cc.encrypt({ algorithm, plaintext });
+        assert.equal(enc.iv?.length, 16, `${how}: iv returned (the SDK does not send one)`);
+        assert.equal(enc.result.length, Math.ceil((plaintext.length + 1) / 16) * 16, 'PKCS#7 padded');
+        const dec = await cc.decrypt({ algorithm, ciphertext: enc.result, iv: enc.iv });
+        assert.ok(bytesEq(dec.result, plaintext), how);
+      }
+      const iv = crypto.randomBytes(16);
+      const cc = kc.getCryptographyClient(K.octImp[bits].name);
+      const enc = await cc.encrypt({ algorithm, plaintext, iv });
+      const c = crypto.createCipheriv(`aes-${bits}-cbc`, K.octK[bits], iv);
+      const local = Buffer.concat([c.update(plaintext), c.final()]);
+      assert.ok(bytesEq(enc.result, local), 'server CBC-PAD = node:crypto aes-cbc');
+      const dec = await cc.decrypt({ algorithm, ciphertext: local, iv });
+      assert.ok(bytesEq(dec.result, plaintext));
+    });
+  }
+});
+
+describe('sign / verify', () => {
+  const message = Buffer.from('the quick brown fox');
+
+  for (const alg of RSA_SIG_ALGS) {
+    test(`${alg}: server signature verifies locally and on the server; a flipped one does not`, async () => {
+      const digest = digestFor(alg, message);
+      const pub = publicKeyFromSdk(K.rsa.key);
+      for (const [how, cc] of clients(K.rsa)) {
+        const s = await cc.sign(alg, digest);
+        assert.equal(s.result.length, 256, how);
+        assert.ok(verifyLocally(alg, message, pub, s.result), `${how}: verifies with node:crypto`);
+        assert.equal((await cc.verify(alg, digest, s.result)).result, true, `${how}: server verify`);
+        assert.equal((await cc.verifyData(alg, message, s.result)).result, true, `${how}: verifyData`);
+        const bad = Buffer.from(s.result);
+        bad[10] ^= 1;
+        assert.equal((await cc.verify(alg, digest, bad)).result, false, `${how}: flipped signature`);
+      }
+    });
+  }
+
+  for (const { alg, crv, sigLen } of EC_SIG_ALGS) {
+    test(`${alg} on ${crv}: raw R||S of ${sigLen} bytes verifies locally (ieee-p1363) and on the server`, async () => {
+      const digest = digestFor(alg, message);
+      const pub = publicKeyFromSdk(K.ec[crv].key);
+      for (const [how, cc] of clients(K.ec[crv])) {
+        const s = await cc.sign(alg, digest);
+        assert.equal(s.result.length, sigLen, `${how}: signature length`);
+        assert.ok(verifyLocally(alg, message, pub, s.result), `${how}: verifies with node:crypto`);
+        assert.equal((await cc.verify(alg, digest, s.result)).result, true, `${how}: server verify`);
+        const bad = Buffer.from(s.result);
+        bad[sigLen - 1] ^= 1;
+        assert.equal((await cc.verify(alg, digest, bad)).result, false, `${how}: flipped signature`);
+      }
+    });
+  }
+
+  test('the by-name client signs through /keys/{n}//sign', async () => {
+    await kc.getCryptographyClient(K.ec['P-256'].name).sign('ES256', digestFor('ES256', message));
+    assert.ok(requested.some((u) => u.includes(`/keys/${K.ec['P-256'].name}//sign`)), requested.slice(-5).join('\n'));
+  });
+
+  test('local RSA signatures (RS*, PS* with salt = digest length) verify on the server via raw POST .../verify', async () => {
+    for (const alg of RSA_SIG_ALGS) {
+      const sig = signLocally(alg, message, K.rsaLocal.privateKey);
+      const digest = digestFor(alg, message);
+      for (const version of [K.rsaImp.properties.version, '']) {
+        const res = await op(K.rsaImp, 'verify', { alg, digest: b64u(digest), value: b64u(sig) }, version);
+        assert.equal(res.status, 200, `${alg} ${version || '(latest)'}: ${res.body}`);
+        assert.equal(res.json.value, true, `${alg} ${version || '(latest)'}`);
+      }
+      const other = digestFor(alg, Buffer.from('another message'));
+      const res = await op(K.rsaImp, 'verify', { alg, digest: b64u(other), value: b64u(sig) });
+      assert.equal(res.status, 200, res.body);
+      assert.equal(res.json.value, false, `${alg}: signature over another digest`);
+    }
+  });
+
+  test('local ECDSA signatures (ieee-p1363) verify on the server via raw POST .../verify', async () => {
+    for (const { alg, crv } of EC_SIG_ALGS) {
+      const sig = signLocally(alg, message, K.ecLocal[crv].privateKey);
+      const digest = digestFor(alg, message);
+      const res = await op(K.ecImp[crv], 'verify', { alg, digest: b64u(digest), value: b64u(sig) });
+      assert.equal(res.status, 200, `${alg}: ${res.body}`);
+      assert.equal(res.json.value, true, alg);
+      const bad = Buffer.from(sig);
+      bad[0] ^= 0x40;
+      const neg = await op(K.ecImp[crv], 'verify', { alg, digest: b64u(digest), value: b64u(bad) });
+      assert.equal(neg.status, 200, neg.body);
+      assert.equal(neg.json.value, false, `${alg}: tampered`);
+    }
+  });
+
+  test('server signatures of imported keys verify with the local key pair', async () => {
+    for (const alg of RSA_SIG_ALGS) {
+      const s = await cryptoClientFor(server, K.rsaImp).sign(alg, digestFor(alg, message));
+      assert.ok(verifyLocally(alg, message, K.rsaLocal.publicKey, s.result), alg);
+    }
+  });
+
+  test('a digest of the wrong length → 400 (sign and verify)', async () => {
+    const cases = [
+      [K.rsa, 'RS256', 20], [K.rsa, 'PS384', 32], [K.rsa, 'RS512', 48],
+      [K.ec['P-256'], 'ES256', 48], [K.ec['P-384'], 'ES384', 32], [K.ec['P-521'], 'ES512', 32], [K.ec['P-256K'], 'ES256K', 20],
+    ];
+    for (const [key, alg, len] of cases) {
+      const digest = crypto.randomBytes(len);
+      const s = await op(key, 'sign', { alg, value: b64u(digest) });
+      assert.notEqual(s.status, 500, s.body);
+      assertErrorEnvelope(s, 400);
+      const v = await op(key, 'verify', { alg, digest: b64u(digest), value: b64u(crypto.randomBytes(64)) });
+      assert.notEqual(v.status, 500, v.body);
+      assertErrorEnvelope(v, 400);
+    }
+    await expectRestError(kc.getCryptographyClient(K.ec['P-256'].name).sign('ES256', crypto.randomBytes(20)), 400);
+  });
+
+  test('an algorithm that does not fit the key → 400', async () => {
+    const d32 = b64u(crypto.randomBytes(32));
+    const d48 = b64u(crypto.randomBytes(48));
+    const cases = [
+      [K.rsa, 'sign', { alg: 'ES256', value: d32 }, 'ES256 on RSA'],
+      [K.ec['P-256'], 'sign', { alg: 'RS256', value: d32 }, 'RS256 on EC'],
+      [K.ec['P-256'], 'sign', { alg: 'PS256', value: d32 }, 'PS256 on EC'],
+      [K.ec['P-256'], 'sign', { alg: 'ES384', value: d48 }, 'ES384 on P-256'],
+      [K.ec['P-256'], 'sign', { alg: 'ES256K', value: d32 }, 'ES256K on P-256'],
+      [K.ec['P-256K'], 'sign', { alg: 'ES256', value: d32 }, 'ES256 on P-256K'],
+      [K.oct[256], 'sign', { alg: 'RS256', value: d32 }, 'RS256 on oct'],
+      [K.rsa, 'sign', { alg: 'FOO', value: d32 }, 'unknown sign alg'],
+      [K.rsa, 'encrypt', { alg: 'A256GCM', value: b64u(plaintext) }, 'A256GCM on RSA'],
+      [K.rsa, 'encrypt', { alg: 'FOO', value: b64u(plaintext) }, 'unknown encrypt alg'],
+      [K.ec['P-256'], 'encrypt', { alg: 'RSA-OAEP', value: b64u(plaintext) }, 'RSA-OAEP on EC'],
+      [K.oct[256], 'encrypt', { alg: 'RSA-OAEP', value: b64u(plaintext) }, 'RSA-OAEP on oct'],
+      [K.oct[128], 'encrypt', { alg: 'A256GCM', value: b64u(plaintext) }, 'A256GCM on a 128-bit key'],
+      [K.oct[256], 'encrypt', { alg: 'A128CBCPAD', value: b64u(plaintext) }, 'A128CBCPAD on a 256-bit key'],
+      [K.rsa, 'wrapkey', { alg: 'A128KW', value: b64u(crypto.randomBytes(16)) }, 'A128KW on RSA'],
+      [K.ec['P-384'], 'wrapkey', { alg: 'RSA-OAEP', value: b64u(crypto.randomBytes(16)) }, 'RSA-OAEP wrap on EC'],
+    ];
+    for (const [key, operation, body, what] of cases) {
+      const res = await op(key, operation, body);
+      assert.notEqual(res.status, 500, `${what}: ${res.body}`);
+      assert.equal(res.status, 400, `${what}: ${res.status} ${res.body.slice(0, 300)}`);
+      assertErrorEnvelope(res, 400);
+    }
+  });
+
+  test('malformed operation bodies → 400, never 500', async () => {
+    const cases = [
+      [K.rsa, 'sign', {}, 'empty body object'],
+      [K.rsa, 'sign', { alg: 'RS256' }, 'no value'],
+      [K.rsa, 'sign', { alg: 'RS256', value: '!!!' }, 'value not base64url'],
+      [K.rsa, 'sign', { alg: 256, value: b64u(crypto.randomBytes(32)) }, 'alg a number'],
+      [K.rsa, 'verify', { alg: 'RS256', digest: b64u(crypto.randomBytes(32)) }, 'verify without value'],
+      [K.rsa, 'decrypt', { alg: 'RSA-OAEP', value: null }, 'value null'],
+      [K.oct[256], 'decrypt', { alg: 'A256GCM', value: b64u(plaintext) }, 'GCM decrypt without iv and tag'],
+      [K.oct[256], 'decrypt', { alg: 'A256GCM', value: b64u(plaintext), iv: b64u(crypto.randomBytes(12)), tag: '%%' }, 'tag not base64url'],
+      [K.oct[256], 'decrypt', { alg: 'A256CBCPAD', value: b64u(crypto.randomBytes(32)) }, 'CBC decrypt without iv'],
+      [K.oct[256], 'decrypt', { alg: 'A256CBCPAD', value: b64u(crypto.randomBytes(32)), iv: b64u(crypto.randomBytes(7)) }, 'CBC iv of 7 bytes'],
+      [K.rsa, 'sign', '{"alg":', 'truncated JSON'],
+      [K.rsa, 'sign', [], 'body []'],
+    ];
+    for (const [key, operation, body, what] of cases) {
+      const res = await op(key, operation, body);
+      assert.notEqual(res.status, 500, `${what}: ${res.body}`);
+      assert.equal(res.status, 400, `${what}: ${res.status} ${res.body.slice(0, 300)}`);
+      assertErrorEnvelope(res, 400);
+    }
+  });
+
+  test('operations on an unknown key or version → 404', async () => {
+    const res = await keyRequest(server, {
+      method: 'POST', path: `/keys/${uniqueName('nokey')}//sign`, body: { alg: 'ES256', value: b64u(crypto.randomBytes(32)) },
+    });
+    assertErrorEnvelope(res, 404);
+    const v = await op(K.ec['P-256'], 'sign', { alg: 'ES256', value: b64u(crypto.randomBytes(32)) }, 'a'.repeat(32));
+    assertErrorEnvelope(v, 404);
+  });
+});
+
+describe('server-side enforcement (raw HTTP: the SDK checks key_ops, nbf and exp locally)', () => {
+  const d32 = () => b64u(crypto.randomBytes(32));
+
+  test('an operation missing from key_ops → 403 (or 400); allowed ones work', async () => {
+    const signOnly = await kc.createRsaKey(uniqueName('opsr'), { keySize: 2048, keyOps: ['sign', 'verify'] });
+    const ct = b64u(crypto.publicEncrypt({ key: publicKeyFromSdk(signOnly.key), padding: RSA_PKCS1_OAEP_PADDING }, plaintext));
+    for (const [operation, body] of [
+      ['encrypt', { alg: 'RSA-OAEP', value: b64u(plaintext) }],
+      ['decrypt', { alg: 'RSA-OAEP', value: ct }],
+      ['wrapkey', { alg: 'RSA-OAEP', value: d32() }],
+      ['unwrapkey', { alg: 'RSA-OAEP', value: ct }],
+    ]) {
+      const res = await op(signOnly, operation, body);
+      assertErrorEnvelope(res, [403, 400]);
+    }
+    const ok = await op(signOnly, 'sign', { alg: 'RS256', value: d32() });
+    assert.equal(ok.status, 200, ok.body);
+
+    const verifyOnly = await kc.createEcKey(uniqueName('opse'), { curve: 'P-256', keyOps: ['verify'] });
+    assertErrorEnvelope(await op(verifyOnly, 'sign', { alg: 'ES256', value: d32() }), [403, 400]);
+    const v = await op(verifyOnly, 'verify', { alg: 'ES256', digest: d32(), value: b64u(crypto.randomBytes(64)) });
+    assert.equal(v.status, 200, v.body);
+    assert.equal(v.json.value, false);
+
+    // key_ops changed later by PATCH are enforced too.
+    const later = await kc.createRsaKey(uniqueName('opsl'), { keySize: 2048, keyOps: RSA_OPS });
+    await kc.updateKeyProperties(later.name, later.properties.version, { keyOps: ['encrypt'] });
+    const ct2 = b64u(crypto.publicEncrypt({ key: publicKeyFromSdk(later.key), padding: RSA_PKCS1_OAEP_PADDING }, plaintext));
+    assertErrorEnvelope(await op(later, 'decrypt', { alg: 'RSA-OAEP', value: ct2 }), [403, 400]);
+    assertErrorEnvelope(await op(later, 'sign', { alg: 'RS256', value: d32() }), [403, 400]);
+    assert.equal((await op(later, 'encrypt', { alg: 'RSA-OAEP', value: b64u(plaintext) })).status, 200);
+
+    const aesEncOnly = await kc.createOctKey(uniqueName('opso'), { hsm: true, keySize: 256, keyOps: ['encrypt', 'decrypt'] });
+    assertErrorEnvelope(await op(aesEncOnly, 'wrapkey', { alg: 'A256KW', value: d32() }), [403, 400]);
+  });
+
+  test('a disabled key version → 403 for every operation, by version and by the empty-version path', async () => {
+    const key = await kc.createRsaKey(uniqueName('dis'), { keySize: 2048, keyOps: RSA_OPS });
+    const ct = b64u(crypto.publicEncrypt({ key: publicKeyFromSdk(key.key), padding: RSA_PKCS1_OAEP_PADDING }, plaintext));
+    await kc.updateKeyProperties(key.name, key.properties.version, { enabled: false });
+    const bodies = [
+      ['sign', { alg: 'RS256', value: d32() }],
+      ['verify', { alg: 'RS256', digest: d32(), value: b64u(crypto.randomBytes(256)) }],
+      ['encrypt', { alg: 'RSA-OAEP', value: b64u(plaintext) }],
+      ['decrypt', { alg: 'RSA-OAEP', value: ct }],
+      ['wrapkey', { alg: 'RSA-OAEP', value: d32() }],
+      ['unwrapkey', { alg: 'RSA-OAEP', value: ct }],
+    ];
+    for (const version of [key.properties.version, '']) {
+      for (const [operation, body] of bodies) {
+        const res = await op(key, operation, body, version);
+        assertErrorEnvelope(res, 403);
+      }
+    }
+    // Another, enabled version of the same key works.
+    const v2 = await kc.rotateKey(key.name);
+    assert.equal((await op(v2, 'sign', { alg: 'RS256', value: d32() })).status, 200);
+    assertErrorEnvelope(await op(key, 'sign', { alg: 'RS256', value: d32() }), 403);
+  });
+
+  // Azure "About keys", date-time controlled operations: outside the nbf/exp window a key still
+  // decrypts, unwraps and verifies; encrypt, wrap and sign answer 403.
+  async function assertWindowEnforced(key) {
+    const ct = b64u(crypto.publicEncrypt({ key: publicKeyFromSdk(key.key), padding: RSA_PKCS1_OAEP_PADDING }, plaintext));
+    for (const [operation, body] of [
+      ['sign', { alg: 'RS256', value: d32() }],
+      ['encrypt', { alg: 'RSA-OAEP', value: b64u(plaintext) }],
+      ['wrapkey', { alg: 'RSA-OAEP', value: d32() }],
+    ]) {
+      assertErrorEnvelope(await op(key, operation, body), 403);
+      assertErrorEnvelope(await op(key, operation, body, ''), 403);
+    }
+    return ct;
+  }
+
+  test('expired (exp in the past) → sign / encrypt / wrapKey 403', async () => {
+    const key = await kc.createRsaKey(uniqueName('exp'), { keySize: 2048, keyOps: RSA_OPS });
+    await kc.updateKeyProperties(key.name, key.properties.version, { expiresOn: new Date(Date.now() - 3_600_000) });
+    await assertWindowEnforced(key);
+  });
+
+  test('not yet valid (nbf in the future) → sign / encrypt / wrapKey 403', async () => {
+    const key = await kc.createRsaKey(uniqueName('nbf'), {
+      keySize: 2048, keyOps: RSA_OPS, notBefore: new Date(Date.now() + 86_400_000),
+    });
+    await assertWindowEnforced(key);
+  });
+
+  test('outside nbf/exp, decrypt / unwrapKey / verify still work (Azure date-time controlled operations)', async () => {
+    const key = await kc.createRsaKey(uniqueName('expd'), { keySize: 2048, keyOps: RSA_OPS });
+    const digest = digestFor('RS256', plaintext);
+    const sig = (await cryptoClientFor(server, key).sign('RS256', digest)).result;
+    await kc.updateKeyProperties(key.name, key.properties.version, { expiresOn: new Date(Date.now() - 3_600_000) });
+    const ct = b64u(crypto.publicEncrypt({ key: publicKeyFromSdk(key.key), padding: RSA_PKCS1_OAEP_PADDING }, plaintext));
+    const dec = await op(key, 'decrypt', { alg: 'RSA-OAEP', value: ct });
+    assert.equal(dec.status, 200, `decrypt on an expired key: ${dec.body}`);
+    assert.ok(unb64u(dec.json.value).equals(plaintext));
+    const unw = await op(key, 'unwrapkey', { alg: 'RSA-OAEP', value: ct });
+    assert.equal(unw.status, 200, `unwrapKey on an expired key: ${unw.body}`);
+    const ver = await op(key, 'verify', { alg: 'RS256', digest: b64u(digest), value: b64u(sig) });
+    assert.equal(ver.status, 200, `verify on an expired key: ${ver.body}`);
+    assert.equal(ver.json.value, true);
+  });
+});
+
+describe('decryption failures are indistinguishable', () => {
+  /** A CBC ciphertext (no padding added) of `blocks` under `k`; `iv` random. */
+  function cbcRaw(bits, k, data, iv = crypto.randomBytes(16)) {
+    const c = crypto.createCipheriv(`aes-${bits}-cbc`, k, iv);
+    c.setAutoPadding(false);
+    return { iv, ct: Buffer.concat([c.update(data), c.final()]) };
+  }
+  /** True when `ct` decrypts under `k` to a valid PKCS#7 padding. */
+  function validPadding(bits, k, iv, ct) {
+    const d = crypto.createDecipheriv(`aes-${bits}-cbc`, k, iv);
+    try { Buffer.concat([d.update(ct), d.final()]); return true; } catch { return false; }
+  }
+  /** Random (iv, ct) of `len` bytes whose decryption under `k` has invalid padding. */
+  function badPaddingGarbage(bits, k, len) {
+    for (;;) {
+      const iv = crypto.randomBytes(16);
+      const ct = crypto.randomBytes(len);
+      if (!validPadding(bits, k, iv, ct)) return { iv, ct };
+    }
+  }
+
+  test('RSA1_5 / RSA-OAEP / RSA-OAEP-256 / A*CBCPAD failures all answer one byte-identical 400 body', async () => {
+    const cases = [];
+    const add = (what, key, operation, body) => cases.push({ what, key, operation, body });
+    for (const [keyName, key] of [['rsa', K.rsa], ['rsaImp', K.rsaImp]]) {
+      const pub = publicKeyFromSdk(key.key);
+      const otherPub = publicKeyFromSdk(K.rsaOther.key);
+      const good = {
+        'RSA1_5': crypto.publicEncrypt({ key: pub, padding: RSA_PKCS1_PADDING }, plaintext),
+        'RSA-OAEP': crypto.publicEncrypt({ key: pub, padding: RSA_PKCS1_OAEP_PADDING }, plaintext),
+        'RSA-OAEP-256': crypto.publicEncrypt({ key: pub, padding: RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, plaintext),
+      };
+      const foreign = {
+        'RSA1_5': crypto.publicEncrypt({ key: otherPub, padding: RSA_PKCS1_PADDING }, plaintext),
+        'RSA-OAEP': crypto.publicEncrypt({ key: otherPub, padding: RSA_PKCS1_OAEP_PADDING }, plaintext),
+        'RSA-OAEP-256': crypto.publicEncrypt({ key: otherPub, padding: RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, plaintext),
+      };
+      for (const alg of ['RSA1_5', 'RSA-OAEP', 'RSA-OAEP-256']) {
+        const garbage = crypto.randomBytes(256);
+        garbage[0] = 0x01; // below the modulus (whose top bit is set)
+        const flipped = Buffer.from(good[alg]);
+        flipped[100] ^= 0x04;
+        for (const operation of ['decrypt', 'unwrapkey']) {
+          add(`${keyName} ${alg} ${operation}: random garbage`, key, operation, { alg, value: b64u(garbage) });
+          add(`${keyName} ${alg} ${operation}: truncated ciphertext`, key, operation, { alg, value: b64u(good[alg].subarray(0, 255)) });
+          add(`${keyName} ${alg} ${operation}: ciphertext for another key`, key, operation, { alg, value: b64u(foreign[alg]) });
+          add(`${keyName} ${alg} ${operation}: one bit flipped`, key, operation, { alg, value: b64u(flipped) });
+        }
+      }
+      add(`${keyName} RSA-OAEP: a PKCS#1 v1.5 ciphertext`, key, 'decrypt', { alg: 'RSA-OAEP', value: b64u(good.RSA1_5) });
+      add(`${keyName} RSA-OAEP: an OAEP-256 ciphertext`, key, 'decrypt', { alg: 'RSA-OAEP', value: b64u(good['RSA-OAEP-256']) });
+      add(`${keyName} RSA1_5: an OAEP ciphertext`, key, 'decrypt', { alg: 'RSA1_5', value: b64u(good['RSA-OAEP']) });
+      add(`${keyName} RSA-OAEP-256: an OAEP-SHA1 ciphertext`, key, 'decrypt', { alg: 'RSA-OAEP-256', value: b64u(good['RSA-OAEP']) });
+    }
+    for (const bits of [128, 192, 256]) {
+      const alg = `A${bits}CBCPAD`;
+      const k = K.octK[bits];
+      const key = K.octImp[bits];
+      const badPad = cbcRaw(bits, k, Buffer.concat([Buffer.alloc(31, 0x41), Buffer.from([0x41])]));
+      add(`${alg}: last byte 0x41 (bad padding)`, key, 'decrypt', { alg, value: b64u(badPad.ct), iv: b64u(badPad.iv) });
+      const badPad2 = cbcRaw(bits, k, Buffer.concat([Buffer.alloc(29, 0x41), Buffer.from([0x07, 0x03, 0x03])]));
+      add(`${alg}: 03 03 preceded by 07 (bad padding)`, key, 'decrypt', { alg, value: b64u(badPad2.ct), iv: b64u(badPad2.iv) });
+      const zeroPad = cbcRaw(bits, k, Buffer.alloc(32, 0x00));
+      add(`${alg}: last byte 0x00 (bad padding)`, key, 'decrypt', { alg, value: b64u(zeroPad.ct), iv: b64u(zeroPad.iv) });
+      const g = badPaddingGarbage(bits, k, 48);
+      add(`${alg}: random garbage`, key, 'decrypt', { alg, value: b64u(g.ct), iv: b64u(g.iv) });
+      const allA = cbcRaw(bits, k, Buffer.alloc(48, 0x41));
+      add(`${alg}: truncated by one block`, key, 'decrypt', { alg, value: b64u(allA.ct.subarray(0, 32)), iv: b64u(allA.iv) });
+      const otherK = crypto.randomBytes(bits / 8);
+      let foreign;
+      do {
+        const iv = crypto.randomBytes(16);
+        const c = crypto.createCipheriv(`aes-${bits}-cbc`, otherK, iv);
+        foreign = { iv, ct: Buffer.concat([c.update(plaintext), c.final()]) };
+      } while (validPadding(bits, k, foreign.iv, foreign.ct));
+      add(`${alg}: ciphertext for another key`, key, 'decrypt', { alg, value: b64u(foreign.ct), iv: b64u(foreign.iv) });
+    }
+
+    const results = [];
+    for (const c of cases) {
+      const res = await op(c.key, c.operation, c.body);
+      results.push({ what: c.what, status: res.status, body: res.body, json: res.json });
+    }
+    const not400 = results.filter((r) => r.status !== 400);
+    assert.deepEqual(not400.map((r) => `${r.what}: ${r.status} ${r.body.slice(0, 200)}`), [], 'every failed decryption is a 400');
+    for (const r of results) assertErrorEnvelope({ status: r.status, body: r.body, json: r.json }, 400);
+    const byBody = new Map();
+    for (const r of results) {
+      if (!byBody.has(r.body)) byBody.set(r.body, []);
+      byBody.get(r.body).push(r.what);
+    }
+    const summary = [...byBody.entries()].map(([body, whats]) => `${whats.length}× ${body}\n    e.g. ${whats.slice(0, 4).join('; ')}`).join('\n');
+    assert.equal(byBody.size, 1, `failed decryptions must be indistinguishable; distinct bodies:\n${summary}`);
+  });
+
+  test('AES-GCM tag failure and AES-KW integrity failure → 400 with that same body', async () => {
+    const ref = await op(K.octImp[256], 'decrypt', {
+      alg: 'A256CBCPAD', value: b64u(cbcRaw(256, K.octK[256], Buffer.alloc(32, 0x41)).ct), iv: b64u(crypto.randomBytes(16)),
+    });
+    const gcm = await op(K.octImp[256], 'decrypt', {
+      alg: 'A256GCM', value: b64u(crypto.randomBytes(40)), iv: b64u(crypto.randomBytes(12)), tag: b64u(crypto.randomBytes(16)),
+    });
+    const kw = await op(K.octImp[256], 'unwrapkey', { alg: 'A256KW', value: b64u(crypto.randomBytes(40)) });
+    assertErrorEnvelope(gcm, 400);
+    assertErrorEnvelope(kw, 400);
+    assertErrorEnvelope(ref, 400);
+    assert.equal(gcm.body, ref.body, 'GCM tag failure body = decryption failure body');
+    assert.equal(kw.body, ref.body, 'KW integrity failure body = decryption failure body');
+  });
+});
+
+describe('rotation keeps old versions usable', () => {
+  test('a signature of an old version still verifies after rotation; the old version still signs and decrypts', async () => {
+    const v1 = await kc.createRsaKey(uniqueName('rotc'), { keySize: 2048, keyOps: RSA_OPS });
+    const digest = digestFor('PS256', plaintext);
+    const sig1 = (await cryptoClientFor(server, v1).sign('PS256', digest)).result;
+    const ct1 = crypto.publicEncrypt({ key: publicKeyFromSdk(v1.key), padding: RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, plaintext);
+    const v2 = await kc.rotateKey(v1.name);
+    assert.notEqual(v2.properties.version, v1.properties.version);
+
+    const cc1 = cryptoClientFor(server, v1);
+    assert.equal((await cc1.verify('PS256', digest, sig1)).result, true, 'old signature, old version');
+    const onLatest = await op(v1, 'verify', { alg: 'PS256', digest: b64u(digest), value: b64u(sig1) }, '');
+    assert.equal(onLatest.status, 200, onLatest.body);
+    assert.equal(onLatest.json.value, false, 'the latest (rotated) version does not verify the old signature');
+    const sig1b = (await cc1.sign('PS256', digest)).result;
+    assert.ok(verifyLocally('PS256', plaintext, publicKeyFromSdk(v1.key), sig1b), 'old version still signs');
+    assert.ok(bytesEq((await cc1.decrypt('RSA-OAEP-256', ct1)).result, plaintext), 'old version still decrypts');
+    const latestDec = await op(v1, 'decrypt', { alg: 'RSA-OAEP-256', value: b64u(ct1) }, '');
+    assertErrorEnvelope(latestDec, 400);
+    // The by-name client now works on the new version.
+    const sig2 = (await kc.getCryptographyClient(v1.name).sign('PS256', digest)).result;
+    assert.ok(verifyLocally('PS256', plaintext, publicKeyFromSdk(v2.key), sig2), 'by-name signs with the latest version');
+  });
+});
