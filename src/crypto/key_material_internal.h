@@ -1,0 +1,82 @@
+// Internal to the crypto module: what key_material.cc, key_cipher.cc and key_signature.cc share —
+// the process-wide EVP_MD / EVP_CIPHER objects (fetched once), the two InvalidArgument shapes
+// the KeyMaterial contract promises, and big-endian byte helpers for BIGNUMs.
+//
+// Thread-safety: the fetch functions use function-local statics (initialised once, then
+// read-only); the helpers touch only the calling thread's OpenSSL error queue.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/secret_bytes.h"
+#include "core/status.h"
+#include "crypto/key_material.h"
+#include "crypto/openssl_util.h"
+
+namespace coffer::crypto::internal {
+
+// "BadParameter" is the Azure error code Key Vault uses for every malformed crypto request.
+inline constexpr char kBadParameter[] = "BadParameter";
+
+inline Status BadParameter(std::string message) {
+  return InvalidArgumentError(std::move(message), kBadParameter);
+}
+
+// The one answer to every failed decryption or unwrap, whatever failed inside: a padding, tag
+// or integrity failure must not be told apart from any other (Bleichenbacher / padding-oracle).
+// The OpenSSL error queue is cleared so nothing about the failure lingers on the thread.
+inline Status DecryptionFailed() {
+  ERR_clear_error();
+  return InvalidArgumentError(std::string(kDecryptionFailedMessage), kBadParameter);
+}
+
+// An algorithm name from a request, shortened so a hostile value cannot bloat an error message.
+inline std::string QuoteAlg(std::string_view alg) {
+  constexpr size_t kMax = 32;
+  std::string quoted = "'";
+  quoted.append(alg.substr(0, kMax));
+  quoted.append(alg.size() > kMax ? "...'" : "'");
+  return quoted;
+}
+
+const EVP_MD* Sha1Md();
+const EVP_MD* Sha256Md();
+const EVP_MD* Sha384Md();
+const EVP_MD* Sha512Md();
+
+enum class AesMode { kGcm, kCbc, kWrap, kWrapPad };
+// key_bytes: 16, 24 or 32. Never null (aborts if OpenSSL lacks the cipher).
+const EVP_CIPHER* AesCipher(AesMode mode, size_t key_bytes);
+
+// The curves Key Vault offers, by JWK name; coordinate_bytes is also the width of R and S.
+struct CurveInfo {
+  std::string_view jwk_name;      // "P-256"
+  const char* openssl_group;      // "prime256v1", as EVP_PKEY reports it
+  size_t coordinate_bytes;        // 32 / 48 / 66
+  int bits;                       // 256 / 384 / 521
+};
+const CurveInfo* CurveByJwkName(std::string_view crv);
+const CurveInfo* CurveByOpenSslGroup(std::string_view group);
+
+// The facts a KeyMaterial keeps beside its EVP_PKEY, read from the key and checked against what
+// Key Vault allows (RSA 2048/3072/4096, the four curves). InvalidArgument otherwise.
+struct KeyShape {
+  KeyType type = KeyType::kRsa;
+  int bits = 0;
+  std::string curve;  // JWK name, EC only
+};
+StatusOr<KeyShape> DescribePkey(EVP_PKEY* pkey);
+
+// Shared ownership of an EVP_PKEY as KeyMaterial stores it.
+std::shared_ptr<void> SharePkey(PkeyPtr pkey);
+inline EVP_PKEY* PkeyOf(const std::shared_ptr<void>& p) { return static_cast<EVP_PKEY*>(p.get()); }
+
+// Big-endian magnitude of bn, left-padded with zeros to `width` bytes (width 0: minimal).
+std::string BnToBytes(const BIGNUM* bn, size_t width = 0);
+SecretBytes BnToSecret(const BIGNUM* bn, size_t width = 0);
+
+}  // namespace coffer::crypto::internal
