@@ -52,6 +52,14 @@ std::string Keyspace::VaultDueTarget(std::string_view vault_key_mac) {
   return "v/" + std::string(vault_key_mac);
 }
 
+std::string Keyspace::RotationDueTarget(std::string_view vault_id, std::string_view mac) {
+  return "r/" + std::string(vault_id) + "/k/" + std::string(mac);
+}
+
+std::string Keyspace::RotationPolicyKey(std::string_view vault_id, std::string_view mac) {
+  return std::string(kRotationPolicyArea) + std::string(vault_id) + "/k/" + std::string(mac);
+}
+
 StatusOr<std::string> Keyspace::EncodePageToken(std::string_view context,
                                                 std::string_view last) const {
   ASSIGN_OR_RETURN(std::string mac, barrier_.IndexMac("page", std::string(context) + '\0' +

@@ -6,8 +6,10 @@
 //   obj/<vault id>/<kind>/<name mac>                 ObjectHead of a live object
 //   del/<vault id>/<kind>/<name mac>                 ObjectHead of a soft-deleted object
 //   ver/<vault id>/<kind>/<name mac>/<version>       one version record
+//   rot/<vault id>/k/<name mac>                      RotationPolicy of a key
 //   due/<16 hex digits: unix time>/<target>          sweep index (value: empty record)
 //     target = "o/<vault id>/<kind>/<name mac>" (purge a deleted object)
+//            | "r/<vault id>/k/<name mac>"      (rotate a key by its policy)
 //            | "v/<vault mac>"                      (purge a deleted vault)
 //
 // docs/formats/records.md lists exactly what is stored unencrypted (the above, no more).
@@ -56,6 +58,10 @@ class Keyspace {
   static std::string ObjectDueTarget(std::string_view vault_id, model::ObjectKind kind,
                                      std::string_view mac);
   static std::string VaultDueTarget(std::string_view vault_key_mac);
+  static std::string RotationDueTarget(std::string_view vault_id, std::string_view mac);
+
+  static constexpr std::string_view kRotationPolicyArea = "rot/";
+  static std::string RotationPolicyKey(std::string_view vault_id, std::string_view mac);
 
   // Paging tokens: an authenticated encoding of the last key returned for a listing `context`.
   StatusOr<std::string> EncodePageToken(std::string_view context, std::string_view last) const;

@@ -23,6 +23,21 @@ StatusOr<std::optional<model::SecretVersion>> ReadSecretVersion(barrier::Txn& t,
   return std::optional<model::SecretVersion>(std::move(v));
 }
 
+StatusOr<std::optional<model::KeyVersion>> ReadKeyVersion(barrier::Txn& t, std::string_view key) {
+  ASSIGN_OR_RETURN(auto plain, t.Get(key));
+  if (!plain) return std::optional<model::KeyVersion>();
+  ASSIGN_OR_RETURN(model::KeyVersion v, model::DecodeKeyVersion(plain->view()));
+  return std::optional<model::KeyVersion>(std::move(v));
+}
+
+StatusOr<std::optional<model::RotationPolicy>> ReadRotationPolicy(barrier::Txn& t,
+                                                                  std::string_view key) {
+  ASSIGN_OR_RETURN(auto plain, t.Get(key));
+  if (!plain) return std::optional<model::RotationPolicy>();
+  ASSIGN_OR_RETURN(model::RotationPolicy p, model::DecodeRotationPolicy(plain->view()));
+  return std::optional<model::RotationPolicy>(std::move(p));
+}
+
 std::string_view KindWord(model::ObjectKind kind) {
   switch (kind) {
     case model::ObjectKind::kSecret: return "Secret";
@@ -87,6 +102,17 @@ Status PurgeObject(barrier::Txn& t, std::string_view vault_id, model::ObjectKind
   if (head.deleted) {
     RETURN_IF_ERROR(t.Delete(Keyspace::DueKey(head.deleted->scheduled_purge_date,
                                               Keyspace::ObjectDueTarget(vault_id, kind, mac))));
+  }
+  if (kind == model::ObjectKind::kKey) {
+    std::string policy_key = Keyspace::RotationPolicyKey(vault_id, mac);
+    ASSIGN_OR_RETURN(auto policy, ReadRotationPolicy(t, policy_key));
+    if (policy) {
+      if (policy->scheduled_rotation) {
+        RETURN_IF_ERROR(t.Delete(Keyspace::DueKey(*policy->scheduled_rotation,
+                                                  Keyspace::RotationDueTarget(vault_id, mac))));
+      }
+      RETURN_IF_ERROR(t.Delete(policy_key));
+    }
   }
   return OkStatus();
 }

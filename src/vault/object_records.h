@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "barrier/barrier.h"
+#include "model/key_version.h"
 #include "model/object.h"
 #include "model/vault_record.h"
 
@@ -18,6 +19,10 @@ Status WriteHead(barrier::Txn& t, std::string_view key, const model::ObjectHead&
 StatusOr<std::optional<model::SecretVersion>> ReadSecretVersion(barrier::Txn& t,
                                                                 std::string_view key);
 
+StatusOr<std::optional<model::KeyVersion>> ReadKeyVersion(barrier::Txn& t, std::string_view key);
+StatusOr<std::optional<model::RotationPolicy>> ReadRotationPolicy(barrier::Txn& t,
+                                                                  std::string_view key);
+
 // Display word for a kind: "Secret", "Key", "Certificate".
 std::string_view KindWord(model::ObjectKind kind);
 
@@ -27,7 +32,8 @@ Status VersionNotFound(model::ObjectKind kind, std::string_view name, std::strin
 Status ObjectIsDeleted(model::ObjectKind kind, std::string_view name);
 Status PurgeProtected();
 
-// Removes a soft-deleted object's head, versions and due entry (inside t).
+// Removes a soft-deleted object's head, versions and due entry (inside t); for keys also the
+// rotation policy and its rotation due entry.
 Status PurgeObject(barrier::Txn& t, std::string_view vault_id, model::ObjectKind kind,
                    std::string_view mac, const model::ObjectHead& head);
 

@@ -49,6 +49,21 @@ Status Sweeper::ProcessDue(const std::string& due_key, UnixSeconds now) {
                                          now));
     return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
   }
+  if (target.starts_with("r/")) {
+    // "r/<vault id>/k/<mac>"
+    std::string_view rest = target.substr(2);
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || rest.substr(slash).size() < 4 ||
+        rest.substr(slash, 3) != "/k/") {
+      return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
+    }
+    if (keys_ == nullptr) return OkStatus();
+    // A failed rotation must not hold up the purges behind it: log it; the entry stays and is
+    // retried at the next pass.
+    Status s = keys_->RotateIfDue(rest.substr(0, slash), rest.substr(slash + 3), due_key, when, now);
+    if (!s.ok()) log::warn("key rotation by policy failed: {}", s.ToString());
+    return OkStatus();
+  }
   // "o/<vault id>/<kind>/<mac>"
   std::string_view rest = target.substr(2);
   size_t slash = rest.find('/');
@@ -58,13 +73,19 @@ Status Sweeper::ProcessDue(const std::string& due_key, UnixSeconds now) {
   std::string vault_id(rest.substr(0, slash));
   model::ObjectKind kind = KindFromTag(rest[slash + 1]);
   std::string mac(rest.substr(slash + 3));
-  return barrier_.Update([&](barrier::Txn& t) -> Status {
+  bool purged = false;
+  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, Keyspace::DeletedKey(vault_id, kind, mac)));
     if (head && head->deleted && head->deleted->scheduled_purge_date <= now) {
       RETURN_IF_ERROR(PurgeObject(t, vault_id, kind, mac, *head));
+      purged = true;
     }
     return t.Delete(due_key);
-  });
+  }));
+  if (purged && kind == model::ObjectKind::kKey && keys_ != nullptr) {
+    keys_->ForgetCached(vault_id, mac);
+  }
+  return OkStatus();
 }
 
 StatusOr<size_t> Sweeper::SweepOnce() {

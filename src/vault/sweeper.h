@@ -1,6 +1,7 @@
-// Sweeper: purges soft-deleted objects and vaults whose scheduledPurgeDate has come, by reading
-// the due-date index (keys "due/<time>/<target>") up to the domain clock's now. Later issues add
-// rotation and renewal targets to the same index.
+// Sweeper: purges soft-deleted objects and vaults whose scheduledPurgeDate has come, and rotates
+// keys whose rotation policy says a rotation is due, by reading the due-date index (keys
+// "due/<time>/<target>") up to the domain clock's now. Rotation targets ("r/…") need a
+// KeyService (AttachKeys); without one they are left in place.
 //
 // SweepOnce() does one pass and is what tests call; Start() runs passes on a background thread
 // every `interval` of real time (the domain clock decides what is due, so a dev time shift is
@@ -16,6 +17,7 @@
 
 #include "barrier/barrier.h"
 #include "core/clock.h"
+#include "vault/key_service.h"
 #include "vault/vault_registry.h"
 
 namespace coffer::vault {
@@ -24,6 +26,10 @@ class Sweeper {
  public:
   Sweeper(barrier::Barrier& barrier, VaultRegistry& vaults, const Clock& clock);
   ~Sweeper();
+
+  // Rotation targets are handed to `keys`, which also forgets cached material of purged keys.
+  // Call before Start(); `keys` must outlive the sweeper.
+  void AttachKeys(KeyService* keys) { keys_ = keys; }
 
   // Returns how many due entries were processed.
   StatusOr<size_t> SweepOnce();
@@ -39,6 +45,7 @@ class Sweeper {
   barrier::Barrier& barrier_;
   VaultRegistry& vaults_;
   const Clock& clock_;
+  KeyService* keys_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

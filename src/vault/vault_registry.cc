@@ -233,7 +233,7 @@ Status VaultRegistry::PurgeDeleted(std::string_view vault_key, UnixSeconds now) 
     if (!plain) return OkStatus();
     ASSIGN_OR_RETURN(model::VaultRecord v, model::DecodeVaultRecord(plain->view()));
     if (!v.deleted || v.deleted->scheduled_purge_date > now) return OkStatus();
-    for (const char* area : {"obj/", "del/", "ver/"}) {
+    for (const char* area : {"obj/", "del/", "ver/", "rot/"}) {
       RETURN_IF_ERROR(t.DeletePrefix(std::string(area) + v.id + "/"));
     }
     RETURN_IF_ERROR(t.Delete(vault_key));

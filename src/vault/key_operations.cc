@@ -1,0 +1,200 @@
+// KeyService: the cryptographic operations, their server-side usage checks (key_ops, enabled,
+// nbf/exp by the domain clock) and the cache of parsed key material.
+#include <algorithm>
+
+#include "vault/key_service.h"
+#include "vault/object_records.h"
+
+namespace coffer::vault {
+
+using model::ObjectKind;
+static constexpr ObjectKind kKind = ObjectKind::kKey;
+
+namespace {
+
+std::string_view OperationName(KeyOperation op) {
+  switch (op) {
+    case KeyOperation::kEncrypt: return "encrypt";
+    case KeyOperation::kDecrypt: return "decrypt";
+    case KeyOperation::kWrapKey: return "wrapKey";
+    case KeyOperation::kUnwrapKey: return "unwrapKey";
+    case KeyOperation::kSign: return "sign";
+    case KeyOperation::kVerify: return "verify";
+  }
+  return "unknown";
+}
+
+std::string CacheKey(std::string_view vault_id, std::string_view mac, std::string_view version) {
+  std::string key(vault_id);
+  key += '/';
+  key += mac;
+  key += '/';
+  key += version;
+  return key;
+}
+
+}  // namespace
+
+KeyOperationResult KeyService::Result(Usable& u, SecretBytes value) {
+  KeyOperationResult out;
+  out.name = std::move(u.name);
+  out.version = std::move(u.version);
+  out.value = std::move(value);
+  return out;
+}
+
+StatusOr<std::shared_ptr<const crypto::KeyMaterial>> KeyService::Material(
+    std::string_view vault_id, std::string_view mac, const model::KeyVersion& v) {
+  std::string key = CacheKey(vault_id, mac, v.version);
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      cache_order_.splice(cache_order_.begin(), cache_order_, it->second.position);
+      return it->second.material;
+    }
+  }
+  // Parse outside the lock: concurrent misses of one key parse twice, which is harmless.
+  auto parsed = crypto::KeyMaterial::Deserialize(v.material.view());
+  if (!parsed.ok()) return DataLossError("a stored key version's material does not parse");
+  auto material = std::make_shared<const crypto::KeyMaterial>(std::move(*parsed));
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second.material;
+  cache_order_.push_front(key);
+  cache_.emplace(std::move(key), CacheEntry{material, cache_order_.begin()});
+  while (cache_.size() > kMaterialCacheCapacity) {
+    cache_.erase(cache_order_.back());
+    cache_order_.pop_back();
+  }
+  return material;
+}
+
+void KeyService::ForgetCached(std::string_view vault_id, std::string_view mac) {
+  std::string prefix = CacheKey(vault_id, mac, "");
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.lower_bound(prefix);
+  while (it != cache_.end() && std::string_view(it->first).starts_with(prefix)) {
+    cache_order_.erase(it->second.position);
+    it = cache_.erase(it);
+  }
+}
+
+size_t KeyService::cached_materials() const {
+  std::lock_guard lock(cache_mu_);
+  return cache_.size();
+}
+
+StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord& vault,
+                                                       std::string_view name,
+                                                       std::string_view version,
+                                                       KeyOperation op) {
+  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  if (!version.empty() && !IsVersionId(version)) {
+    return ObjectNotFound(kKind, std::string(name) + "/" + std::string(version));
+  }
+  Usable out;
+  std::optional<model::KeyVersion> found;
+  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
+    if (!head) return ObjectNotFound(kKind, name);
+    std::string want = version.empty() ? head->latest_version : std::string(version);
+    ASSIGN_OR_RETURN(found, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac, want)));
+    if (!found) return VersionNotFound(kKind, name, version);
+    out.name = head->name;
+    return OkStatus();
+  }));
+  std::string op_name(OperationName(op));
+  const auto& ops = found->key_ops;
+  if (std::find(ops.begin(), ops.end(), op_name) == ops.end()) {
+    std::string allowed;
+    for (const auto& o : ops) allowed += (allowed.empty() ? "" : ", ") + o;
+    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
+                                     ": its key_ops are [" + allowed +
+                                     "]. Add " + op_name + " to key_ops to allow it.",
+                                 "KeyOperationForbidden");
+  }
+  const model::Attributes& a = found->attributes;
+  if (!a.enabled) {
+    return PermissionDeniedError("Operation " + op_name + " is not allowed on a disabled key.",
+                                 "KeyDisabled");
+  }
+  UnixSeconds now = clock_.Now();
+  if (a.not_before && *a.not_before > now) {
+    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
+                                     " before its activation time (nbf " +
+                                     std::to_string(*a.not_before) + ", now " +
+                                     std::to_string(now) + ").",
+                                 "KeyNotYetValid");
+  }
+  if (a.expires && *a.expires < now) {
+    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
+                                     " because it expired (exp " + std::to_string(*a.expires) +
+                                     ", now " + std::to_string(now) + ").",
+                                 "KeyExpired");
+  }
+  out.version = found->version;
+  ASSIGN_OR_RETURN(out.material, Material(vault.id, loc.mac, *found));
+  return out;
+}
+
+StatusOr<KeyOperationResult> KeyService::Encrypt(const model::VaultRecord& vault,
+                                                 std::string_view name, std::string_view version,
+                                                 std::string_view alg,
+                                                 const SecretBytes& plaintext,
+                                                 std::string_view iv, std::string_view aad) {
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kEncrypt));
+  ASSIGN_OR_RETURN(crypto::EncryptResult r, u.material->Encrypt(alg, plaintext, iv, aad));
+  KeyOperationResult out = Result(u, SecretBytes(r.ciphertext));
+  out.iv = std::move(r.iv);
+  out.tag = std::move(r.tag);
+  return out;
+}
+
+StatusOr<KeyOperationResult> KeyService::Decrypt(const model::VaultRecord& vault,
+                                                 std::string_view name, std::string_view version,
+                                                 std::string_view alg,
+                                                 std::string_view ciphertext, std::string_view iv,
+                                                 std::string_view aad, std::string_view tag) {
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kDecrypt));
+  ASSIGN_OR_RETURN(SecretBytes plain, u.material->Decrypt(alg, ciphertext, iv, aad, tag));
+  return Result(u, std::move(plain));
+}
+
+StatusOr<KeyOperationResult> KeyService::WrapKey(const model::VaultRecord& vault,
+                                                 std::string_view name, std::string_view version,
+                                                 std::string_view alg, const SecretBytes& key) {
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kWrapKey));
+  ASSIGN_OR_RETURN(std::string wrapped, u.material->WrapKey(alg, key));
+  return Result(u, SecretBytes(wrapped));
+}
+
+StatusOr<KeyOperationResult> KeyService::UnwrapKey(const model::VaultRecord& vault,
+                                                   std::string_view name,
+                                                   std::string_view version, std::string_view alg,
+                                                   std::string_view wrapped) {
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kUnwrapKey));
+  ASSIGN_OR_RETURN(SecretBytes key, u.material->UnwrapKey(alg, wrapped));
+  return Result(u, std::move(key));
+}
+
+StatusOr<KeyOperationResult> KeyService::Sign(const model::VaultRecord& vault,
+                                              std::string_view name, std::string_view version,
+                                              std::string_view alg, std::string_view digest) {
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kSign));
+  ASSIGN_OR_RETURN(std::string signature, u.material->Sign(alg, digest));
+  return Result(u, SecretBytes(signature));
+}
+
+StatusOr<KeyOperationResult> KeyService::Verify(const model::VaultRecord& vault,
+                                                std::string_view name, std::string_view version,
+                                                std::string_view alg, std::string_view digest,
+                                                std::string_view signature) {
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kVerify));
+  ASSIGN_OR_RETURN(bool ok, u.material->Verify(alg, digest, signature));
+  KeyOperationResult out = Result(u, SecretBytes());
+  out.verified = ok;
+  return out;
+}
+
+}  // namespace coffer::vault

@@ -1,0 +1,259 @@
+// KeyService: the Keys API's domain logic (AZURE_API.md §4) — versions of RSA, EC and oct keys,
+// attributes, soft delete, recover, purge, export/restore for backup, rotation and rotation
+// policies, and the cryptographic operations, which the server enforces itself: an operation
+// must be listed in the version's key_ops, the version must be enabled and inside nbf..exp (by
+// the domain clock). Private key material never leaves this service except as the opaque
+// Serialize() blob inside records and backups; views carry only the public JWK.
+//
+// Each public call is one barrier transaction (key generation happens before it, so a slow RSA
+// keygen never holds the writer); every check that decides a 404/409 runs inside it. Parsed
+// KeyMaterial is cached per (vault id, name MAC, version) in a bounded LRU map (DESIGN.md §5
+// "Per-request cost"); entries are dropped when the key is purged. Operation results are never
+// cached.
+//
+// Status codes (reason in brackets): InvalidArgument [BadParameter] for bad input (kty, size,
+// curve, key_ops, algorithm, digest length, inconsistent JWK, policy durations); NotFound
+// [KeyNotFound]; PermissionDenied [KeyOperationForbidden] when key_ops lacks the operation,
+// [KeyDisabled], [KeyNotYetValid], [KeyExpired] for unusable versions, [Forbidden] for purge
+// under purge protection; AlreadyExists [ObjectIsDeletedButRecoverable] when the name is
+// soft-deleted, [Conflict] when restoring onto a live name; FailedPrecondition beyond 500
+// versions on export; Unavailable when sealed or storage fails.
+//
+// Thread-safety: safe to call concurrently.
+#pragma once
+
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "barrier/barrier.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "crypto/key_material.h"
+#include "model/key_version.h"
+#include "model/object.h"
+#include "model/vault_record.h"
+#include "vault/keyspace.h"
+
+namespace coffer::vault {
+
+struct KeyCreateParams {
+  std::string kty;  // "RSA", "RSA-HSM", "EC", "EC-HSM", "oct", "oct-HSM"
+  std::optional<int> key_size;
+  std::optional<uint64_t> public_exponent;
+  std::optional<std::string> crv;
+  std::optional<std::vector<std::string>> key_ops;
+  std::optional<bool> enabled;
+  std::optional<UnixSeconds> not_before;
+  std::optional<UnixSeconds> expires;
+  std::optional<bool> exportable;
+  std::optional<model::Tags> tags;
+};
+
+struct KeyImportParams {
+  crypto::JwkParts jwk;  // kty may carry "-HSM"
+  bool hsm = false;      // the request's "Hsm" flag: echo kty with "-HSM"
+  std::optional<std::vector<std::string>> key_ops;  // the JWK's key_ops
+  std::optional<bool> enabled;
+  std::optional<UnixSeconds> not_before;
+  std::optional<UnixSeconds> expires;
+  std::optional<bool> exportable;
+  std::optional<model::Tags> tags;
+};
+
+struct KeyPatch {
+  std::optional<std::vector<std::string>> key_ops;
+  std::optional<model::Tags> tags;
+  std::optional<bool> enabled;
+  // Outer optional: field present; inner nullopt: explicitly cleared (JSON null).
+  std::optional<std::optional<UnixSeconds>> not_before;
+  std::optional<std::optional<UnixSeconds>> expires;
+};
+
+// One version of one key. `version.material` is always empty in a view; `public_key` holds the
+// public JWK parts for bundles (empty in list items).
+struct KeyView {
+  std::string name;
+  model::KeyVersion version;
+  crypto::JwkParts public_key;
+  std::optional<model::DeletedInfo> deleted;
+};
+
+struct KeyPage {
+  std::vector<KeyView> items;
+  std::string next_token;  // empty on the last page
+};
+
+// Every version of one key, oldest sequence first, and its rotation policy (backup unit).
+struct KeyObject {
+  std::string name;
+  UnixSeconds created = 0;
+  std::vector<model::KeyVersion> versions;
+  std::optional<model::RotationPolicy> policy;
+};
+
+struct RotationPolicyParams {
+  std::vector<model::LifetimeAction> lifetime_actions;
+  std::string expiry_time;  // empty = none
+};
+
+struct RotationPolicyView {
+  std::string name;
+  std::optional<model::RotationPolicy> policy;  // nullopt: none was ever set
+};
+
+constexpr size_t kMaxKeyVersionsPerBackup = 500;
+
+enum class KeyOperation { kEncrypt, kDecrypt, kWrapKey, kUnwrapKey, kSign, kVerify };
+
+// Result of a cryptographic operation; `name`/`version` identify the version used (for kid).
+struct KeyOperationResult {
+  std::string name;
+  std::string version;
+  SecretBytes value;  // ciphertext, plaintext, wrapped/unwrapped key or signature
+  std::string iv;     // encrypt with AES-GCM/CBC
+  std::string tag;    // encrypt with AES-GCM
+  bool verified = false;  // verify
+};
+
+class KeyService {
+ public:
+  KeyService(barrier::Barrier& barrier, const Clock& clock, Random& rng);
+
+  // A new version (a new key if the name is free). Defaults: RSA 2048 / e 65537, EC P-256,
+  // oct 256 bits; key_ops per type (RSA: all six; EC: sign verify; oct: encrypt decrypt wrapKey
+  // unwrapKey).
+  StatusOr<KeyView> Create(const model::VaultRecord& vault, std::string_view name,
+                           const KeyCreateParams& params);
+  // A new version from a JWK with private parts.
+  StatusOr<KeyView> Import(const model::VaultRecord& vault, std::string_view name,
+                           const KeyImportParams& params);
+  // version "" = latest. Disabled versions are readable (only operations are refused).
+  StatusOr<KeyView> Get(const model::VaultRecord& vault, std::string_view name,
+                        std::string_view version);
+  StatusOr<KeyView> Update(const model::VaultRecord& vault, std::string_view name,
+                           std::string_view version, const KeyPatch& patch);
+  StatusOr<KeyPage> List(const model::VaultRecord& vault, size_t max_results,
+                         std::string_view page_token);
+  StatusOr<KeyPage> ListVersions(const model::VaultRecord& vault, std::string_view name,
+                                 size_t max_results, std::string_view page_token);
+
+  StatusOr<KeyView> Delete(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<KeyView> GetDeleted(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<KeyPage> ListDeleted(const model::VaultRecord& vault, size_t max_results,
+                                std::string_view page_token);
+  StatusOr<KeyView> Recover(const model::VaultRecord& vault, std::string_view name);
+  Status Purge(const model::VaultRecord& vault, std::string_view name);
+
+  // All versions (and the policy) of a live key, for backup.
+  StatusOr<KeyObject> ExportObject(const model::VaultRecord& vault, std::string_view name);
+  // Writes a whole key (ids and times kept); 409 if the name is live or soft-deleted. Returns
+  // the latest version.
+  StatusOr<KeyView> RestoreObject(const model::VaultRecord& vault, const KeyObject& object);
+
+  // A new version with the latest version's type, size/curve, key_ops, tags and exportable;
+  // exp = now + the policy's expiryTime when one is set.
+  StatusOr<KeyView> Rotate(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<RotationPolicyView> GetRotationPolicy(const model::VaultRecord& vault,
+                                                 std::string_view name);
+  // Validates and stores the policy (a Notify P30D-before-expiry action is appended when none is
+  // given; expiryTime must be at least P28D) and schedules the next rotation.
+  StatusOr<RotationPolicyView> SetRotationPolicy(const model::VaultRecord& vault,
+                                                 std::string_view name,
+                                                 const RotationPolicyParams& params);
+  // For the sweeper: processes the due entry `due_key` for the key at `mac` — rotates if the
+  // policy still schedules a rotation at that time and it has come, then schedules the next.
+  // The due entry is removed in the same transaction.
+  Status RotateIfDue(std::string_view vault_id, std::string_view mac, std::string_view due_key,
+                     UnixSeconds due, UnixSeconds now);
+  // Drops cached material of one key (after a purge outside this service, e.g. by the sweeper).
+  void ForgetCached(std::string_view vault_id, std::string_view mac);
+
+  // Cryptographic operations on a version ("" = latest).
+  StatusOr<KeyOperationResult> Encrypt(const model::VaultRecord& vault, std::string_view name,
+                                       std::string_view version, std::string_view alg,
+                                       const SecretBytes& plaintext, std::string_view iv,
+                                       std::string_view aad);
+  StatusOr<KeyOperationResult> Decrypt(const model::VaultRecord& vault, std::string_view name,
+                                       std::string_view version, std::string_view alg,
+                                       std::string_view ciphertext, std::string_view iv,
+                                       std::string_view aad, std::string_view tag);
+  StatusOr<KeyOperationResult> WrapKey(const model::VaultRecord& vault, std::string_view name,
+                                       std::string_view version, std::string_view alg,
+                                       const SecretBytes& key);
+  StatusOr<KeyOperationResult> UnwrapKey(const model::VaultRecord& vault, std::string_view name,
+                                         std::string_view version, std::string_view alg,
+                                         std::string_view wrapped);
+  StatusOr<KeyOperationResult> Sign(const model::VaultRecord& vault, std::string_view name,
+                                    std::string_view version, std::string_view alg,
+                                    std::string_view digest);
+  StatusOr<KeyOperationResult> Verify(const model::VaultRecord& vault, std::string_view name,
+                                      std::string_view version, std::string_view alg,
+                                      std::string_view digest, std::string_view signature);
+
+  // Cache capacity in entries (parsed keys); the least recently used entry is dropped beyond it.
+  static constexpr size_t kMaterialCacheCapacity = 4096;
+  size_t cached_materials() const;
+
+ private:
+  struct Located {  // the object's MAC and keys in one vault
+    std::string mac;
+    std::string live_key;
+    std::string deleted_key;
+  };
+  StatusOr<Located> Locate(const model::VaultRecord& vault, std::string_view name) const;
+
+  // Writes `version` as the new latest version of the key at `loc` (creating the head when the
+  // name is free; 409 when soft-deleted) and reschedules rotation.
+  StatusOr<KeyView> WriteNewVersion(const model::VaultRecord& vault, std::string_view name,
+                                    const Located& loc, model::KeyVersion version,
+                                    std::shared_ptr<const crypto::KeyMaterial> material);
+  // A view of `v` with the public key filled in and the private material wiped.
+  StatusOr<KeyView> MakeView(std::string_view vault_id, std::string_view mac, std::string name,
+                             model::KeyVersion v, std::optional<model::DeletedInfo> deleted);
+  // Cached (or parsed and cached) material of one version.
+  StatusOr<std::shared_ptr<const crypto::KeyMaterial>> Material(std::string_view vault_id,
+                                                                std::string_view mac,
+                                                                const model::KeyVersion& v);
+  // Reads the version, applies the server-side usage checks and returns its material.
+  struct Usable {
+    std::string name;
+    std::string version;
+    std::shared_ptr<const crypto::KeyMaterial> material;
+  };
+  static KeyOperationResult Result(Usable& u, SecretBytes value);
+  StatusOr<Usable> UsableVersion(const model::VaultRecord& vault, std::string_view name,
+                                 std::string_view version, KeyOperation op);
+
+  // Due-index maintenance for automatic rotation (inside t).
+  static Status Reschedule(barrier::Txn& t, std::string_view vault_id, std::string_view mac,
+                           const model::KeyVersion& latest);
+  static Status Unschedule(barrier::Txn& t, std::string_view vault_id, std::string_view mac);
+
+  barrier::Barrier& barrier_;
+  const Clock& clock_;
+  Random& rng_;
+  Keyspace keys_;
+
+  mutable std::mutex cache_mu_;
+  using CacheOrder = std::list<std::string>;
+  struct CacheEntry {
+    std::shared_ptr<const crypto::KeyMaterial> material;
+    CacheOrder::iterator position;
+  };
+  std::map<std::string, CacheEntry, std::less<>> cache_;  // "vault id/mac/version"
+  CacheOrder cache_order_;                                  // most recent first
+};
+
+// Helpers shared by the key service files and their tests.
+// The canonical spelling of a key operation ("wrapkey" → "wrapKey"); nullopt if unknown.
+std::optional<std::string> CanonicalKeyOperation(std::string_view op);
+// Next rotation time of `latest` under `policy`, if any Rotate action applies.
+std::optional<UnixSeconds> NextRotation(const model::RotationPolicy& policy,
+                                        const model::KeyVersion& latest);
+
+}  // namespace coffer::vault
