@@ -15,39 +15,55 @@ Status UnknownRegion(const model::VaultRecord& vault) {
                                  "BadParameter");
 }
 
+Status NoKeyService() {
+  return FailedPreconditionError("Key backup is not available in this server.", "BadParameter");
+}
+
 }  // namespace
 
 BackupService::BackupService(barrier::Barrier& barrier, vault::SecretService& secrets,
-                             Random& rng, const Clock& clock)
-    : barrier_(barrier), secrets_(secrets), rng_(rng), clock_(clock) {}
+                             Random& rng, const Clock& clock, vault::KeyService* keys)
+    : barrier_(barrier), secrets_(secrets), keys_(keys), rng_(rng), clock_(clock) {}
 
-StatusOr<std::string> BackupService::BackupSecret(const model::VaultRecord& vault,
-                                                  std::string_view name) {
+StatusOr<BlobHeader> BackupService::NewHeader(const model::VaultRecord& vault,
+                                              model::ObjectKind kind) {
   BlobHeader header;
   header.geography = CanonicalGeography(vault.location);
   if (header.geography.empty()) return UnknownRegion(vault);
-  header.kind = model::ObjectKind::kSecret;
+  header.kind = kind;
   header.subscription_id = CanonicalSubscription(vault.subscription_id);
   header.source_vault = vault.name;
   header.created = clock_.Now();
   ASSIGN_OR_RETURN(header.backup_root_id, barrier_.BackupRootId());
   header.salt = rng_.Bytes(kBlobSaltSize);
   header.nonce = rng_.Bytes(kBlobNonceSize);
+  return header;
+}
 
+StatusOr<std::string> BackupService::BackupSecret(const model::VaultRecord& vault,
+                                                  std::string_view name) {
+  ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, model::ObjectKind::kSecret));
   ASSIGN_OR_RETURN(vault::SecretObject object, secrets_.Export(vault, name));
   ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
   return EncodeSecretBlob(std::move(header), object, key);
 }
 
-StatusOr<vault::SecretView> BackupService::RestoreSecret(const model::VaultRecord& target,
-                                                         std::string_view blob) {
-  // Precedence (docs/formats/backup-blob.md): framing, format version, kind, deployment,
-  // subscription, geography, integrity; then the 409s of Import.
-  ASSIGN_OR_RETURN(ParsedBlob parsed, ParseBlob(blob));
+StatusOr<std::string> BackupService::BackupKey(const model::VaultRecord& vault,
+                                               std::string_view name) {
+  if (keys_ == nullptr) return NoKeyService();
+  ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, model::ObjectKind::kKey));
+  ASSIGN_OR_RETURN(vault::KeyObject object, keys_->ExportObject(vault, name));
+  ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
+  return EncodeKeyBlob(std::move(header), object, key);
+}
+
+StatusOr<SecretBytes> BackupService::CheckAndDeriveKey(const ParsedBlob& parsed,
+                                                       const model::VaultRecord& target,
+                                                       model::ObjectKind kind) {
+  // Precedence (docs/formats/backup-blob.md): framing, format version (both in ParseBlob), kind,
+  // deployment, subscription, geography, integrity; then the 409s of the import.
   const BlobHeader& h = parsed.header;
-  if (h.kind != model::ObjectKind::kSecret) {
-    return WrongKindError(h.kind, model::ObjectKind::kSecret);
-  }
+  if (h.kind != kind) return WrongKindError(h.kind, kind);
   ASSIGN_OR_RETURN(std::string root_id, barrier_.BackupRootId());
   if (h.backup_root_id != root_id) {
     return InvalidArgumentError(
@@ -72,9 +88,25 @@ StatusOr<vault::SecretView> BackupService::RestoreSecret(const model::VaultRecor
             " geography).",
         "BadParameter");
   }
-  ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(h.salt, BackupKeyInfo(h)));
+  return barrier_.DeriveBackupKey(h.salt, BackupKeyInfo(h));
+}
+
+StatusOr<vault::SecretView> BackupService::RestoreSecret(const model::VaultRecord& target,
+                                                         std::string_view blob) {
+  ASSIGN_OR_RETURN(ParsedBlob parsed, ParseBlob(blob));
+  ASSIGN_OR_RETURN(SecretBytes key,
+                   CheckAndDeriveKey(parsed, target, model::ObjectKind::kSecret));
   ASSIGN_OR_RETURN(vault::SecretObject object, OpenSecretBlob(parsed, key));
   return secrets_.Import(target, object);
+}
+
+StatusOr<vault::KeyView> BackupService::RestoreKey(const model::VaultRecord& target,
+                                                   std::string_view blob) {
+  if (keys_ == nullptr) return NoKeyService();
+  ASSIGN_OR_RETURN(ParsedBlob parsed, ParseBlob(blob));
+  ASSIGN_OR_RETURN(SecretBytes key, CheckAndDeriveKey(parsed, target, model::ObjectKind::kKey));
+  ASSIGN_OR_RETURN(vault::KeyObject object, OpenKeyBlob(parsed, key));
+  return keys_->RestoreObject(target, object);
 }
 
 }  // namespace coffer::backup

@@ -1,6 +1,7 @@
 // BackupService: per-object backup and restore (DESIGN.md §1 "Backup / restore (per object)").
 //
-// A backup is every version of one live object sealed into a BackupBlob (blob_codec.h) under a
+// Secrets and keys share the blob format (kind 1 and 2). A backup is every version of one live
+// object (for keys also the rotation policy) sealed into a BackupBlob (blob_codec.h) under a
 // key derived from the deployment's backup root for the source vault's (subscription,
 // geography); each blob gets a fresh random salt and nonce. Restore checks the blob's framing,
 // kind, deployment, subscription and geography — in that order, each with its own message —
@@ -20,20 +21,23 @@
 #include <string>
 #include <string_view>
 
+#include "backup/blob_codec.h"
 #include "barrier/barrier.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/status.h"
 #include "model/vault_record.h"
+#include "vault/key_service.h"
 #include "vault/secret_service.h"
 
 namespace coffer::backup {
 
 class BackupService {
  public:
-  // All references must outlive the service.
+  // All references must outlive the service. Without `keys`, key backup and restore answer
+  // FailedPrecondition.
   BackupService(barrier::Barrier& barrier, vault::SecretService& secrets, Random& rng,
-                const Clock& clock);
+                const Clock& clock, vault::KeyService* keys = nullptr);
 
   // The raw blob of every version of the live secret `name`.
   StatusOr<std::string> BackupSecret(const model::VaultRecord& vault, std::string_view name);
@@ -41,9 +45,23 @@ class BackupService {
   StatusOr<vault::SecretView> RestoreSecret(const model::VaultRecord& target,
                                             std::string_view blob);
 
+  // The raw blob of every version of the live key `name` (material and policy included).
+  StatusOr<std::string> BackupKey(const model::VaultRecord& vault, std::string_view name);
+  // Restores a key blob into `target`; returns its latest version.
+  StatusOr<vault::KeyView> RestoreKey(const model::VaultRecord& target, std::string_view blob);
+
  private:
+  // A header for a new blob of `kind` from `vault` (fresh salt and nonce).
+  StatusOr<BlobHeader> NewHeader(const model::VaultRecord& vault, model::ObjectKind kind);
+  // The restore checks after framing, in order: kind, deployment, subscription, geography;
+  // then the derived key.
+  StatusOr<SecretBytes> CheckAndDeriveKey(const ParsedBlob& parsed,
+                                          const model::VaultRecord& target,
+                                          model::ObjectKind kind);
+
   barrier::Barrier& barrier_;
   vault::SecretService& secrets_;
+  vault::KeyService* keys_;
   Random& rng_;
   const Clock& clock_;
 };

@@ -49,7 +49,8 @@ struct Deployment {
   ManualClock clock;
   vault::VaultRegistry vaults{barrier, clock, crypto::SystemRandom()};
   vault::SecretService secrets{barrier, clock, crypto::SystemRandom()};
-  BackupService backups{barrier, secrets, crypto::SystemRandom(), clock};
+  vault::KeyService keys{barrier, clock, crypto::SystemRandom()};
+  BackupService backups{barrier, secrets, crypto::SystemRandom(), clock, &keys};
 };
 
 class BackupServiceTest : public ::testing::Test {
@@ -284,6 +285,70 @@ TEST_F(BackupServiceTest, RestoreWhileSealedIsUnavailable) {
   std::string blob = SimpleBlob();
   d_.barrier.Seal();
   EXPECT_EQ(d_.backups.RestoreSecret(west_, blob).status().code(), StatusCode::kUnavailable);
+}
+
+
+vault::KeyCreateParams EcKey() {
+  vault::KeyCreateParams p;
+  p.kty = "EC";
+  return p;
+}
+
+TEST_F(BackupServiceTest, KeyRoundTripsWithVersionsMaterialAndPolicy) {
+  auto v1 = d_.keys.Create(east_, "signer", EcKey());
+  auto v2 = d_.keys.Create(east_, "signer", EcKey());
+  ASSERT_TRUE(v1.ok() && v2.ok());
+  vault::RotationPolicyParams policy;
+  policy.expiry_time = "P90D";
+  ASSERT_TRUE(d_.keys.SetRotationPolicy(east_, "signer", policy).ok());
+  auto blob = d_.backups.BackupKey(east_, "signer");
+  ASSERT_TRUE(blob.ok()) << blob.status().ToString();
+  EXPECT_EQ(blob->find("signer"), std::string::npos);  // the name is inside the ciphertext
+
+  auto restored = d_.backups.RestoreKey(west_, *blob);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->version.version, v2->version.version);
+  EXPECT_EQ(restored->public_key.x, v2->public_key.x);
+  auto sig = d_.keys.Sign(west_, "signer", v1->version.version, "ES256", std::string(32, 'd'));
+  ASSERT_TRUE(sig.ok()) << sig.status().ToString();
+  auto ok = d_.keys.Verify(east_, "signer", v1->version.version, "ES256", std::string(32, 'd'),
+                           sig->value.view());
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->verified);
+  auto got = d_.keys.GetRotationPolicy(west_, "signer");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->policy.has_value());
+  EXPECT_EQ(got->policy->expiry_time, "P90D");
+
+  auto again = d_.backups.RestoreKey(west_, *blob);
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(BackupServiceTest, KeyBlobIntoSecretRestoreAndBackAreBadParameterNamingTheKind) {
+  ASSERT_TRUE(d_.keys.Create(east_, "k", EcKey()).ok());
+  auto key_blob = d_.backups.BackupKey(east_, "k");
+  ASSERT_TRUE(key_blob.ok());
+  auto as_secret = d_.backups.RestoreSecret(west_, *key_blob);
+  ASSERT_FALSE(as_secret.ok());
+  EXPECT_EQ(as_secret.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(as_secret.status().message(), HasSubstr("holds a key, not a secret"));
+
+  std::string secret_blob = SimpleBlob();
+  auto as_key = d_.backups.RestoreKey(west_, secret_blob);
+  ASSERT_FALSE(as_key.ok());
+  EXPECT_THAT(as_key.status().message(), HasSubstr("holds a secret, not a key"));
+}
+
+TEST_F(BackupServiceTest, KeyBlobIsBoundToSubscriptionAndGeography) {
+  ASSERT_TRUE(d_.keys.Create(east_, "k", EcKey()).ok());
+  auto blob = d_.backups.BackupKey(east_, "k");
+  ASSERT_TRUE(blob.ok());
+  EXPECT_THAT(d_.backups.RestoreKey(other_sub_, *blob).status().message(),
+              HasSubstr("subscription"));
+  EXPECT_THAT(d_.backups.RestoreKey(europe_, *blob).status().message(), HasSubstr("geography"));
+  std::string flipped = *blob;
+  flipped[flipped.size() - 3] ^= 1;
+  EXPECT_THAT(d_.backups.RestoreKey(west_, flipped).status().message(), HasSubstr("integrity"));
 }
 
 }  // namespace

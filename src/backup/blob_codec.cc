@@ -11,6 +11,7 @@ namespace coffer::backup {
 namespace {
 
 constexpr uint8_t kSecretPayloadType = 0x01;
+constexpr uint8_t kKeyPayloadType = 0x02;
 constexpr size_t kMaxVersionRecordBytes = 1 << 20;
 constexpr std::string_view kKeyInfoLabel = "coffer/backup-blob";
 
@@ -23,8 +24,9 @@ std::string_view KindNoun(model::ObjectKind kind) {
   return "object";
 }
 
-Status TooLargeError() {
-  return InvalidArgumentError("The secret is too large to back up: the blob would exceed 20 MiB.",
+Status TooLargeError(model::ObjectKind kind) {
+  return InvalidArgumentError("The " + std::string(KindNoun(kind)) +
+                                  " is too large to back up: the blob would exceed 20 MiB.",
                               "BadParameter");
 }
 
@@ -75,6 +77,19 @@ std::string EncodeHeader(const BlobHeader& h, uint32_t sealed_size) {
   out += h.salt;
   out += h.nonce;
   return out;
+}
+
+// Header ‖ AES-256-GCM(plaintext) with the header as associated data.
+StatusOr<std::string> SealBlob(const BlobHeader& header, const SecretBytes& plaintext,
+                               const SecretBytes& key) {
+  size_t sealed_size = plaintext.size() + crypto::kGcmTagSize;
+  if (sealed_size > kMaxBlobBytes) return TooLargeError(header.kind);
+  std::string blob = EncodeHeader(header, static_cast<uint32_t>(sealed_size));
+  if (blob.size() + sealed_size > kMaxBlobBytes) return TooLargeError(header.kind);
+  ASSIGN_OR_RETURN(std::string sealed,
+                   crypto::AesGcmSeal(key, header.nonce, plaintext.view(), blob));
+  blob += sealed;
+  return blob;
 }
 
 }  // namespace
@@ -148,17 +163,30 @@ StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObj
   for (const model::SecretVersion& v : object.versions) {
     payload.Bytes(model::EncodeSecretVersion(v).view());
   }
-  SecretBytes plaintext = payload.Finish();
+  return SealBlob(header, payload.Finish(), key);
+}
 
-  size_t sealed_size = plaintext.size() + crypto::kGcmTagSize;
-  if (sealed_size > kMaxBlobBytes) return TooLargeError();
-  std::string blob = EncodeHeader(header, static_cast<uint32_t>(sealed_size));
-  if (blob.size() + sealed_size > kMaxBlobBytes) return TooLargeError();
-
-  ASSIGN_OR_RETURN(std::string sealed,
-                   crypto::AesGcmSeal(key, header.nonce, plaintext.view(), blob));
-  blob += sealed;
-  return blob;
+StatusOr<std::string> EncodeKeyBlob(BlobHeader header, const vault::KeyObject& object,
+                                    const SecretBytes& key) {
+  header.kind = model::ObjectKind::kKey;
+  header.version_count = static_cast<uint32_t>(object.versions.size());
+  if (object.versions.size() > kMaxBlobVersions || !ValidHeader(header) ||
+      object.name.empty() || object.name.size() > model::kMaxNameLength) {
+    return InvalidArgumentError("A backup must hold 1 to 500 versions of a named object, with "
+                                "canonical header fields.",
+                                "BadParameter");
+  }
+  RecordWriter payload;
+  payload.U8(kKeyPayloadType);
+  payload.Bytes(object.name);
+  payload.I64(object.created);
+  payload.U32(header.version_count);
+  for (const model::KeyVersion& v : object.versions) {
+    payload.Bytes(model::EncodeKeyVersion(v).view());
+  }
+  payload.Bool(object.policy.has_value());
+  if (object.policy) payload.Bytes(model::EncodeRotationPolicy(*object.policy).view());
+  return SealBlob(header, payload.Finish(), key);
 }
 
 StatusOr<ParsedBlob> ParseBlob(std::string_view blob) {
@@ -233,6 +261,43 @@ StatusOr<vault::SecretObject> OpenSecretBlob(const ParsedBlob& parsed, const Sec
     auto version = model::DecodeSecretVersion(record);
     if (!version.ok()) return MalformedBlobError();
     object.versions.push_back(std::move(*version));
+  }
+  if (!r.ExpectEnd().ok()) return MalformedBlobError();
+  return object;
+}
+
+StatusOr<vault::KeyObject> OpenKeyBlob(const ParsedBlob& parsed, const SecretBytes& key) {
+  const BlobHeader& h = parsed.header;
+  if (h.kind != model::ObjectKind::kKey) return WrongKindError(h.kind, model::ObjectKind::kKey);
+  auto opened = crypto::AesGcmOpen(key, h.nonce, parsed.sealed_payload, parsed.associated_data);
+  if (!opened.ok()) return IntegrityError();
+  const SecretBytes& plaintext = *opened;
+
+  RecordReader r(plaintext.view());
+  vault::KeyObject object;
+  uint8_t type = 0;
+  uint32_t count = 0;
+  if (!r.U8(&type).ok() || type != kKeyPayloadType ||
+      !r.String(&object.name, model::kMaxNameLength).ok() || object.name.empty() ||
+      !r.I64(&object.created).ok() || !r.U32(&count).ok() || count != h.version_count) {
+    return MalformedBlobError();
+  }
+  object.versions.reserve(count);  // == header count, already capped at 500
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view record;
+    if (!r.Bytes(&record, kMaxVersionRecordBytes).ok()) return MalformedBlobError();
+    auto version = model::DecodeKeyVersion(record);
+    if (!version.ok()) return MalformedBlobError();
+    object.versions.push_back(std::move(*version));
+  }
+  bool has_policy = false;
+  if (!r.Bool(&has_policy).ok()) return MalformedBlobError();
+  if (has_policy) {
+    std::string_view record;
+    if (!r.Bytes(&record, kMaxVersionRecordBytes).ok()) return MalformedBlobError();
+    auto policy = model::DecodeRotationPolicy(record);
+    if (!policy.ok()) return MalformedBlobError();
+    object.policy = std::move(*policy);
   }
   if (!r.ExpectEnd().ok()) return MalformedBlobError();
   return object;

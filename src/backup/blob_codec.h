@@ -11,7 +11,7 @@
 //
 // Decoding is two steps so restore can give a precise error before any cryptography:
 // ParseBlob checks the framing and every header field (sizes and counts are capped before
-// anything is allocated), then OpenSecretBlob authenticates and decodes the payload.
+// anything is allocated), then OpenSecretBlob / OpenKeyBlob authenticates and decodes the payload.
 // Every failure is InvalidArgument with reason "BadParameter" and a message a person can act
 // on; no input, however hostile, yields another code.
 //
@@ -27,6 +27,7 @@
 #include "core/secret_bytes.h"
 #include "core/status.h"
 #include "model/object.h"
+#include "vault/key_service.h"
 #include "vault/secret_service.h"
 
 namespace coffer::backup {
@@ -85,6 +86,11 @@ inline std::string BackupKeyInfo(const BlobHeader& h) {
 StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObject& object,
                                        const SecretBytes& key);
 
+// Builds a key blob (kind 2, payload type 0x02): every KeyVersion record, material included, and
+// the rotation policy. Same header rules and errors as EncodeSecretBlob.
+StatusOr<std::string> EncodeKeyBlob(BlobHeader header, const vault::KeyObject& object,
+                                    const SecretBytes& key);
+
 // Checks magic, format version and every header field. InvalidArgument("…malformed or
 // truncated…") for bad framing, InvalidArgument("…format version N is not supported") for an
 // unknown version.
@@ -96,6 +102,9 @@ StatusOr<ParsedBlob> ParseBlob(std::string&& blob) = delete;
 // integrity verification…") for a wrong key or any altered byte; InvalidArgument if the blob
 // holds another kind.
 StatusOr<vault::SecretObject> OpenSecretBlob(const ParsedBlob& parsed, const SecretBytes& key);
+
+// The same for a key blob; InvalidArgument (WrongKindError) if the blob holds another kind.
+StatusOr<vault::KeyObject> OpenKeyBlob(const ParsedBlob& parsed, const SecretBytes& key);
 
 // The messages restore uses, shared so tests and the API see one wording.
 Status MalformedBlobError();
