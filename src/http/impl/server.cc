@@ -76,13 +76,17 @@ class ServerImpl final : public Server {
  private:
   void Accept();
   void OnAccept(ErrorCode ec, net::ip::tcp::socket socket);
-  void RunIo();
+  void RunIo(net::io_context& io);
 
   ServerOptions options_;
   Handler& handler_;
   std::unique_ptr<net::ssl::context> tls_;
-  std::unique_ptr<net::io_context> io_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  // One io_context per I/O thread (concurrency hint 1): a connection lives on one thread for
+  // its whole life, so no completion wakes another thread (cross-thread wake-ups were most of
+  // the per-request cost with a shared io_context).
+  std::vector<std::unique_ptr<net::io_context>> ios_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
+  size_t next_io_ = 0;  // round-robin for accepted connections (touched by the accept thread)
   std::unique_ptr<net::thread_pool> workers_;
   std::unique_ptr<net::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<net::steady_timer> accept_retry_;
@@ -110,13 +114,15 @@ Status ServerImpl::Init() {
                        ? options_.io_threads
                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   int worker_threads = std::max(1, options_.worker_threads);
-  io_ = std::make_unique<net::io_context>(io_threads);
-  work_.emplace(io_->get_executor());
+  for (int i = 0; i < io_threads; ++i) {
+    ios_.push_back(std::make_unique<net::io_context>(1));
+    work_.push_back(net::make_work_guard(*ios_.back()));
+  }
   workers_ = std::make_unique<net::thread_pool>(static_cast<size_t>(worker_threads));
   env_ = ConnectionEnv{&options_, &handler_, workers_.get()};
 
   net::ip::tcp::endpoint endpoint(address, options_.port);
-  acceptor_ = std::make_unique<net::ip::tcp::acceptor>(*io_);
+  acceptor_ = std::make_unique<net::ip::tcp::acceptor>(*ios_[0]);
   acceptor_->open(endpoint.protocol(), ec);
   if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_->bind(endpoint, ec);
@@ -126,19 +132,19 @@ Status ServerImpl::Init() {
                             ": " + ec.message());
   }
   port_ = acceptor_->local_endpoint(ec).port();
-  accept_retry_ = std::make_unique<net::steady_timer>(*io_);
+  accept_retry_ = std::make_unique<net::steady_timer>(*ios_[0]);
   Accept();
   io_threads_.reserve(io_threads);
-  for (int i = 0; i < io_threads; ++i) io_threads_.emplace_back([this] { RunIo(); });
+  for (auto& io : ios_) io_threads_.emplace_back([this, ctx = io.get()] { RunIo(*ctx); });
   log::info("http: listening on https://{}:{}", host, port_);
   return OkStatus();
 }
 
-void ServerImpl::RunIo() {
+void ServerImpl::RunIo(net::io_context& io) {
   // A throwing completion handler must not take the process down; keep serving.
   for (;;) {
     try {
-      io_->run();
+      io.run();
       return;
     } catch (const std::exception& e) {
       log::error("http: I/O thread caught an exception: {}", e.what());
@@ -149,8 +155,9 @@ void ServerImpl::RunIo() {
 }
 
 void ServerImpl::Accept() {
+  net::io_context& io = *ios_[next_io_++ % ios_.size()];
   acceptor_->async_accept(
-      net::make_strand(*io_),
+      net::make_strand(io),
       [this](ErrorCode ec, net::ip::tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
@@ -179,7 +186,7 @@ void ServerImpl::Stop() {
   std::lock_guard<std::mutex> lock(stop_mutex_);
   if (stopped_) return;
   stopped_ = true;
-  if (io_) io_->stop();
+  for (auto& io : ios_) io->stop();
   for (auto& thread : io_threads_) thread.join();
   io_threads_.clear();
   // Running handlers finish; queued ones are dropped. Their jobs hold connections, so they go
@@ -193,8 +200,8 @@ void ServerImpl::Stop() {
   if (acceptor_) acceptor_->close(ignored);
   acceptor_.reset();
   accept_retry_.reset();
-  work_.reset();
-  io_.reset();  // destroys pending handlers, which closes every connection
+  work_.clear();
+  ios_.clear();  // destroys pending handlers, which closes every connection
   tls_.reset();
 }
 
