@@ -207,9 +207,8 @@ StatusOr<EncryptResult> GcmEncrypt(const SecretBytes& key, std::string_view iv,
   if (ctx == nullptr ||
       EVP_EncryptInit_ex2(ctx.get(), internal::AesCipher(AesMode::kGcm, key.size()), key.data(),
                           Uchars(result.iv), nullptr) != 1 ||
-      (!aad.empty() &&
-       EVP_EncryptUpdate(ctx.get(), nullptr, &len, Uchars(aad), static_cast<int>(aad.size())) !=
-           1) ||
+      (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len, Uchars(aad),
+                                         static_cast<int>(aad.size())) != 1) ||
       EVP_EncryptUpdate(ctx.get(), out, &len, plaintext.data(),
                         static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), out + len, &final_len) != 1 ||
@@ -233,9 +232,8 @@ StatusOr<SecretBytes> GcmDecrypt(const SecretBytes& key, std::string_view iv, st
   if (ctx == nullptr ||
       EVP_DecryptInit_ex2(ctx.get(), internal::AesCipher(AesMode::kGcm, key.size()), key.data(),
                           Uchars(iv), nullptr) != 1 ||
-      (!aad.empty() &&
-       EVP_DecryptUpdate(ctx.get(), nullptr, &len, Uchars(aad), static_cast<int>(aad.size())) !=
-           1) ||
+      (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, Uchars(aad),
+                                         static_cast<int>(aad.size())) != 1) ||
       EVP_DecryptUpdate(ctx.get(), out.data(), &len, Uchars(ciphertext),
                         static_cast<int>(ciphertext.size())) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kGcmTagSize),
@@ -249,8 +247,9 @@ StatusOr<SecretBytes> GcmDecrypt(const SecretBytes& key, std::string_view iv, st
 StatusOr<EncryptResult> CbcEncrypt(const SecretBytes& key, bool padding, std::string_view iv,
                                    const SecretBytes& plaintext) {
   if (!padding && plaintext.size() % kAesBlock != 0) {
-    return BadParameter("AES-CBC without padding needs a plaintext that is a multiple of 16 "
-                        "bytes; use the CBCPAD algorithm for other lengths");
+    return BadParameter(
+        "AES-CBC without padding needs a plaintext that is a multiple of 16 "
+        "bytes; use the CBCPAD algorithm for other lengths");
   }
   EncryptResult result;
   result.iv = iv.empty() ? std::string(RandomIv(kAesBlock).view()) : std::string(iv);
@@ -352,8 +351,7 @@ StatusOr<std::string> KeyMaterial::WrapKey(std::string_view alg, const SecretByt
   return out;
 }
 
-StatusOr<SecretBytes> KeyMaterial::UnwrapKey(std::string_view alg,
-                                             std::string_view wrapped) const {
+StatusOr<SecretBytes> KeyMaterial::UnwrapKey(std::string_view alg, std::string_view wrapped) const {
   auto found = FindAlg(kWrapAlgs, alg, "key unwrap", type_, bits_);
   if (!found.ok()) return found.status();
   Scheme scheme = (*found)->scheme;

@@ -51,7 +51,8 @@ BnPtr NewSecretBn() {
 // root of 1, and gcd(root − 1, n) is a prime. If d does not belong to (n, e), g^k ≠ 1 and the
 // search fails, which is how an inconsistent d is refused.
 Status RecoverPrimes(const BIGNUM* n, const BIGNUM* e, const BIGNUM* d, BnPtr* p, BnPtr* q) {
-  const Status inconsistent = BadParameter("RSA private exponent 'd' does not belong to 'n' and 'e'");
+  const Status inconsistent =
+      BadParameter("RSA private exponent 'd' does not belong to 'n' and 'e'");
   BnCtxPtr ctx(BN_CTX_secure_new());
   BnPtr k = NewSecretBn(), r = NewSecretBn(), y = NewSecretBn(), x = NewSecretBn();
   BnPtr n_minus_1(BN_dup(n)), g(BN_new()), factor = NewSecretBn(), other = NewSecretBn();
@@ -226,8 +227,8 @@ StatusOr<PkeyPtr> ImportEc(const JwkParts& jwk) {
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1) {
     return OpenSslError("EC import parameter building failed");
   }
-  auto pkey = FromParams("EC", bld.get(),
-                         ("EC 'x', 'y' are not a point on " + std::string(curve->jwk_name)).c_str());
+  auto pkey = FromParams(
+      "EC", bld.get(), ("EC 'x', 'y' are not a point on " + std::string(curve->jwk_name)).c_str());
   if (!pkey.ok()) return pkey.status();
   RETURN_IF_ERROR(CheckKeyPair(pkey->get(), "EC private key 'd' does not match 'x' and 'y'"));
   return pkey;

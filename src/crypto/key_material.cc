@@ -166,10 +166,8 @@ constexpr uint8_t kTypeRsa = 1;
 constexpr uint8_t kTypeEc = 2;
 constexpr uint8_t kTypeOct = 3;
 
-using EncoderCtxPtr =
-    std::unique_ptr<OSSL_ENCODER_CTX, internal::FnDeleter<OSSL_ENCODER_CTX_free>>;
-using DecoderCtxPtr =
-    std::unique_ptr<OSSL_DECODER_CTX, internal::FnDeleter<OSSL_DECODER_CTX_free>>;
+using EncoderCtxPtr = std::unique_ptr<OSSL_ENCODER_CTX, internal::FnDeleter<OSSL_ENCODER_CTX_free>>;
+using DecoderCtxPtr = std::unique_ptr<OSSL_DECODER_CTX, internal::FnDeleter<OSSL_DECODER_CTX_free>>;
 
 }  // namespace
 
@@ -278,8 +276,8 @@ StatusOr<KeyMaterial> KeyMaterial::Deserialize(std::string_view blob) {
   }
   EVP_PKEY* raw = nullptr;
   DecoderCtxPtr dec(OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", "PrivateKeyInfo",
-                                                  type == kTypeRsa ? "RSA" : "EC",
-                                                  EVP_PKEY_KEYPAIR, nullptr, nullptr));
+                                                  type == kTypeRsa ? "RSA" : "EC", EVP_PKEY_KEYPAIR,
+                                                  nullptr, nullptr));
   if (dec == nullptr) return OpenSslError("PKCS#8 decoder setup failed");
   const unsigned char* data = internal::Uchars(body);
   size_t left = body.size();

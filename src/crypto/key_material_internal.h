@@ -54,10 +54,10 @@ const EVP_CIPHER* AesCipher(AesMode mode, size_t key_bytes);
 
 // The curves Key Vault offers, by JWK name; coordinate_bytes is also the width of R and S.
 struct CurveInfo {
-  std::string_view jwk_name;      // "P-256"
-  const char* openssl_group;      // "prime256v1", as EVP_PKEY reports it
-  size_t coordinate_bytes;        // 32 / 48 / 66
-  int bits;                       // 256 / 384 / 521
+  std::string_view jwk_name;  // "P-256"
+  const char* openssl_group;  // "prime256v1", as EVP_PKEY reports it
+  size_t coordinate_bytes;    // 32 / 48 / 66
+  int bits;                   // 256 / 384 / 521
 };
 const CurveInfo* CurveByJwkName(std::string_view crv);
 const CurveInfo* CurveByOpenSslGroup(std::string_view group);

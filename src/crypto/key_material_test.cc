@@ -117,10 +117,10 @@ TEST(KeyMaterialTest, SerializeDeserializeRoundTripsEveryKeyType) {
     EXPECT_EQ(back.PublicJwk().n, key.PublicJwk().n);
     EXPECT_EQ(back.PublicJwk().x, key.PublicJwk().x);
     // Same private key: the original verifies what the restored one signs.
-    std::string alg = key.type() == KeyType::kRsa    ? "PS256"
-                      : key.type() == KeyType::kOct  ? "HS256"
-                      : key.curve() == "P-384"       ? "ES384"
-                                                     : "ES256K";
+    std::string alg = key.type() == KeyType::kRsa   ? "PS256"
+                      : key.type() == KeyType::kOct ? "HS256"
+                      : key.curve() == "P-384"      ? "ES384"
+                                                    : "ES256K";
     std::string input = alg == "ES384" ? Sha256(d) + Sha256(d).substr(0, 16) : Sha256(d);
     auto sig = back.Sign(alg, input);
     ASSERT_TRUE(sig.ok()) << sig.status().ToString();

@@ -122,9 +122,9 @@ bool ConfigureSignature(EVP_PKEY_CTX* ctx, const SignAlg& alg) {
 
 std::string Hmac(const SignAlg& alg, const SecretBytes& key, std::string_view data) {
   MacCtxPtr ctx(EVP_MAC_CTX_new(HmacMac()));
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
-                             OSSL_MAC_PARAM_DIGEST, const_cast<char*>(alg.md_name), 0),
-                         OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(alg.md_name), 0),
+      OSSL_PARAM_construct_end()};
   std::string out(EVP_MAX_MD_SIZE, '\0');
   size_t out_len = 0;
   static const unsigned char kEmpty = 0;
@@ -195,8 +195,7 @@ StatusOr<std::string> KeyMaterial::Sign(std::string_view alg, std::string_view d
   }
   sig.resize(sig_len);
   if (sign_alg.family != SignFamily::kEcdsa) return sig;
-  return DerToRaw(Uchars(sig), sig.size(),
-                  internal::CurveByJwkName(curve_)->coordinate_bytes);
+  return DerToRaw(Uchars(sig), sig.size(), internal::CurveByJwkName(curve_)->coordinate_bytes);
 }
 
 StatusOr<bool> KeyMaterial::Verify(std::string_view alg, std::string_view digest,
