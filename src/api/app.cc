@@ -174,6 +174,11 @@ http::Response App::Handle(http::Request& req) {
       if (!ctx->segments.empty() &&
           (ctx->segments[0] == "secrets" || ctx->segments[0] == "deletedsecrets")) {
         resp = HandleSecrets(*this, *ctx, req, *vault, version);
+      } else if (!ctx->segments.empty() &&
+                 (ctx->segments[0] == "keys" || ctx->segments[0] == "deletedkeys")) {
+        resp = HandleKeys(*this, *ctx, req, *vault, version);
+      } else if (ctx->segments.size() == 1 && ctx->segments[0] == "rng") {
+        resp = HandleRandomBytes(req);
       } else {
         resp = NoRoute(req);
       }

@@ -17,6 +17,7 @@
 #include "barrier/barrier.h"
 #include "core/clock.h"
 #include "http/server.h"
+#include "vault/key_service.h"
 #include "vault/secret_service.h"
 #include "vault/sweeper.h"
 #include "vault/vault_registry.h"
@@ -36,6 +37,7 @@ struct AppServices {
   barrier::Barrier* barrier = nullptr;
   vault::VaultRegistry* vaults = nullptr;
   vault::SecretService* secrets = nullptr;
+  vault::KeyService* keys = nullptr;
   backup::BackupService* backups = nullptr;
   auth::TokenService* tokens = nullptr;
   auth::ClientRegistry* clients = nullptr;

@@ -15,8 +15,16 @@ http::Response HandleDev(const App& app, const RequestContext& ctx, http::Reques
 // Data plane; `vault` already resolved and api-version checked.
 http::Response HandleSecrets(const App& app, const RequestContext& ctx, http::Request& req,
                              const model::VaultRecord& vault, const std::string& api_version);
+http::Response HandleKeys(const App& app, const RequestContext& ctx, http::Request& req,
+                          const model::VaultRecord& vault, const std::string& api_version);
+// POST /rng {"count": 1..128} → {"value": base64url random bytes}.
+http::Response HandleRandomBytes(const http::Request& req);
 
 // Shared helpers.
+// maxresults: 1..25, default 25; 400 otherwise.
+StatusOr<size_t> PageSize(const http::Request& req);
+// $skiptoken, or "" when absent.
+std::string SkipToken(const http::Request& req);
 Status CheckDataApiVersion(const http::RequestHead& head, std::string* version);
 Status CheckManagementApiVersion(const http::RequestHead& head);
 http::Response NoRoute(const http::Request& req);

@@ -74,33 +74,6 @@ struct Writer {
   }
 };
 
-StatusOr<size_t> PageSize(const http::Request& req) {
-  auto v = req.Query("maxresults");
-  if (!v) return kDefaultPageSize;
-  if (v->empty() || v->size() > 3) {
-    return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
-                                "BadParameter");
-  }
-  size_t n = 0;
-  for (char c : *v) {
-    if (c < '0' || c > '9') {
-      return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
-                                  "BadParameter");
-    }
-    n = n * 10 + static_cast<size_t>(c - '0');
-  }
-  if (n < 1 || n > 25) {
-    return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
-                                "BadParameter");
-  }
-  return n;
-}
-
-std::string SkipToken(const http::Request& req) {
-  auto t = req.Query("$skiptoken");
-  return t ? std::string(*t) : "";
-}
-
 Status ReadAttributes(const Json& body, std::optional<bool>* enabled,
                       std::optional<std::optional<UnixSeconds>>* nbf,
                       std::optional<std::optional<UnixSeconds>>* exp) {
@@ -148,6 +121,33 @@ http::Response Respond(const StatusOr<SecretView>& r, const Writer& w, bool with
 }
 
 }  // namespace
+
+StatusOr<size_t> PageSize(const http::Request& req) {
+  auto v = req.Query("maxresults");
+  if (!v) return kDefaultPageSize;
+  if (v->empty() || v->size() > 3) {
+    return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
+                                "BadParameter");
+  }
+  size_t n = 0;
+  for (char c : *v) {
+    if (c < '0' || c > '9') {
+      return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
+                                  "BadParameter");
+    }
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n < 1 || n > 25) {
+    return InvalidArgumentError("maxresults must be a whole number from 1 to 25.",
+                                "BadParameter");
+  }
+  return n;
+}
+
+std::string SkipToken(const http::Request& req) {
+  auto t = req.Query("$skiptoken");
+  return t ? std::string(*t) : "";
+}
 
 http::Response HandleSecrets(const App& app, const RequestContext& ctx, http::Request& req,
                              const model::VaultRecord& vault, const std::string& api_version) {

@@ -21,6 +21,7 @@
 #include "server/bootstrap.h"
 #include "server/dev_tls.h"
 #include "store/sqlite_storage.h"
+#include "vault/key_service.h"
 #include "vault/secret_service.h"
 #include "vault/sweeper.h"
 #include "vault/vault_registry.h"
@@ -66,6 +67,7 @@ struct Runtime {
   std::unique_ptr<ShiftedClock> domain_clock;
   std::unique_ptr<vault::VaultRegistry> vaults;
   std::unique_ptr<vault::SecretService> secrets;
+  std::unique_ptr<vault::KeyService> keys;
   std::unique_ptr<backup::BackupService> backups;
   std::unique_ptr<auth::ClientRegistry> clients;
   std::unique_ptr<auth::TokenService> tokens;
@@ -79,12 +81,14 @@ Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Run
   rt->domain_clock = std::make_unique<ShiftedClock>(rt->real_clock);
   rt->vaults = std::make_unique<vault::VaultRegistry>(*rt->barrier, *rt->domain_clock, rng);
   rt->secrets = std::make_unique<vault::SecretService>(*rt->barrier, *rt->domain_clock, rng);
+  rt->keys = std::make_unique<vault::KeyService>(*rt->barrier, *rt->domain_clock, rng);
   rt->backups = std::make_unique<backup::BackupService>(*rt->barrier, *rt->secrets, rng,
-                                                        *rt->domain_clock);
+                                                        *rt->domain_clock, rt->keys.get());
   rt->clients = std::make_unique<auth::ClientRegistry>(*rt->barrier);
   rt->tokens = std::make_unique<auth::TokenService>(*rt->barrier, rt->real_clock,
                                                     auth::TokenOptions{tenant_id});
   rt->sweeper = std::make_unique<vault::Sweeper>(*rt->barrier, *rt->vaults, *rt->domain_clock);
+  rt->sweeper->AttachKeys(rt->keys.get());
   return OkStatus();
 }
 
@@ -224,6 +228,7 @@ int RunServer(const ServerConfig& config) {
   services.barrier = rt.barrier.get();
   services.vaults = rt.vaults.get();
   services.secrets = rt.secrets.get();
+  services.keys = rt.keys.get();
   services.backups = rt.backups.get();
   services.tokens = rt.tokens.get();
   services.clients = rt.clients.get();

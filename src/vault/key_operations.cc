@@ -33,6 +33,71 @@ std::string CacheKey(std::string_view vault_id, std::string_view mac, std::strin
   return key;
 }
 
+enum class Family { kRsa, kEc, kOct, kUnknown };
+
+Family KtyFamily(std::string_view kty) {
+  if (kty.starts_with("RSA")) return Family::kRsa;
+  if (kty.starts_with("EC")) return Family::kEc;
+  if (kty.starts_with("oct")) return Family::kOct;
+  return Family::kUnknown;
+}
+
+// The key family an algorithm needs for an operation; kUnknown if the algorithm is not one of
+// that operation's. Size and curve fit are checked by KeyMaterial.
+Family AlgorithmFamily(KeyOperation op, std::string_view alg) {
+  auto in = [&](std::initializer_list<std::string_view> names) {
+    return std::find(names.begin(), names.end(), alg) != names.end();
+  };
+  switch (op) {
+    case KeyOperation::kSign:
+    case KeyOperation::kVerify:
+      if (in({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "RSNULL"})) return Family::kRsa;
+      if (in({"ES256", "ES384", "ES512", "ES256K"})) return Family::kEc;
+      if (in({"HS256", "HS384", "HS512"})) return Family::kOct;
+      return Family::kUnknown;
+    case KeyOperation::kEncrypt:
+    case KeyOperation::kDecrypt:
+      if (in({"RSA1_5", "RSA-OAEP", "RSA-OAEP-256"})) return Family::kRsa;
+      if (in({"A128GCM", "A192GCM", "A256GCM", "A128CBC", "A192CBC", "A256CBC", "A128CBCPAD",
+              "A192CBCPAD", "A256CBCPAD"})) {
+        return Family::kOct;
+      }
+      return Family::kUnknown;
+    case KeyOperation::kWrapKey:
+    case KeyOperation::kUnwrapKey:
+      if (in({"RSA1_5", "RSA-OAEP", "RSA-OAEP-256"})) return Family::kRsa;
+      if (in({"A128KW", "A192KW", "A256KW", "CKM_AES_KEY_WRAP", "CKM_AES_KEY_WRAP_PAD"})) {
+        return Family::kOct;
+      }
+      return Family::kUnknown;
+  }
+  return Family::kUnknown;
+}
+
+// Bad input comes before the usage checks: an algorithm that is unknown or does not fit the
+// key's type is a 400 whatever the key's key_ops and state.
+Status CheckAlgorithm(KeyOperation op, std::string_view alg, std::string_view kty) {
+  Family want = AlgorithmFamily(op, alg);
+  if (want == Family::kUnknown) {
+    return InvalidArgumentError("The algorithm '" + std::string(alg.substr(0, 32)) +
+                                    "' is not supported for the " +
+                                    std::string(OperationName(op)) + " operation.",
+                                "BadParameter");
+  }
+  if (want != KtyFamily(kty)) {
+    return InvalidArgumentError("The algorithm " + std::string(alg) + " cannot be used with a " +
+                                    std::string(kty) + " key.",
+                                "BadParameter");
+  }
+  return OkStatus();
+}
+
+// Azure's "date-time controlled operations": outside nbf..exp a key still decrypts, unwraps
+// and verifies (to recover data made while it was valid, or to test it before use).
+bool DateControlled(KeyOperation op) {
+  return op == KeyOperation::kEncrypt || op == KeyOperation::kWrapKey || op == KeyOperation::kSign;
+}
+
 }  // namespace
 
 KeyOperationResult KeyService::Result(Usable& u, SecretBytes value) {
@@ -88,7 +153,7 @@ size_t KeyService::cached_materials() const {
 StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord& vault,
                                                        std::string_view name,
                                                        std::string_view version,
-                                                       KeyOperation op) {
+                                                       KeyOperation op, std::string_view alg) {
   ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
   if (!version.empty() && !IsVersionId(version)) {
     return ObjectNotFound(kKind, std::string(name) + "/" + std::string(version));
@@ -104,6 +169,7 @@ StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord&
     out.name = head->name;
     return OkStatus();
   }));
+  RETURN_IF_ERROR(CheckAlgorithm(op, alg, found->kty));
   std::string op_name(OperationName(op));
   const auto& ops = found->key_ops;
   if (std::find(ops.begin(), ops.end(), op_name) == ops.end()) {
@@ -120,14 +186,14 @@ StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord&
                                  "KeyDisabled");
   }
   UnixSeconds now = clock_.Now();
-  if (a.not_before && *a.not_before > now) {
+  if (DateControlled(op) && a.not_before && *a.not_before > now) {
     return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
                                      " before its activation time (nbf " +
                                      std::to_string(*a.not_before) + ", now " +
                                      std::to_string(now) + ").",
                                  "KeyNotYetValid");
   }
-  if (a.expires && *a.expires < now) {
+  if (DateControlled(op) && a.expires && *a.expires < now) {
     return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
                                      " because it expired (exp " + std::to_string(*a.expires) +
                                      ", now " + std::to_string(now) + ").",
@@ -143,7 +209,7 @@ StatusOr<KeyOperationResult> KeyService::Encrypt(const model::VaultRecord& vault
                                                  std::string_view alg,
                                                  const SecretBytes& plaintext,
                                                  std::string_view iv, std::string_view aad) {
-  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kEncrypt));
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kEncrypt, alg));
   ASSIGN_OR_RETURN(crypto::EncryptResult r, u.material->Encrypt(alg, plaintext, iv, aad));
   KeyOperationResult out = Result(u, SecretBytes(r.ciphertext));
   out.iv = std::move(r.iv);
@@ -156,7 +222,7 @@ StatusOr<KeyOperationResult> KeyService::Decrypt(const model::VaultRecord& vault
                                                  std::string_view alg,
                                                  std::string_view ciphertext, std::string_view iv,
                                                  std::string_view aad, std::string_view tag) {
-  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kDecrypt));
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kDecrypt, alg));
   ASSIGN_OR_RETURN(SecretBytes plain, u.material->Decrypt(alg, ciphertext, iv, aad, tag));
   return Result(u, std::move(plain));
 }
@@ -164,7 +230,7 @@ StatusOr<KeyOperationResult> KeyService::Decrypt(const model::VaultRecord& vault
 StatusOr<KeyOperationResult> KeyService::WrapKey(const model::VaultRecord& vault,
                                                  std::string_view name, std::string_view version,
                                                  std::string_view alg, const SecretBytes& key) {
-  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kWrapKey));
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kWrapKey, alg));
   ASSIGN_OR_RETURN(std::string wrapped, u.material->WrapKey(alg, key));
   return Result(u, SecretBytes(wrapped));
 }
@@ -173,7 +239,7 @@ StatusOr<KeyOperationResult> KeyService::UnwrapKey(const model::VaultRecord& vau
                                                    std::string_view name,
                                                    std::string_view version, std::string_view alg,
                                                    std::string_view wrapped) {
-  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kUnwrapKey));
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kUnwrapKey, alg));
   ASSIGN_OR_RETURN(SecretBytes key, u.material->UnwrapKey(alg, wrapped));
   return Result(u, std::move(key));
 }
@@ -181,7 +247,7 @@ StatusOr<KeyOperationResult> KeyService::UnwrapKey(const model::VaultRecord& vau
 StatusOr<KeyOperationResult> KeyService::Sign(const model::VaultRecord& vault,
                                               std::string_view name, std::string_view version,
                                               std::string_view alg, std::string_view digest) {
-  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kSign));
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kSign, alg));
   ASSIGN_OR_RETURN(std::string signature, u.material->Sign(alg, digest));
   return Result(u, SecretBytes(signature));
 }
@@ -190,7 +256,7 @@ StatusOr<KeyOperationResult> KeyService::Verify(const model::VaultRecord& vault,
                                                 std::string_view name, std::string_view version,
                                                 std::string_view alg, std::string_view digest,
                                                 std::string_view signature) {
-  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kVerify));
+  ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kVerify, alg));
   ASSIGN_OR_RETURN(bool ok, u.material->Verify(alg, digest, signature));
   KeyOperationResult out = Result(u, SecretBytes());
   out.verified = ok;

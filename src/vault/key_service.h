@@ -1,8 +1,8 @@
 // KeyService: the Keys API's domain logic (AZURE_API.md §4) — versions of RSA, EC and oct keys,
 // attributes, soft delete, recover, purge, export/restore for backup, rotation and rotation
 // policies, and the cryptographic operations, which the server enforces itself: an operation
-// must be listed in the version's key_ops, the version must be enabled and inside nbf..exp (by
-// the domain clock). Private key material never leaves this service except as the opaque
+// must be listed in the version's key_ops, the version must be enabled and (for encrypt,
+// wrapKey and sign) inside nbf..exp by the domain clock. Private key material never leaves this service except as the opaque
 // Serialize() blob inside records and backups; views carry only the public JWK.
 //
 // Each public call is one barrier transaction (key generation happens before it, so a slow RSA
@@ -227,7 +227,8 @@ class KeyService {
   };
   static KeyOperationResult Result(Usable& u, SecretBytes value);
   StatusOr<Usable> UsableVersion(const model::VaultRecord& vault, std::string_view name,
-                                 std::string_view version, KeyOperation op);
+                                 std::string_view version, KeyOperation op,
+                                 std::string_view alg);
 
   // Due-index maintenance for automatic rotation (inside t).
   static Status Reschedule(barrier::Txn& t, std::string_view vault_id, std::string_view mac,

@@ -186,13 +186,22 @@ TEST_F(KeyServiceTest, NotYetValidAndExpiredKeysFollowTheDomainClock) {
   auto sig = keys_.Sign(vault_, "timed", "", "ES256", Digest32());
   ASSERT_TRUE(sig.ok()) << sig.status().ToString();
   EXPECT_EQ(sig->value.size(), 64u);
-  auto verified = keys_.Verify(vault_, "timed", "", "ES256", Digest32(), sig->value.view());
-  ASSERT_TRUE(verified.ok());
-  EXPECT_TRUE(verified->verified);
   clock_.Advance(100);
   auto late = keys_.Sign(vault_, "timed", "", "ES256", Digest32());
   EXPECT_EQ(late.status().reason(), "KeyExpired");
   EXPECT_THAT(late.status().message(), HasSubstr("expired"));
+  // Verify is not date-controlled: data signed while the key was valid can still be checked.
+  auto verified = keys_.Verify(vault_, "timed", "", "ES256", Digest32(), sig->value.view());
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->verified);
+}
+
+TEST_F(KeyServiceTest, AlgorithmThatDoesNotFitTheKeyTypeIsBadParameterBeforeKeyOps) {
+  Create("ec", Kty("EC"));  // key_ops sign, verify
+  auto enc = keys_.Encrypt(vault_, "ec", "", "RSA-OAEP", SecretBytes(std::string("x")), "", "");
+  EXPECT_EQ(enc.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(keys_.Sign(vault_, "ec", "", "FOO", Digest32()).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_F(KeyServiceTest, WrongDigestLengthAndAlgorithmAreBadParameter) {

@@ -1,0 +1,494 @@
+// Keys API routes (AZURE_API.md §4): /keys/..., /deletedkeys/... and /rng on a vault host.
+// Empty version segments mean "latest" (/keys/n/, /keys/n//sign). JWK parts and crypto values
+// are base64url without padding on output; padded or standard base64 is accepted on input.
+#include <algorithm>
+
+#include "api/errors.h"
+#include "api/json_body.h"
+#include "api/routes.h"
+#include "core/encoding.h"
+#include "crypto/primitives.h"
+
+namespace coffer::api {
+namespace {
+
+using vault::KeyView;
+
+Status Bad(std::string message) { return InvalidArgumentError(std::move(message), "BadParameter"); }
+
+Json AttributesJson(const model::KeyVersion& v, const model::VaultRecord& vault) {
+  const model::Attributes& a = v.attributes;
+  Json j = {{"enabled", a.enabled}, {"created", a.created}, {"updated", a.updated}};
+  if (a.not_before) j["nbf"] = *a.not_before;
+  if (a.expires) j["exp"] = *a.expires;
+  j["recoveryLevel"] = vault.RecoveryLevel();
+  j["recoverableDays"] = vault.retention_days;
+  j["exportable"] = v.exportable;
+  return j;
+}
+
+struct Writer {
+  const RequestContext& ctx;
+  const model::VaultRecord& vault;
+  std::string Base() const { return ctx.host.Origin(); }
+  std::string Kid(std::string_view name, std::string_view version) const {
+    return Base() + "/keys/" + std::string(name) + "/" + std::string(version);
+  }
+
+  Json Key(const KeyView& k) const {
+    Json j;
+    j["kid"] = Kid(k.name, k.version.version);
+    j["kty"] = k.version.kty;
+    j["key_ops"] = k.version.key_ops;
+    const crypto::JwkParts& p = k.public_key;
+    if (!p.n.empty()) {
+      j["n"] = EncodeBase64Url(p.n);
+      j["e"] = EncodeBase64Url(p.e);
+    }
+    if (!p.crv.empty()) {
+      j["crv"] = p.crv;
+      j["x"] = EncodeBase64Url(p.x);
+      j["y"] = EncodeBase64Url(p.y);
+    }
+    return j;  // never d, p, q, dp, dq, qi or k
+  }
+
+  Json Bundle(const KeyView& k) const {
+    Json j;
+    j["key"] = Key(k);
+    j["attributes"] = AttributesJson(k.version, vault);
+    j["tags"] = k.version.tags;
+    if (k.version.managed) j["managed"] = true;
+    AddDeleted(j, k);
+    return j;
+  }
+
+  Json Item(const KeyView& k, bool versioned) const {
+    Json j;
+    j["kid"] = Base() + "/keys/" + k.name + (versioned ? "/" + k.version.version : "");
+    j["attributes"] = AttributesJson(k.version, vault);
+    j["tags"] = k.version.tags;
+    if (k.version.managed) j["managed"] = true;
+    AddDeleted(j, k);
+    return j;
+  }
+
+  void AddDeleted(Json& j, const KeyView& k) const {
+    if (!k.deleted) return;
+    j["recoveryId"] = Base() + "/deletedkeys/" + k.name;
+    j["deletedDate"] = k.deleted->deleted_date;
+    j["scheduledPurgeDate"] = k.deleted->scheduled_purge_date;
+  }
+
+  http::Response Page(const vault::KeyPage& page, bool versioned, const std::string& path,
+                      const std::string& api_version, size_t max) const {
+    Json items = Json::array();
+    for (const auto& k : page.items) items.push_back(Item(k, versioned));
+    Json j = {{"value", items}, {"nextLink", nullptr}};
+    if (!page.next_token.empty()) {
+      j["nextLink"] = Base() + path + "?api-version=" + http::PercentEncode(api_version) +
+                      "&$skiptoken=" + http::PercentEncode(page.next_token) +
+                      "&maxresults=" + std::to_string(max);
+    }
+    return JsonResponse(200, Dump(j));
+  }
+
+  Json Policy(const vault::RotationPolicyView& v) const {
+    Json j;
+    j["id"] = Base() + "/keys/" + v.name + "/rotationpolicy";
+    Json actions = Json::array();
+    Json attributes = Json::object();
+    if (v.policy) {
+      for (const auto& a : v.policy->lifetime_actions) {
+        const char* trigger = a.trigger == model::LifetimeTrigger::kTimeAfterCreate
+                                  ? "timeAfterCreate"
+                                  : "timeBeforeExpiry";
+        const char* type = a.action == model::LifetimeActionType::kRotate ? "Rotate" : "Notify";
+        actions.push_back({{"trigger", {{trigger, a.duration}}}, {"action", {{"type", type}}}});
+      }
+      if (!v.policy->expiry_time.empty()) attributes["expiryTime"] = v.policy->expiry_time;
+      attributes["created"] = v.policy->created;
+      attributes["updated"] = v.policy->updated;
+    }
+    j["lifetimeActions"] = actions;
+    j["attributes"] = attributes;
+    return j;
+  }
+};
+
+// An integer field (no fraction); nullopt when absent or null.
+StatusOr<std::optional<int64_t>> OptWholeNumber(const Json& obj, const char* field,
+                                                std::string_view expected) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return std::optional<int64_t>();
+  if (!it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > (uint64_t{1} << 62))) {
+    return FieldTypeError(field, expected);
+  }
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+StatusOr<std::optional<std::vector<std::string>>> OptStringArray(const Json& obj,
+                                                                 const char* field) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return std::optional<std::vector<std::string>>();
+  if (!it->is_array()) return FieldTypeError(field, "an array of strings");
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string()) return FieldTypeError(field, "an array of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+// A base64url field (padded or standard base64 accepted); nullopt when absent or null.
+StatusOr<std::optional<std::string>> OptBytes(const Json& obj, const char* field) {
+  ASSIGN_OR_RETURN(auto text, OptString(obj, field));
+  if (!text) return std::optional<std::string>();
+  auto bytes = DecodeBase64Url(*text);
+  if (!bytes) return FieldTypeError(field, "base64url-encoded bytes");
+  return std::optional<std::string>(std::move(*bytes));
+}
+
+StatusOr<SecretBytes> SecretField(Json& obj, const char* field, bool required) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) {
+    if (required) return FieldTypeError(field, "base64url-encoded bytes");
+    return SecretBytes();
+  }
+  if (!it->is_string()) return FieldTypeError(field, "base64url-encoded bytes");
+  auto bytes = DecodeBase64UrlSecret(it->get_ref<const std::string&>());
+  SecureClear(it->get_ref<std::string&>());
+  if (!bytes) return FieldTypeError(field, "base64url-encoded bytes");
+  return std::move(*bytes);
+}
+
+struct Attrs {
+  std::optional<bool> enabled;
+  std::optional<std::optional<UnixSeconds>> nbf, exp;
+  std::optional<bool> exportable;
+};
+
+StatusOr<Attrs> ReadAttrs(const Json& body) {
+  Attrs a;
+  ASSIGN_OR_RETURN(const Json* attrs, OptObject(body, "attributes"));
+  if (attrs == nullptr) return a;
+  ASSIGN_OR_RETURN(a.enabled, OptBool(*attrs, "enabled"));
+  ASSIGN_OR_RETURN(a.exportable, OptBool(*attrs, "exportable"));
+  for (auto [field, out] : {std::pair{"nbf", &a.nbf}, std::pair{"exp", &a.exp}}) {
+    if (!attrs->contains(field)) continue;
+    ASSIGN_OR_RETURN(std::optional<int64_t> v, OptInt(*attrs, field));
+    *out = v;
+  }
+  return a;
+}
+
+StatusOr<vault::KeyCreateParams> ParseCreate(const http::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
+  vault::KeyCreateParams p;
+  ASSIGN_OR_RETURN(auto kty, OptString(body, "kty"));
+  if (!kty) return FieldTypeError("kty", "a key type string (RSA, EC, oct, or their -HSM forms)");
+  p.kty = *kty;
+  ASSIGN_OR_RETURN(auto size, OptWholeNumber(body, "key_size", "an integer number of bits"));
+  if (size) {
+    if (*size <= 0 || *size > 16384) return Bad("key_size " + std::to_string(*size) + " is not supported.");
+    p.key_size = static_cast<int>(*size);
+  }
+  ASSIGN_OR_RETURN(auto e, OptWholeNumber(body, "public_exponent", "a positive odd integer"));
+  if (e) {
+    if (*e < 3 || *e % 2 == 0) return Bad("public_exponent must be an odd integer of at least 3.");
+    p.public_exponent = static_cast<uint64_t>(*e);
+  }
+  ASSIGN_OR_RETURN(p.crv, OptString(body, "crv"));
+  ASSIGN_OR_RETURN(p.key_ops, OptStringArray(body, "key_ops"));
+  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
+  ASSIGN_OR_RETURN(Attrs a, ReadAttrs(body));
+  p.enabled = a.enabled;
+  p.exportable = a.exportable;
+  if (a.nbf) p.not_before = *a.nbf;
+  if (a.exp) p.expires = *a.exp;
+  return p;
+}
+
+StatusOr<vault::KeyImportParams> ParseImport(http::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
+  auto key = body.find("key");
+  if (key == body.end() || !key->is_object()) {
+    return FieldTypeError("key", "a JSON Web Key object with the private key parts");
+  }
+  vault::KeyImportParams p;
+  crypto::JwkParts& jwk = p.jwk;
+  ASSIGN_OR_RETURN(auto kty, OptString(*key, "kty"));
+  if (!kty) return FieldTypeError("key.kty", "a key type string (RSA, EC or oct)");
+  jwk.kty = *kty;
+  ASSIGN_OR_RETURN(p.key_ops, OptStringArray(*key, "key_ops"));
+  ASSIGN_OR_RETURN(auto crv, OptString(*key, "crv"));
+  jwk.crv = crv.value_or("");
+  for (auto [field, out] : {std::pair{"n", &jwk.n}, std::pair{"e", &jwk.e},
+                            std::pair{"x", &jwk.x}, std::pair{"y", &jwk.y}}) {
+    ASSIGN_OR_RETURN(auto bytes, OptBytes(*key, field));
+    if (bytes) *out = std::move(*bytes);
+  }
+  for (auto [field, out] : {std::pair{"d", &jwk.d}, std::pair{"p", &jwk.p},
+                            std::pair{"q", &jwk.q}, std::pair{"dp", &jwk.dp},
+                            std::pair{"dq", &jwk.dq}, std::pair{"qi", &jwk.qi},
+                            std::pair{"k", &jwk.k}}) {
+    ASSIGN_OR_RETURN(*out, SecretField(*key, field, false));
+  }
+  ASSIGN_OR_RETURN(auto hsm, OptBool(body, "Hsm"));
+  p.hsm = hsm.value_or(false);
+  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
+  ASSIGN_OR_RETURN(Attrs a, ReadAttrs(body));
+  p.enabled = a.enabled;
+  p.exportable = a.exportable;
+  if (a.nbf) p.not_before = *a.nbf;
+  if (a.exp) p.expires = *a.exp;
+  return p;
+}
+
+StatusOr<vault::KeyPatch> ParsePatch(const http::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
+  vault::KeyPatch p;
+  ASSIGN_OR_RETURN(p.key_ops, OptStringArray(body, "key_ops"));
+  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
+  ASSIGN_OR_RETURN(Attrs a, ReadAttrs(body));
+  p.enabled = a.enabled;
+  p.not_before = a.nbf;
+  p.expires = a.exp;
+  return p;
+}
+
+StatusOr<vault::RotationPolicyParams> ParsePolicy(const http::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
+  vault::RotationPolicyParams p;
+  auto actions = body.find("lifetimeActions");
+  if (actions != body.end() && !actions->is_null()) {
+    if (!actions->is_array()) return FieldTypeError("lifetimeActions", "an array");
+    for (const Json& item : *actions) {
+      if (!item.is_object()) return FieldTypeError("lifetimeActions[]", "an object");
+      ASSIGN_OR_RETURN(const Json* trigger, OptObject(item, "trigger"));
+      ASSIGN_OR_RETURN(const Json* action, OptObject(item, "action"));
+      if (trigger == nullptr || action == nullptr) {
+        return Bad("Each lifetime action needs a trigger and an action.");
+      }
+      ASSIGN_OR_RETURN(auto after, OptString(*trigger, "timeAfterCreate"));
+      ASSIGN_OR_RETURN(auto before, OptString(*trigger, "timeBeforeExpiry"));
+      if (after.has_value() == before.has_value()) {
+        return Bad("A lifetime action trigger needs exactly one of timeAfterCreate and "
+                   "timeBeforeExpiry.");
+      }
+      ASSIGN_OR_RETURN(auto type, OptString(*action, "type"));
+      model::LifetimeAction a;
+      if (type && EqualsIgnoreCase(*type, "rotate")) {
+        a.action = model::LifetimeActionType::kRotate;
+      } else if (type && EqualsIgnoreCase(*type, "notify")) {
+        a.action = model::LifetimeActionType::kNotify;
+      } else {
+        return Bad("A lifetime action's type must be Rotate or Notify.");
+      }
+      a.trigger = after ? model::LifetimeTrigger::kTimeAfterCreate
+                        : model::LifetimeTrigger::kTimeBeforeExpiry;
+      a.duration = after ? *after : *before;
+      p.lifetime_actions.push_back(std::move(a));
+    }
+  }
+  ASSIGN_OR_RETURN(const Json* attrs, OptObject(body, "attributes"));
+  if (attrs != nullptr) {
+    ASSIGN_OR_RETURN(auto expiry, OptString(*attrs, "expiryTime"));
+    p.expiry_time = expiry.value_or("");
+  }
+  return p;
+}
+
+http::Response Respond(const StatusOr<KeyView>& r, const Writer& w) {
+  if (!r.ok()) return ErrorResponse(r.status());
+  return JsonResponse(200, Dump(w.Bundle(*r)));
+}
+
+http::Response HandleOperation(const App& app, const Writer& w, http::Request& req,
+                               const model::VaultRecord& vault, const std::string& name,
+                               const std::string& version, const std::string& verb) {
+  vault::KeyService& keys = *app.services().keys;
+  auto parsed = ParseObjectBody(req.body);
+  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  Json& body = *parsed;
+  auto alg = OptString(body, "alg");
+  if (!alg.ok()) return ErrorResponse(alg.status());
+  if (!*alg) return ErrorResponse(FieldTypeError("alg", "an algorithm name string"));
+  std::optional<std::string> iv, aad, tag;
+  for (auto [field, out] : {std::pair{"iv", &iv}, std::pair{"aad", &aad}, std::pair{"tag", &tag}}) {
+    auto bytes = OptBytes(body, field);
+    if (!bytes.ok()) return ErrorResponse(bytes.status());
+    *out = std::move(*bytes);
+  }
+  auto value = SecretField(body, "value", true);
+  if (!value.ok()) return ErrorResponse(value.status());
+
+  StatusOr<vault::KeyOperationResult> r = Bad("unreachable");
+  if (verb == "encrypt") {
+    r = keys.Encrypt(vault, name, version, **alg, *value, iv.value_or(""), aad.value_or(""));
+  } else if (verb == "decrypt") {
+    r = keys.Decrypt(vault, name, version, **alg, value->view(), iv.value_or(""),
+                     aad.value_or(""), tag.value_or(""));
+  } else if (verb == "wrapkey") {
+    r = keys.WrapKey(vault, name, version, **alg, *value);
+  } else if (verb == "unwrapkey") {
+    r = keys.UnwrapKey(vault, name, version, **alg, value->view());
+  } else if (verb == "sign") {
+    r = keys.Sign(vault, name, version, **alg, value->view());
+  } else {  // verify
+    auto digest = OptBytes(body, "digest");
+    if (!digest.ok()) return ErrorResponse(digest.status());
+    if (!*digest) return ErrorResponse(FieldTypeError("digest", "base64url-encoded bytes"));
+    r = keys.Verify(vault, name, version, **alg, **digest, value->view());
+  }
+  if (!r.ok()) return ErrorResponse(r.status());
+  if (verb == "verify") return JsonResponse(200, Dump(Json{{"value", r->verified}}));
+  Json out = {{"kid", w.Kid(r->name, r->version)}, {"value", EncodeBase64Url(r->value.view())}};
+  if (verb == "encrypt") {
+    if (!r->iv.empty()) out["iv"] = EncodeBase64Url(r->iv);
+    if (!r->tag.empty()) out["tag"] = EncodeBase64Url(r->tag);
+    if (aad && !aad->empty()) out["aad"] = EncodeBase64Url(*aad);
+  }
+  std::string dumped = Dump(out);
+  if (verb == "decrypt" || verb == "unwrapkey") {
+    std::string& v = out["value"].get_ref<std::string&>();
+    SecureClear(v);
+  }
+  return JsonResponse(200, std::move(dumped));
+}
+
+bool IsOperationVerb(const std::string& verb) {
+  for (std::string_view v : {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify"}) {
+    if (verb == v) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+http::Response HandleRandomBytes(const http::Request& req) {
+  if (req.method != "POST") return NoRoute(req);
+  auto body = ParseObjectBody(req.body);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto count = body->find("count");
+  if (count == body->end() || !count->is_number_integer() ||
+      (count->is_number_unsigned() && count->get<uint64_t>() > 128) ||
+      count->get<int64_t>() < 1 || count->get<int64_t>() > 128) {
+    return ErrorResponse(Bad("count must be a whole number from 1 to 128."));
+  }
+  std::string bytes = crypto::SystemRandom().Bytes(static_cast<size_t>(count->get<int64_t>()));
+  return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(bytes)}}));
+}
+
+http::Response HandleKeys(const App& app, const RequestContext& ctx, http::Request& req,
+                          const model::VaultRecord& vault, const std::string& api_version) {
+  vault::KeyService& keys = *app.services().keys;
+  Writer w{ctx, vault};
+  std::vector<std::string> s = ctx.segments;
+  // "/keys/n/" and "/keys/n/v/" — a trailing empty segment means the same as none.
+  if (s.size() >= 3 && s.size() <= 4 && s.back().empty()) s.pop_back();
+  const std::string& m = req.method;
+  bool deleted = s[0] == "deletedkeys";
+
+  if (s.size() == 1) {
+    if (m != "GET") return NoRoute(req);
+    auto max = PageSize(req);
+    if (!max.ok()) return ErrorResponse(max.status());
+    auto page = deleted ? keys.ListDeleted(vault, *max, SkipToken(req))
+                        : keys.List(vault, *max, SkipToken(req));
+    if (!page.ok()) return ErrorResponse(page.status());
+    return w.Page(*page, false, "/" + s[0], api_version, *max);
+  }
+  const std::string& name = s[1];
+  if (deleted) {
+    if (s.size() == 2 && m == "GET") return Respond(keys.GetDeleted(vault, name), w);
+    if (s.size() == 2 && m == "DELETE") {
+      Status st = keys.Purge(vault, name);
+      if (!st.ok()) return ErrorResponse(st);
+      http::Response r;
+      r.status = 204;
+      return r;
+    }
+    if (s.size() == 3 && s[2] == "recover" && m == "POST") return Respond(keys.Recover(vault, name), w);
+    return NoRoute(req);
+  }
+  if (s.size() == 2 && name == "restore" && m == "POST") {
+    auto body = ParseObjectBody(req.body);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto value = OptString(*body, "value");
+    if (!value.ok()) return ErrorResponse(value.status());
+    if (!*value) return ErrorResponse(FieldTypeError("value", "the base64url backup blob"));
+    auto blob = DecodeBase64Url(**value);
+    if (!blob || blob->empty()) {
+      return ErrorResponse(Bad("The backup blob is empty or not base64url; pass the value "
+                               "returned by backup."));
+    }
+    return Respond(app.services().backups->RestoreKey(vault, *blob), w);
+  }
+  if (s.size() == 2) {
+    if (m == "PUT") {
+      auto params = ParseImport(req);
+      if (!params.ok()) return ErrorResponse(params.status());
+      return Respond(keys.Import(vault, name, *params), w);
+    }
+    if (m == "GET") return Respond(keys.Get(vault, name, ""), w);
+    if (m == "PATCH") {
+      auto patch = ParsePatch(req);
+      if (!patch.ok()) return ErrorResponse(patch.status());
+      return Respond(keys.Update(vault, name, "", *patch), w);
+    }
+    if (m == "DELETE") return Respond(keys.Delete(vault, name), w);
+    return NoRoute(req);
+  }
+  if (s.size() == 3) {
+    const std::string& verb = s[2];
+    if (verb == "versions" && m == "GET") {
+      auto max = PageSize(req);
+      if (!max.ok()) return ErrorResponse(max.status());
+      auto page = keys.ListVersions(vault, name, *max, SkipToken(req));
+      if (!page.ok()) return ErrorResponse(page.status());
+      return w.Page(*page, true, "/keys/" + name + "/versions", api_version, *max);
+    }
+    if (verb == "create" && m == "POST") {
+      auto params = ParseCreate(req);
+      if (!params.ok()) return ErrorResponse(params.status());
+      return Respond(keys.Create(vault, name, *params), w);
+    }
+    if (verb == "backup" && m == "POST") {
+      auto blob = app.services().backups->BackupKey(vault, name);
+      if (!blob.ok()) return ErrorResponse(blob.status());
+      return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(*blob)}}));
+    }
+    if (verb == "rotate" && m == "POST") return Respond(keys.Rotate(vault, name), w);
+    if (verb == "rotationpolicy" && (m == "GET" || m == "PUT")) {
+      StatusOr<vault::RotationPolicyView> policy = Bad("unreachable");
+      if (m == "GET") {
+        policy = keys.GetRotationPolicy(vault, name);
+      } else {
+        auto params = ParsePolicy(req);
+        if (!params.ok()) return ErrorResponse(params.status());
+        policy = keys.SetRotationPolicy(vault, name, *params);
+      }
+      if (!policy.ok()) return ErrorResponse(policy.status());
+      return JsonResponse(200, Dump(w.Policy(*policy)));
+    }
+    std::string version = AsciiLower(verb);
+    if (m == "GET") return Respond(keys.Get(vault, name, version), w);
+    if (m == "PATCH") {
+      auto patch = ParsePatch(req);
+      if (!patch.ok()) return ErrorResponse(patch.status());
+      return Respond(keys.Update(vault, name, version, *patch), w);
+    }
+    return NoRoute(req);
+  }
+  if (s.size() == 4 && m == "POST") {
+    std::string verb = AsciiLower(s[3]);
+    if (IsOperationVerb(verb)) {
+      return HandleOperation(app, w, req, vault, name, AsciiLower(s[2]), verb);
+    }
+  }
+  return NoRoute(req);
+}
+
+}  // namespace coffer::api
