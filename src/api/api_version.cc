@@ -22,11 +22,34 @@ Status Unsupported(std::string_view got, std::string_view latest) {
 
 }  // namespace
 
+namespace {
+
+// "7.0"…"7.6", "2025-07-01", "2026-04-01", each optionally followed by "-preview" or
+// "-preview.N". Hand-written (not std::regex): it runs on every data-plane request.
+bool IsDataApiVersion(std::string_view v) {
+  std::string_view base = v.substr(0, v.find('-', v.starts_with("20") ? 10 : 0));
+  std::string_view rest = v.substr(base.size());
+  bool base_ok = (base.size() == 3 && base[0] == '7' && base[1] == '.' && base[2] >= '0' &&
+                  base[2] <= '6') ||
+                 base == "2025-07-01" || base == "2026-04-01";
+  if (!base_ok) return false;
+  if (rest.empty()) return true;
+  if (!rest.starts_with("-preview")) return false;
+  rest.remove_prefix(8);
+  if (rest.empty()) return true;
+  if (rest.size() < 2 || rest[0] != '.') return false;
+  for (char c : rest.substr(1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status CheckDataApiVersion(const http::RequestHead& head, std::string* version) {
   auto v = head.Query("api-version");
   std::string got = v ? std::string(*v) : "";
-  static const std::regex kPattern(R"(^(7\.[0-6]|2025-07-01|2026-04-01)(-preview(\.\d+)?)?$)");
-  if (got.empty() || got.size() > 40 || !std::regex_match(got, kPattern)) {
+  if (got.empty() || got.size() > 40 || !IsDataApiVersion(got)) {
     return Unsupported(got, "2025-07-01");
   }
   *version = got;
