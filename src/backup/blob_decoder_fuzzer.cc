@@ -27,5 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!key.ok()) std::abort();
   auto opened = backup::OpenSecretBlob(*parsed, *key);
   if (!opened.ok() && opened.status().code() != StatusCode::kInvalidArgument) std::abort();
+  auto key_object = backup::OpenKeyBlob(*parsed, *key);
+  if (!key_object.ok() && key_object.status().code() != StatusCode::kInvalidArgument) std::abort();
   return 0;
 }
