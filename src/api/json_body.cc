@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "core/encoding.h"
+
 namespace coffer::api {
 
 std::string Dump(const Json& j) {
@@ -76,6 +78,27 @@ StatusOr<const Json*> OptObject(const Json& obj, const char* field) {
   if (it == obj.end() || it->is_null()) return static_cast<const Json*>(nullptr);
   if (!it->is_object()) return FieldTypeError(field, "an object");
   return &*it;
+}
+
+StatusOr<std::optional<std::string>> OptBase64Url(const Json& obj, const char* field) {
+  ASSIGN_OR_RETURN(auto text, OptString(obj, field));
+  if (!text) return std::optional<std::string>();
+  auto bytes = DecodeBase64Url(*text);
+  if (!bytes) return FieldTypeError(field, "base64url-encoded bytes");
+  return std::optional<std::string>(std::move(*bytes));
+}
+
+StatusOr<SecretBytes> SecretBase64Url(Json& obj, const char* field, bool required) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) {
+    if (required) return FieldTypeError(field, "base64url-encoded bytes");
+    return SecretBytes();
+  }
+  if (!it->is_string()) return FieldTypeError(field, "base64url-encoded bytes");
+  auto bytes = DecodeBase64UrlSecret(it->get_ref<const std::string&>());
+  SecureClear(it->get_ref<std::string&>());
+  if (!bytes) return FieldTypeError(field, "base64url-encoded bytes");
+  return std::move(*bytes);
 }
 
 }  // namespace coffer::api

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/secret_bytes.h"
 #include "core/status.h"
 #include "model/object.h"
 
@@ -31,6 +32,12 @@ StatusOr<std::optional<int64_t>> OptInt(const Json& obj, const char* field);
 StatusOr<std::optional<model::Tags>> OptTags(const Json& obj, const char* field);
 // An object or null/absent.
 StatusOr<const Json*> OptObject(const Json& obj, const char* field);
+
+// Base64url bytes (padded or standard base64 accepted); nullopt when absent or null.
+StatusOr<std::optional<std::string>> OptBase64Url(const Json& obj, const char* field);
+// The same, decoded into SecretBytes; the JSON string is cleared. Empty when absent and not
+// `required`; 400 when absent and required.
+StatusOr<SecretBytes> SecretBase64Url(Json& obj, const char* field, bool required);
 
 Status FieldTypeError(std::string_view field, std::string_view expected);
 

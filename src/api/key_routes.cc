@@ -7,7 +7,6 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "core/encoding.h"
-#include "crypto/primitives.h"
 
 namespace coffer::api {
 namespace {
@@ -141,28 +140,6 @@ StatusOr<std::optional<std::vector<std::string>>> OptStringArray(const Json& obj
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
-// A base64url field (padded or standard base64 accepted); nullopt when absent or null.
-StatusOr<std::optional<std::string>> OptBytes(const Json& obj, const char* field) {
-  ASSIGN_OR_RETURN(auto text, OptString(obj, field));
-  if (!text) return std::optional<std::string>();
-  auto bytes = DecodeBase64Url(*text);
-  if (!bytes) return FieldTypeError(field, "base64url-encoded bytes");
-  return std::optional<std::string>(std::move(*bytes));
-}
-
-StatusOr<SecretBytes> SecretField(Json& obj, const char* field, bool required) {
-  auto it = obj.find(field);
-  if (it == obj.end() || it->is_null()) {
-    if (required) return FieldTypeError(field, "base64url-encoded bytes");
-    return SecretBytes();
-  }
-  if (!it->is_string()) return FieldTypeError(field, "base64url-encoded bytes");
-  auto bytes = DecodeBase64UrlSecret(it->get_ref<const std::string&>());
-  SecureClear(it->get_ref<std::string&>());
-  if (!bytes) return FieldTypeError(field, "base64url-encoded bytes");
-  return std::move(*bytes);
-}
-
 struct Attrs {
   std::optional<bool> enabled;
   std::optional<std::optional<UnixSeconds>> nbf, exp;
@@ -226,14 +203,14 @@ StatusOr<vault::KeyImportParams> ParseImport(http::Request& req) {
   jwk.crv = crv.value_or("");
   for (auto [field, out] : {std::pair{"n", &jwk.n}, std::pair{"e", &jwk.e},
                             std::pair{"x", &jwk.x}, std::pair{"y", &jwk.y}}) {
-    ASSIGN_OR_RETURN(auto bytes, OptBytes(*key, field));
+    ASSIGN_OR_RETURN(auto bytes, OptBase64Url(*key, field));
     if (bytes) *out = std::move(*bytes);
   }
   for (auto [field, out] : {std::pair{"d", &jwk.d}, std::pair{"p", &jwk.p},
                             std::pair{"q", &jwk.q}, std::pair{"dp", &jwk.dp},
                             std::pair{"dq", &jwk.dq}, std::pair{"qi", &jwk.qi},
                             std::pair{"k", &jwk.k}}) {
-    ASSIGN_OR_RETURN(*out, SecretField(*key, field, false));
+    ASSIGN_OR_RETURN(*out, SecretBase64Url(*key, field, false));
   }
   ASSIGN_OR_RETURN(auto hsm, OptBool(body, "Hsm"));
   p.hsm = hsm.value_or(false);
@@ -305,81 +282,7 @@ http::Response Respond(const StatusOr<KeyView>& r, const Writer& w) {
   return JsonResponse(200, Dump(w.Bundle(*r)));
 }
 
-http::Response HandleOperation(const App& app, const Writer& w, http::Request& req,
-                               const model::VaultRecord& vault, const std::string& name,
-                               const std::string& version, const std::string& verb) {
-  vault::KeyService& keys = *app.services().keys;
-  auto parsed = ParseObjectBody(req.body);
-  if (!parsed.ok()) return ErrorResponse(parsed.status());
-  Json& body = *parsed;
-  auto alg = OptString(body, "alg");
-  if (!alg.ok()) return ErrorResponse(alg.status());
-  if (!*alg) return ErrorResponse(FieldTypeError("alg", "an algorithm name string"));
-  std::optional<std::string> iv, aad, tag;
-  for (auto [field, out] : {std::pair{"iv", &iv}, std::pair{"aad", &aad}, std::pair{"tag", &tag}}) {
-    auto bytes = OptBytes(body, field);
-    if (!bytes.ok()) return ErrorResponse(bytes.status());
-    *out = std::move(*bytes);
-  }
-  auto value = SecretField(body, "value", true);
-  if (!value.ok()) return ErrorResponse(value.status());
-
-  StatusOr<vault::KeyOperationResult> r = Bad("unreachable");
-  if (verb == "encrypt") {
-    r = keys.Encrypt(vault, name, version, **alg, *value, iv.value_or(""), aad.value_or(""));
-  } else if (verb == "decrypt") {
-    r = keys.Decrypt(vault, name, version, **alg, value->view(), iv.value_or(""),
-                     aad.value_or(""), tag.value_or(""));
-  } else if (verb == "wrapkey") {
-    r = keys.WrapKey(vault, name, version, **alg, *value);
-  } else if (verb == "unwrapkey") {
-    r = keys.UnwrapKey(vault, name, version, **alg, value->view());
-  } else if (verb == "sign") {
-    r = keys.Sign(vault, name, version, **alg, value->view());
-  } else {  // verify
-    auto digest = OptBytes(body, "digest");
-    if (!digest.ok()) return ErrorResponse(digest.status());
-    if (!*digest) return ErrorResponse(FieldTypeError("digest", "base64url-encoded bytes"));
-    r = keys.Verify(vault, name, version, **alg, **digest, value->view());
-  }
-  if (!r.ok()) return ErrorResponse(r.status());
-  if (verb == "verify") return JsonResponse(200, Dump(Json{{"value", r->verified}}));
-  Json out = {{"kid", w.Kid(r->name, r->version)}, {"value", EncodeBase64Url(r->value.view())}};
-  if (verb == "encrypt") {
-    if (!r->iv.empty()) out["iv"] = EncodeBase64Url(r->iv);
-    if (!r->tag.empty()) out["tag"] = EncodeBase64Url(r->tag);
-    if (aad && !aad->empty()) out["aad"] = EncodeBase64Url(*aad);
-  }
-  std::string dumped = Dump(out);
-  if (verb == "decrypt" || verb == "unwrapkey") {
-    std::string& v = out["value"].get_ref<std::string&>();
-    SecureClear(v);
-  }
-  return JsonResponse(200, std::move(dumped));
-}
-
-bool IsOperationVerb(const std::string& verb) {
-  for (std::string_view v : {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify"}) {
-    if (verb == v) return true;
-  }
-  return false;
-}
-
 }  // namespace
-
-http::Response HandleRandomBytes(const http::Request& req) {
-  if (req.method != "POST") return NoRoute(req);
-  auto body = ParseObjectBody(req.body);
-  if (!body.ok()) return ErrorResponse(body.status());
-  auto count = body->find("count");
-  if (count == body->end() || !count->is_number_integer() ||
-      (count->is_number_unsigned() && count->get<uint64_t>() > 128) ||
-      count->get<int64_t>() < 1 || count->get<int64_t>() > 128) {
-    return ErrorResponse(Bad("count must be a whole number from 1 to 128."));
-  }
-  std::string bytes = crypto::SystemRandom().Bytes(static_cast<size_t>(count->get<int64_t>()));
-  return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(bytes)}}));
-}
 
 http::Response HandleKeys(const App& app, const RequestContext& ctx, http::Request& req,
                           const model::VaultRecord& vault, const std::string& api_version) {
@@ -483,10 +386,7 @@ http::Response HandleKeys(const App& app, const RequestContext& ctx, http::Reque
     return NoRoute(req);
   }
   if (s.size() == 4 && m == "POST") {
-    std::string verb = AsciiLower(s[3]);
-    if (IsOperationVerb(verb)) {
-      return HandleOperation(app, w, req, vault, name, AsciiLower(s[2]), verb);
-    }
+    return HandleKeyOperation(app, ctx, req, vault, name, AsciiLower(s[2]), AsciiLower(s[3]));
   }
   return NoRoute(req);
 }

@@ -17,6 +17,11 @@ http::Response HandleSecrets(const App& app, const RequestContext& ctx, http::Re
                              const model::VaultRecord& vault, const std::string& api_version);
 http::Response HandleKeys(const App& app, const RequestContext& ctx, http::Request& req,
                           const model::VaultRecord& vault, const std::string& api_version);
+// POST /keys/{name}/{version}/{verb}; `verb` lower-cased: encrypt decrypt wrapkey unwrapkey
+// sign verify (anything else → 404 NoRoute); `version` "" = latest.
+http::Response HandleKeyOperation(const App& app, const RequestContext& ctx, http::Request& req,
+                                  const model::VaultRecord& vault, const std::string& name,
+                                  const std::string& version, const std::string& verb);
 // POST /rng {"count": 1..128} → {"value": base64url random bytes}.
 http::Response HandleRandomBytes(const http::Request& req);
 
