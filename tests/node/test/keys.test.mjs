@@ -154,7 +154,7 @@ describe('create', () => {
   test('attributes, tags and key_ops given at creation are echoed', async () => {
     const name = uniqueName('attrs');
     const nbf = new Date('2020-01-02T03:04:05Z');
-    const exp = new Date('2040-05-06T07:08:09Z');
+    const exp = new Date('2037-05-06T07:08:09Z'); // < 2038: the SDK sends `(ms / 1000) | 0`
     const k = await client.createRsaKey(name, {
       keySize: 2048, keyOps: ['sign', 'verify'], tags: { team: 'blue', env: 'ci' }, notBefore: nbf, expiresOn: exp,
     });
@@ -166,6 +166,19 @@ describe('create', () => {
     assert.deepEqual([...got.keyOperations].sort(), ['sign', 'verify']);
     assert.deepEqual(got.properties.tags, { team: 'blue', env: 'ci' });
     assert.equal(got.properties.expiresOn.getTime(), exp.getTime());
+  });
+
+  test('timestamps beyond 2038 round-trip as 64-bit Unix seconds (raw HTTP; the SDK truncates to int32)', async () => {
+    const name = uniqueName('y2100');
+    const exp = 4_102_444_800; // 2100-01-01
+    const res = await keyRequest(server, {
+      method: 'POST', path: `/keys/${name}/create`, body: { kty: 'EC', attributes: { exp, nbf: 2_200_000_000 } },
+    });
+    assert.equal(res.status, 200, res.body);
+    assert.equal(res.json.attributes.exp, exp);
+    assert.equal(res.json.attributes.nbf, 2_200_000_000);
+    const got = await keyRequest(server, { path: `/keys/${name}/` });
+    assert.equal(got.json.attributes.exp, exp);
   });
 
   test('create on an existing name makes a new version', async () => {
@@ -228,10 +241,10 @@ describe('import', () => {
   test('import with attributes and tags; import again → a new version', async () => {
     const name = uniqueName('impattr');
     const a = await client.importKey(name, nodeJwkToSdk(localEc('P-256').jwk), {
-      tags: { src: 'local' }, enabled: true, expiresOn: new Date('2041-01-01T00:00:00Z'),
+      tags: { src: 'local' }, enabled: true, expiresOn: new Date('2037-01-01T00:00:00Z'),
     });
     assert.deepEqual(a.properties.tags, { src: 'local' });
-    assert.equal(a.properties.expiresOn.getTime(), Date.parse('2041-01-01T00:00:00Z'));
+    assert.equal(a.properties.expiresOn.getTime(), Date.parse('2037-01-01T00:00:00Z'));
     const b = await client.importKey(name, nodeJwkToSdk(localEc('P-256').jwk));
     assert.notEqual(a.properties.version, b.properties.version);
     assert.equal((await collect(client.listPropertiesOfKeyVersions(name))).length, 2);
@@ -352,17 +365,20 @@ describe('update properties', () => {
     const name = uniqueName('upd');
     const v1 = await client.createRsaKey(name, { keySize: 2048 });
     const v2 = await client.createRsaKey(name, { keySize: 2048, tags: { gen: '2' } });
-    const p = await client.updateKeyProperties(name, v2.properties.version, {
+    // KeyClient.updateKeyProperties answers a KeyVaultKey (not KeyProperties).
+    const updated = await client.updateKeyProperties(name, v2.properties.version, {
       keyOps: ['sign', 'verify'], enabled: false, tags: { env: 'test', owner: 'me' },
     });
+    const p = updated.properties;
     assert.equal(p.version, v2.properties.version);
     assert.equal(p.enabled, false);
     assert.deepEqual(p.tags, { env: 'test', owner: 'me' });
+    assert.deepEqual([...updated.keyOperations].sort(), ['sign', 'verify']);
     const versions = await collect(client.listPropertiesOfKeyVersions(name));
     assert.equal(versions.find((v) => v.version === v2.properties.version).enabled, false);
     assert.equal(versions.find((v) => v.version === v1.properties.version).enabled, true, 'other versions untouched');
 
-    const re = await client.updateKeyProperties(name, { enabled: true }); // PATCH /keys/{n}/
+    const re = (await client.updateKeyProperties(name, { enabled: true })).properties; // PATCH /keys/{n}/
     assert.equal(re.version, v2.properties.version);
     assert.equal(re.enabled, true);
     assert.deepEqual(re.tags, { env: 'test', owner: 'me' }, 'tags kept by a PATCH without tags');
@@ -376,9 +392,9 @@ describe('update properties', () => {
   test('nbf and exp update; the key material is unchanged', async () => {
     const name = uniqueName('updt');
     const k = await client.createEcKey(name, { curve: 'P-384' });
-    const exp = new Date('2039-12-31T00:00:00Z');
+    const exp = new Date('2037-12-31T00:00:00Z'); // the SDK truncates dates to int32 seconds (`| 0`)
     const nbf = new Date('2021-01-01T00:00:00Z');
-    const p = await client.updateKeyProperties(name, k.properties.version, { expiresOn: exp, notBefore: nbf });
+    const p = (await client.updateKeyProperties(name, k.properties.version, { expiresOn: exp, notBefore: nbf })).properties;
     assert.equal(p.expiresOn.getTime(), exp.getTime());
     assert.equal(p.notBefore.getTime(), nbf.getTime());
     const got = await client.getKey(name);
