@@ -319,6 +319,14 @@ describe('sign / verify', () => {
     }
   });
 
+  test('a DER-encoded ECDSA signature does not verify (raw R||S only), and is never a 500', async () => {
+    const der = crypto.sign('sha256', message, { key: K.ecLocal['P-256'].privateKey, dsaEncoding: 'der' });
+    const res = await op(K.ecImp['P-256'], 'verify', { alg: 'ES256', digest: b64u(digestFor('ES256', message)), value: b64u(der) });
+    assert.notEqual(res.status, 500, res.body);
+    if (res.status === 200) assert.equal(res.json.value, false, 'a DER signature is not accepted');
+    else assertErrorEnvelope(res, 400);
+  });
+
   test('server signatures of imported keys verify with the local key pair', async () => {
     for (const alg of RSA_SIG_ALGS) {
       const s = await cryptoClientFor(server, K.rsaImp).sign(alg, digestFor(alg, message));

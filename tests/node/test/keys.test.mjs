@@ -238,6 +238,20 @@ describe('import', () => {
     });
   }
 
+  test('import with Hsm: true (hardwareProtected) → kty echoed with -HSM', async () => {
+    const r = await client.importKey(uniqueName('imphsm'), nodeJwkToSdk(localRsa(2048).jwk), { hardwareProtected: true });
+    assert.equal(r.keyType, 'RSA-HSM');
+    const e = await client.importKey(uniqueName('imphsme'), nodeJwkToSdk(localEc('P-256').jwk), { hardwareProtected: true });
+    assert.equal(e.keyType, 'EC-HSM');
+  });
+
+  test('a name of 127 characters is accepted', async () => {
+    const name = `k${'x'.repeat(120)}${uniqueName('').slice(-6)}`.slice(0, 127);
+    assert.equal(name.length, 127);
+    const k = await client.createEcKey(name, { curve: 'P-256' });
+    assert.equal(k.name, name);
+  });
+
   test('import with attributes and tags; import again → a new version', async () => {
     const name = uniqueName('impattr');
     const a = await client.importKey(name, nodeJwkToSdk(localEc('P-256').jwk), {
