@@ -76,12 +76,7 @@ StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::strin
     ASSIGN_OR_RETURN(latest, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
                                                                     head->latest_version)));
     if (!latest) return MissingLatest();
-    head->deleted = model::DeletedInfo{now, now + int64_t{vault.retention_days} * 86400};
-    RETURN_IF_ERROR(t.Delete(loc.live_key));
-    RETURN_IF_ERROR(WriteHead(t, loc.deleted_key, *head));
-    RETURN_IF_ERROR(t.Put(Keyspace::DueKey(head->deleted->scheduled_purge_date,
-                                           Keyspace::ObjectDueTarget(vault.id, kKind, loc.mac)),
-                          SecretBytes()));
+    RETURN_IF_ERROR(SoftDeleteHead(t, vault, kKind, loc.mac, *head, now));
     return Unschedule(t, vault.id, loc.mac);  // a deleted key is not rotated
   }));
   return MakeView(vault.id, loc.mac, head->name, std::move(*latest), head->deleted);
@@ -103,31 +98,21 @@ StatusOr<KeyView> KeyService::GetDeleted(const model::VaultRecord& vault, std::s
 
 StatusOr<KeyPage> KeyService::ListDeleted(const model::VaultRecord& vault, size_t max_results,
                                           std::string_view page_token) {
-  std::string context = vault.id + "/deletedkeys";
-  std::string after;
-  if (!page_token.empty()) {
-    ASSIGN_OR_RETURN(after, keys_.DecodePageToken(context, page_token));
-  }
   KeyPage page;
-  std::string prefix = Keyspace::DeletedPrefix(vault.id, kKind);
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto heads, t.Scan(prefix, after.empty() ? "" : prefix + after,
-                                        max_results + 1));
-    bool more = heads.size() > max_results;
-    if (more) heads.resize(max_results);
-    for (auto& [key, plain] : heads) {
-      ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(plain.view()));
-      std::string mac = key.substr(prefix.size());
-      ASSIGN_OR_RETURN(auto v, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, mac,
-                                                                      head.latest_version)));
-      if (!v) return MissingLatest();
-      v->material.Wipe();
-      page.items.push_back(KeyView{head.name, std::move(*v), {}, head.deleted});
-    }
-    if (more) {
-      ASSIGN_OR_RETURN(page.next_token,
-                       keys_.EncodePageToken(context, heads.back().first.substr(prefix.size())));
-    }
+    ASSIGN_OR_RETURN(
+        page.next_token,
+        ScanPage(t, keys_, vault.id + "/deletedkeys", Keyspace::DeletedPrefix(vault.id, kKind),
+                 page_token, max_results, [&](std::string_view mac, const SecretBytes& record) {
+                   ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(record.view()));
+                   ASSIGN_OR_RETURN(auto v, ReadKeyVersion(t, Keyspace::VersionKey(
+                                                                  vault.id, kKind, mac,
+                                                                  head.latest_version)));
+                   if (!v) return MissingLatest();
+                   v->material.Wipe();
+                   page.items.push_back(KeyView{head.name, std::move(*v), {}, head.deleted});
+                   return OkStatus();
+                 }));
     return OkStatus();
   }));
   return page;
@@ -143,11 +128,7 @@ StatusOr<KeyView> KeyService::Recover(const model::VaultRecord& vault, std::stri
     ASSIGN_OR_RETURN(latest, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
                                                                     head->latest_version)));
     if (!latest) return MissingLatest();
-    RETURN_IF_ERROR(t.Delete(Keyspace::DueKey(head->deleted->scheduled_purge_date,
-                                              Keyspace::ObjectDueTarget(vault.id, kKind, loc.mac))));
-    head->deleted.reset();
-    RETURN_IF_ERROR(t.Delete(loc.deleted_key));
-    RETURN_IF_ERROR(WriteHead(t, loc.live_key, *head));
+    RETURN_IF_ERROR(RecoverHead(t, vault.id, kKind, loc.mac, *head));
     return Reschedule(t, vault.id, loc.mac, *latest);
   }));
   return MakeView(vault.id, loc.mac, head->name, std::move(*latest), std::nullopt);
@@ -206,27 +187,10 @@ StatusOr<KeyView> KeyService::RestoreObject(const model::VaultRecord& vault,
       return Bad("The backup holds an invalid key version.");
     }
   }
-  // Sequences are renumbered densely in their original order: "latest" stays the same version.
   std::vector<model::KeyVersion> versions = object.versions;
-  std::sort(versions.begin(), versions.end(),
-            [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
-  model::ObjectHead head;
-  head.name = object.name;
-  head.created = object.created;
-  for (auto& v : versions) v.sequence = head.next_sequence++;
-  head.latest_version = versions.back().version;
-  head.latest_sequence = versions.back().sequence;
-
+  model::ObjectHead head = HeadForRestoredVersions(object.name, object.created, versions);
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto deleted, ReadHead(t, loc.deleted_key));
-    if (deleted) return ObjectIsDeleted(kKind, deleted->name);
-    ASSIGN_OR_RETURN(auto live, ReadHead(t, loc.live_key));
-    if (live) {
-      return AlreadyExistsError("A key named " + live->name +
-                                    " already exists in this vault; delete and purge it, or "
-                                    "restore into another vault.",
-                                "Conflict");
-    }
+    RETURN_IF_ERROR(CheckRestoreTarget(t, kKind, loc.live_key, loc.deleted_key));
     for (const auto& v : versions) {
       RETURN_IF_ERROR(t.Put(Keyspace::VersionKey(vault.id, kKind, loc.mac, v.version),
                             model::EncodeKeyVersion(v)));

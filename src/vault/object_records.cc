@@ -1,6 +1,7 @@
 #include "vault/object_records.h"
 
-#include "vault/keyspace.h"
+#include <cctype>
+
 
 namespace coffer::vault {
 
@@ -115,6 +116,59 @@ Status PurgeObject(barrier::Txn& t, std::string_view vault_id, model::ObjectKind
     }
   }
   return OkStatus();
+}
+
+StatusOr<std::string> ScanPage(barrier::Txn& t, const Keyspace& keys, std::string_view context,
+                               std::string_view prefix, std::string_view token, size_t max_results,
+                               const PageRecordFn& each) {
+  std::string start;
+  if (!token.empty()) {
+    ASSIGN_OR_RETURN(std::string after, keys.DecodePageToken(context, token));
+    start = std::string(prefix) + after;
+  }
+  ASSIGN_OR_RETURN(auto records, t.Scan(prefix, start, max_results + 1));
+  bool more = records.size() > max_results;
+  if (more) records.resize(max_results);
+  for (const auto& [key, plain] : records) {
+    RETURN_IF_ERROR(each(std::string_view(key).substr(prefix.size()), plain));
+  }
+  if (!more) return std::string();
+  return keys.EncodePageToken(context, std::string_view(records.back().first).substr(prefix.size()));
+}
+
+Status SoftDeleteHead(barrier::Txn& t, const model::VaultRecord& vault, model::ObjectKind kind,
+                      std::string_view mac, model::ObjectHead& head, UnixSeconds now) {
+  head.deleted = model::DeletedInfo{now, now + int64_t{vault.retention_days} * 86400};
+  RETURN_IF_ERROR(t.Delete(Keyspace::LiveKey(vault.id, kind, mac)));
+  RETURN_IF_ERROR(WriteHead(t, Keyspace::DeletedKey(vault.id, kind, mac), head));
+  return t.Put(Keyspace::DueKey(head.deleted->scheduled_purge_date,
+                                Keyspace::ObjectDueTarget(vault.id, kind, mac)),
+               SecretBytes());
+}
+
+Status RecoverHead(barrier::Txn& t, std::string_view vault_id, model::ObjectKind kind,
+                   std::string_view mac, model::ObjectHead& head) {
+  if (head.deleted) {
+    RETURN_IF_ERROR(t.Delete(Keyspace::DueKey(head.deleted->scheduled_purge_date,
+                                              Keyspace::ObjectDueTarget(vault_id, kind, mac))));
+  }
+  head.deleted.reset();
+  RETURN_IF_ERROR(t.Delete(Keyspace::DeletedKey(vault_id, kind, mac)));
+  return WriteHead(t, Keyspace::LiveKey(vault_id, kind, mac), head);
+}
+
+Status CheckRestoreTarget(barrier::Txn& t, model::ObjectKind kind, std::string_view live_key,
+                          std::string_view deleted_key) {
+  ASSIGN_OR_RETURN(auto deleted, ReadHead(t, deleted_key));
+  if (deleted) return ObjectIsDeleted(kind, deleted->name);
+  ASSIGN_OR_RETURN(auto live, ReadHead(t, live_key));
+  if (!live) return OkStatus();
+  std::string word(KindWord(kind));
+  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return AlreadyExistsError("A " + word + " named " + live->name +
+                                " already exists in this vault; delete and purge it, or restore "
+                                "into another vault.",
+                            "Conflict");
 }
 
 }  // namespace coffer::vault

@@ -152,31 +152,21 @@ StatusOr<SecretView> SecretService::Update(const model::VaultRecord& vault, std:
 
 StatusOr<SecretPage> SecretService::List(const model::VaultRecord& vault, size_t max_results,
                                          std::string_view page_token) {
-  std::string after;
-  if (!page_token.empty()) {
-    ASSIGN_OR_RETURN(after, keys_.DecodePageToken(vault.id + "/secrets", page_token));
-  }
   SecretPage page;
-  std::string prefix = Keyspace::LivePrefix(vault.id, kKind);
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto heads, t.Scan(prefix, after.empty() ? "" : prefix + after,
-                                        max_results + 1));
-    bool more = heads.size() > max_results;
-    if (more) heads.resize(max_results);
-    for (auto& [key, plain] : heads) {
-      ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(plain.view()));
-      std::string mac = key.substr(prefix.size());
-      ASSIGN_OR_RETURN(auto v, ReadSecretVersion(t, Keyspace::VersionKey(vault.id, kKind, mac,
-                                                                         head.latest_version)));
-      if (!v) return DataLossError("a secret's latest version is missing");
-      v->value.Wipe();
-      page.items.push_back(SecretView{head.name, std::move(*v), std::nullopt});
-    }
-    if (more) {
-      ASSIGN_OR_RETURN(page.next_token,
-                       keys_.EncodePageToken(vault.id + "/secrets",
-                                             heads.back().first.substr(prefix.size())));
-    }
+    ASSIGN_OR_RETURN(
+        page.next_token,
+        ScanPage(t, keys_, vault.id + "/secrets", Keyspace::LivePrefix(vault.id, kKind),
+                 page_token, max_results, [&](std::string_view mac, const SecretBytes& record) {
+                   ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(record.view()));
+                   ASSIGN_OR_RETURN(auto v, ReadSecretVersion(t, Keyspace::VersionKey(
+                                                                     vault.id, kKind, mac,
+                                                                     head.latest_version)));
+                   if (!v) return DataLossError("a secret's latest version is missing");
+                   v->value.Wipe();
+                   page.items.push_back(SecretView{head.name, std::move(*v), std::nullopt});
+                   return OkStatus();
+                 }));
     return OkStatus();
   }));
   return page;
@@ -186,29 +176,21 @@ StatusOr<SecretPage> SecretService::ListVersions(const model::VaultRecord& vault
                                                  std::string_view name, size_t max_results,
                                                  std::string_view page_token) {
   ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
-  std::string context = vault.id + "/secret-versions/" + loc.mac;
-  std::string after;
-  if (!page_token.empty()) {
-    ASSIGN_OR_RETURN(after, keys_.DecodePageToken(context, page_token));
-  }
   SecretPage page;
-  std::string prefix = Keyspace::VersionPrefix(vault.id, kKind, loc.mac);
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
     if (!head) return ObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(auto versions, t.Scan(prefix, after.empty() ? "" : prefix + after,
-                                           max_results + 1));
-    bool more = versions.size() > max_results;
-    if (more) versions.resize(max_results);
-    for (auto& [key, plain] : versions) {
-      ASSIGN_OR_RETURN(model::SecretVersion v, model::DecodeSecretVersion(plain.view()));
-      v.value.Wipe();
-      page.items.push_back(SecretView{head->name, std::move(v), std::nullopt});
-    }
-    if (more) {
-      ASSIGN_OR_RETURN(page.next_token,
-                       keys_.EncodePageToken(context, versions.back().first.substr(prefix.size())));
-    }
+    ASSIGN_OR_RETURN(
+        page.next_token,
+        ScanPage(t, keys_, vault.id + "/secret-versions/" + loc.mac,
+                 Keyspace::VersionPrefix(vault.id, kKind, loc.mac), page_token, max_results,
+                 [&](std::string_view, const SecretBytes& record) {
+                   ASSIGN_OR_RETURN(model::SecretVersion v,
+                                    model::DecodeSecretVersion(record.view()));
+                   v.value.Wipe();
+                   page.items.push_back(SecretView{head->name, std::move(v), std::nullopt});
+                   return OkStatus();
+                 }));
     return OkStatus();
   }));
   return page;
