@@ -5,6 +5,7 @@
 
 #include "api/errors.h"
 #include "api/json_body.h"
+#include "api/object_json.h"
 #include "api/routes.h"
 #include "core/encoding.h"
 
@@ -15,13 +16,8 @@ using vault::KeyView;
 
 Status Bad(std::string message) { return InvalidArgumentError(std::move(message), "BadParameter"); }
 
-Json AttributesJson(const model::KeyVersion& v, const model::VaultRecord& vault) {
-  const model::Attributes& a = v.attributes;
-  Json j = {{"enabled", a.enabled}, {"created", a.created}, {"updated", a.updated}};
-  if (a.not_before) j["nbf"] = *a.not_before;
-  if (a.expires) j["exp"] = *a.expires;
-  j["recoveryLevel"] = vault.RecoveryLevel();
-  j["recoverableDays"] = vault.retention_days;
+Json KeyAttributesJson(const model::KeyVersion& v, const model::VaultRecord& vault) {
+  Json j = AttributesJson(v.attributes, vault);
   j["exportable"] = v.exportable;
   return j;
 }
@@ -55,7 +51,7 @@ struct Writer {
   Json Bundle(const KeyView& k) const {
     Json j;
     j["key"] = Key(k);
-    j["attributes"] = AttributesJson(k.version, vault);
+    j["attributes"] = KeyAttributesJson(k.version, vault);
     j["tags"] = k.version.tags;
     if (k.version.managed) j["managed"] = true;
     AddDeleted(j, k);
@@ -65,7 +61,7 @@ struct Writer {
   Json Item(const KeyView& k, bool versioned) const {
     Json j;
     j["kid"] = Base() + "/keys/" + k.name + (versioned ? "/" + k.version.version : "");
-    j["attributes"] = AttributesJson(k.version, vault);
+    j["attributes"] = KeyAttributesJson(k.version, vault);
     j["tags"] = k.version.tags;
     if (k.version.managed) j["managed"] = true;
     AddDeleted(j, k);
@@ -73,23 +69,14 @@ struct Writer {
   }
 
   void AddDeleted(Json& j, const KeyView& k) const {
-    if (!k.deleted) return;
-    j["recoveryId"] = Base() + "/deletedkeys/" + k.name;
-    j["deletedDate"] = k.deleted->deleted_date;
-    j["scheduledPurgeDate"] = k.deleted->scheduled_purge_date;
+    AddDeletedJson(j, Base(), "deletedkeys", k.name, k.deleted);
   }
 
   http::Response Page(const vault::KeyPage& page, bool versioned, const std::string& path,
                       const std::string& api_version, size_t max) const {
     Json items = Json::array();
     for (const auto& k : page.items) items.push_back(Item(k, versioned));
-    Json j = {{"value", items}, {"nextLink", nullptr}};
-    if (!page.next_token.empty()) {
-      j["nextLink"] = Base() + path + "?api-version=" + http::PercentEncode(api_version) +
-                      "&$skiptoken=" + http::PercentEncode(page.next_token) +
-                      "&maxresults=" + std::to_string(max);
-    }
-    return JsonResponse(200, Dump(j));
+    return PageResponse(std::move(items), Base(), path, api_version, page.next_token, max);
   }
 
   Json Policy(const vault::RotationPolicyView& v) const {

@@ -1,6 +1,7 @@
 // Secrets API routes (AZURE_API.md §3): /secrets/... and /deletedsecrets/... on a vault host.
 #include "api/errors.h"
 #include "api/json_body.h"
+#include "api/object_json.h"
 #include "api/routes.h"
 #include "core/encoding.h"
 
@@ -10,15 +11,6 @@ namespace {
 using vault::SecretView;
 
 constexpr size_t kDefaultPageSize = 25;
-
-Json AttributesJson(const model::Attributes& a, const model::VaultRecord& vault) {
-  Json j = {{"enabled", a.enabled}, {"created", a.created}, {"updated", a.updated}};
-  if (a.not_before) j["nbf"] = *a.not_before;
-  if (a.expires) j["exp"] = *a.expires;
-  j["recoveryLevel"] = vault.RecoveryLevel();
-  j["recoverableDays"] = vault.retention_days;
-  return j;
-}
 
 struct Writer {
   const RequestContext& ctx;
@@ -54,23 +46,14 @@ struct Writer {
   }
 
   void AddDeleted(Json& j, const SecretView& s) const {
-    if (!s.deleted) return;
-    j["recoveryId"] = Base() + "/deletedsecrets/" + s.name;
-    j["deletedDate"] = s.deleted->deleted_date;
-    j["scheduledPurgeDate"] = s.deleted->scheduled_purge_date;
+    AddDeletedJson(j, Base(), "deletedsecrets", s.name, s.deleted);
   }
 
   http::Response Page(const vault::SecretPage& page, bool versioned, const std::string& path,
                       const std::string& api_version, size_t max) const {
     Json items = Json::array();
     for (const auto& s : page.items) items.push_back(Item(s, versioned));
-    Json j = {{"value", items}, {"nextLink", nullptr}};
-    if (!page.next_token.empty()) {
-      j["nextLink"] = Base() + path + "?api-version=" + http::PercentEncode(api_version) +
-                      "&$skiptoken=" + http::PercentEncode(page.next_token) +
-                      "&maxresults=" + std::to_string(max);
-    }
-    return JsonResponse(200, Dump(j));
+    return PageResponse(std::move(items), Base(), path, api_version, page.next_token, max);
   }
 };
 
