@@ -38,6 +38,21 @@ Plane Classify(const HostInfo& host, const std::vector<std::string>& s) {
   return Plane::kData;
 }
 
+// Requests that never wait on a commit run on the connection's I/O thread (one per core) and
+// skip the hand-off to the worker pool: reads (an SQLite snapshot and in-memory caches) and the
+// key operations, which are CPU work on a cached key — on the I/O threads they use every core
+// without two thread switches per request. Writes go to the worker pool, which is sized for
+// callers blocked on a group commit.
+bool RunsInline(const std::string& method, const std::vector<std::string>& s) {
+  if (method == "GET") return true;
+  if (method != "POST") return false;
+  if (s.size() == 1 && s[0] == "rng") return true;
+  if (s.size() != 4 || s[0] != "keys") return false;
+  const std::string& op = s[3];
+  return op == "sign" || op == "verify" || op == "encrypt" || op == "decrypt" ||
+         op == "wrapkey" || op == "unwrapkey";
+}
+
 http::Response Challenge(const App& app, const HostInfo& host, const std::string& audience,
                          const std::string& message) {
   http::Response r = ErrorResponse(UnauthenticatedError(message, "Unauthorized"));
@@ -142,9 +157,7 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
       ctx.segments[1] == "restore") {
     d.body_limit = kRestoreBodyLimit;
   }
-  // Reads touch only in-memory caches and an SQLite snapshot: no commit to wait for, so they
-  // run on the I/O thread and skip the worker hand-off.
-  d.run_inline = head.method == "GET" && ctx.plane == Plane::kData;
+  d.run_inline = ctx.plane == Plane::kData && RunsInline(head.method, ctx.segments);
   d.context = std::move(ctx);
   return d;
 }
