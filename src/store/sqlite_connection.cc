@@ -95,9 +95,13 @@ Status SqliteConnection::Error(std::string_view what, int rc) const {
   }
 }
 
+// Runs through the statement cache: BEGIN/COMMIT/SAVEPOINT run on every transaction, and
+// sqlite3_exec would compile them again each time.
 Status SqliteConnection::Exec(const char* sql) {
-  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return Error(std::string("SQLite ") + sql, rc);
+  ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare(sql));
+  StmtScope scope(s);
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Error(std::string("SQLite ") + sql, rc);
   return OkStatus();
 }
 
