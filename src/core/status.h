@@ -99,6 +99,8 @@ inline Status UnimplementedError(std::string m, std::string r = {}) {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
+  using value_type = T;
+
   StatusOr(const Status& s) : v_(s) { assert(!s.ok()); }   // NOLINT: implicit by design
   StatusOr(Status&& s) : v_(std::move(s)) { assert(!std::get<Status>(v_).ok()); }  // NOLINT
   StatusOr(const T& value) : v_(value) {}                   // NOLINT

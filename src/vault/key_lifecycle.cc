@@ -68,32 +68,27 @@ Status KeyService::Unschedule(barrier::Txn& t, std::string_view vault_id, std::s
 StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::string_view name) {
   ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
   UnixSeconds now = clock_.Now();
-  std::optional<model::ObjectHead> head;
-  std::optional<model::KeyVersion> latest;
+  std::optional<HeadAndLatest<model::KeyVersion>> found;
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(latest, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
-                                                                    head->latest_version)));
-    if (!latest) return MissingLatest();
-    RETURN_IF_ERROR(SoftDeleteHead(t, vault, kKind, loc.mac, *head, now));
+    ASSIGN_OR_RETURN(found, ReadHeadAndLatest(t, loc.live_key, vault.id, kKind, loc.mac,
+                                              ObjectNotFound(kKind, name), ReadKeyVersion));
+    RETURN_IF_ERROR(SoftDeleteHead(t, vault, kKind, loc.mac, found->head, now));
     return Unschedule(t, vault.id, loc.mac);  // a deleted key is not rotated
   }));
-  return MakeView(vault.id, loc.mac, head->name, std::move(*latest), head->deleted);
+  return MakeView(vault.id, loc.mac, found->head.name, std::move(found->latest),
+                  found->head.deleted);
 }
 
 StatusOr<KeyView> KeyService::GetDeleted(const model::VaultRecord& vault, std::string_view name) {
   ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
-  std::optional<model::ObjectHead> head;
-  std::optional<model::KeyVersion> latest;
+  std::optional<HeadAndLatest<model::KeyVersion>> found;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(head, ReadHead(t, loc.deleted_key));
-    if (!head) return DeletedObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(latest, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
-                                                                    head->latest_version)));
-    return latest ? OkStatus() : MissingLatest();
+    ASSIGN_OR_RETURN(found, ReadHeadAndLatest(t, loc.deleted_key, vault.id, kKind, loc.mac,
+                                              DeletedObjectNotFound(kKind, name), ReadKeyVersion));
+    return OkStatus();
   }));
-  return MakeView(vault.id, loc.mac, head->name, std::move(*latest), head->deleted);
+  return MakeView(vault.id, loc.mac, found->head.name, std::move(found->latest),
+                  found->head.deleted);
 }
 
 StatusOr<KeyPage> KeyService::ListDeleted(const model::VaultRecord& vault, size_t max_results,
@@ -215,13 +210,11 @@ StatusOr<KeyView> KeyService::Rotate(const model::VaultRecord& vault, std::strin
   std::optional<model::KeyVersion> latest;
   std::optional<model::RotationPolicy> policy;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(latest, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
-                                                                    head->latest_version)));
-    if (!latest) return MissingLatest();
+    ASSIGN_OR_RETURN(auto found, ReadHeadAndLatest(t, loc.live_key, vault.id, kKind, loc.mac,
+                                                   ObjectNotFound(kKind, name), ReadKeyVersion));
+    latest = std::move(found.latest);
     ASSIGN_OR_RETURN(policy, ReadRotationPolicy(t, Keyspace::RotationPolicyKey(vault.id, loc.mac)));
-    display = head->name;
+    display = found.head.name;
     return OkStatus();
   }));
   ASSIGN_OR_RETURN(auto old_material, Material(vault.id, loc.mac, *latest));
@@ -307,11 +300,8 @@ StatusOr<RotationPolicyView> KeyService::SetRotationPolicy(const model::VaultRec
   UnixSeconds now = clock_.Now();
   RotationPolicyView out;
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(auto latest, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
-                                                                         head->latest_version)));
-    if (!latest) return MissingLatest();
+    ASSIGN_OR_RETURN(auto found, ReadHeadAndLatest(t, loc.live_key, vault.id, kKind, loc.mac,
+                                                   ObjectNotFound(kKind, name), ReadKeyVersion));
     std::string policy_key = Keyspace::RotationPolicyKey(vault.id, loc.mac);
     ASSIGN_OR_RETURN(auto old, ReadRotationPolicy(t, policy_key));
     model::RotationPolicy policy;
@@ -325,9 +315,9 @@ StatusOr<RotationPolicyView> KeyService::SetRotationPolicy(const model::VaultRec
     policy.updated = now;
     policy.scheduled_rotation = old ? old->scheduled_rotation : std::nullopt;
     RETURN_IF_ERROR(t.Put(policy_key, model::EncodeRotationPolicy(policy)));
-    RETURN_IF_ERROR(Reschedule(t, vault.id, loc.mac, *latest));
+    RETURN_IF_ERROR(Reschedule(t, vault.id, loc.mac, found.latest));
     ASSIGN_OR_RETURN(out.policy, ReadRotationPolicy(t, policy_key));
-    out.name = head->name;
+    out.name = found.head.name;
     return OkStatus();
   }));
   return out;

@@ -56,6 +56,32 @@ Status RecoverHead(barrier::Txn& t, std::string_view vault_id, model::ObjectKind
 Status CheckRestoreTarget(barrier::Txn& t, model::ObjectKind kind, std::string_view live_key,
                           std::string_view deleted_key);
 
+// An object's head and its latest version, read together inside t.
+template <typename Version>
+struct HeadAndLatest {
+  model::ObjectHead head;
+  Version latest;
+};
+
+// Reads the head at `head_key` (a live or deleted key) and its latest version with `read`
+// (ReadSecretVersion, ReadKeyVersion). Returns `missing` when there is no head, DataLoss when the
+// latest version's record is gone.
+template <typename Reader>
+auto ReadHeadAndLatest(barrier::Txn& t, std::string_view head_key, std::string_view vault_id,
+                       model::ObjectKind kind, std::string_view mac, const Status& missing,
+                       Reader read)
+    -> StatusOr<HeadAndLatest<typename decltype(read(t, head_key))::value_type::value_type>> {
+  using Version = typename decltype(read(t, head_key))::value_type::value_type;
+  ASSIGN_OR_RETURN(auto head, ReadHead(t, head_key));
+  if (!head) return missing;
+  ASSIGN_OR_RETURN(auto latest,
+                   read(t, Keyspace::VersionKey(vault_id, kind, mac, head->latest_version)));
+  if (!latest) {
+    return DataLossError("an object's latest version record is missing");
+  }
+  return HeadAndLatest<Version>{std::move(*head), std::move(*latest)};
+}
+
 // Renumbers restored versions densely in their original sequence order (so "latest" stays the
 // same version) and builds the head for them. `versions` must not be empty.
 template <typename Version>

@@ -17,15 +17,11 @@ StatusOr<SecretView> SecretService::Delete(const model::VaultRecord& vault,
   SecretView out;
   UnixSeconds now = clock_.Now();
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(auto latest,
-                     ReadSecretVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
-                                                               head->latest_version)));
-    if (!latest) return DataLossError("a secret's latest version is missing");
-    RETURN_IF_ERROR(SoftDeleteHead(t, vault, kKind, loc.mac, *head, now));
-    latest->value.Wipe();
-    out = SecretView{head->name, std::move(*latest), head->deleted};
+    ASSIGN_OR_RETURN(auto found, ReadHeadAndLatest(t, loc.live_key, vault.id, kKind, loc.mac,
+                                                   ObjectNotFound(kKind, name), ReadSecretVersion));
+    RETURN_IF_ERROR(SoftDeleteHead(t, vault, kKind, loc.mac, found.head, now));
+    found.latest.value.Wipe();
+    out = SecretView{found.head.name, std::move(found.latest), found.head.deleted};
     return OkStatus();
   }));
   return out;
@@ -36,14 +32,11 @@ StatusOr<SecretView> SecretService::GetDeleted(const model::VaultRecord& vault,
   ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
   SecretView out;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.deleted_key));
-    if (!head) return DeletedObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(auto latest,
-                     ReadSecretVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
-                                                               head->latest_version)));
-    if (!latest) return DataLossError("a secret's latest version is missing");
-    latest->value.Wipe();
-    out = SecretView{head->name, std::move(*latest), head->deleted};
+    ASSIGN_OR_RETURN(auto found,
+                     ReadHeadAndLatest(t, loc.deleted_key, vault.id, kKind, loc.mac,
+                                       DeletedObjectNotFound(kKind, name), ReadSecretVersion));
+    found.latest.value.Wipe();
+    out = SecretView{found.head.name, std::move(found.latest), found.head.deleted};
     return OkStatus();
   }));
   return out;
@@ -76,14 +69,11 @@ StatusOr<SecretView> SecretService::Recover(const model::VaultRecord& vault,
   ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
   SecretView out;
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.deleted_key));
-    if (!head) return DeletedObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(auto latest,
-                     ReadSecretVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
-                                                               head->latest_version)));
-    if (!latest) return DataLossError("a secret's latest version is missing");
-    RETURN_IF_ERROR(RecoverHead(t, vault.id, kKind, loc.mac, *head));
-    out = SecretView{head->name, std::move(*latest), std::nullopt};
+    ASSIGN_OR_RETURN(auto found,
+                     ReadHeadAndLatest(t, loc.deleted_key, vault.id, kKind, loc.mac,
+                                       DeletedObjectNotFound(kKind, name), ReadSecretVersion));
+    RETURN_IF_ERROR(RecoverHead(t, vault.id, kKind, loc.mac, found.head));
+    out = SecretView{found.head.name, std::move(found.latest), std::nullopt};
     return OkStatus();
   }));
   return out;
