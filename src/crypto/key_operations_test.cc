@@ -15,86 +15,13 @@
 #include <vector>
 
 #include "crypto/key_material.h"
+#include "crypto/key_test_support.h"
 #include "crypto/primitives.h"
 
 namespace coffer::crypto {
 namespace {
 
-using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using CtxPtr = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
-
-const Status kUniform = InvalidArgumentError(std::string(kDecryptionFailedMessage), "BadParameter");
-
-KeyMaterial Must(StatusOr<KeyMaterial> key) {
-  EXPECT_TRUE(key.ok()) << key.status().ToString();
-  return std::move(key).value();
-}
-
-void ExpectBadParameter(const Status& status) {
-  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
-  EXPECT_EQ(status.reason(), "BadParameter");
-  EXPECT_NE(status.message(), kDecryptionFailedMessage);  // a named problem
-}
-
-std::string Digest(size_t n, char fill = 'a') { return std::string(n, fill); }
-
-std::string BnParam(EVP_PKEY* pkey, const char* name, size_t width = 0) {
-  BIGNUM* bn = nullptr;
-  EXPECT_EQ(EVP_PKEY_get_bn_param(pkey, name, &bn), 1) << name;
-  size_t n = width != 0 ? width : static_cast<size_t>(BN_num_bytes(bn));
-  std::string out(n, '\0');
-  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
-  BN_clear_free(bn);
-  return out;
-}
-
-// Keys made by OpenSSL directly, so the test has both the EVP_PKEY and its JWK.
-PkeyPtr OpenSslKey(const char* type, const char* param) {
-  EVP_PKEY* pkey = std::string(type) == "RSA"
-                       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))
-                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", param);
-  EXPECT_NE(pkey, nullptr);
-  return PkeyPtr(pkey, EVP_PKEY_free);
-}
-
-JwkParts RsaJwk(EVP_PKEY* pkey) {
-  JwkParts jwk;
-  jwk.kty = "RSA";
-  jwk.n = BnParam(pkey, OSSL_PKEY_PARAM_RSA_N);
-  jwk.e = BnParam(pkey, OSSL_PKEY_PARAM_RSA_E);
-  jwk.d = SecretBytes(BnParam(pkey, OSSL_PKEY_PARAM_RSA_D));
-  jwk.p = SecretBytes(BnParam(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1));
-  jwk.q = SecretBytes(BnParam(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2));
-  jwk.dp = SecretBytes(BnParam(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1));
-  jwk.dq = SecretBytes(BnParam(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2));
-  jwk.qi = SecretBytes(BnParam(pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
-  return jwk;
-}
-
-JwkParts EcJwk(EVP_PKEY* pkey, const char* crv, size_t size) {
-  JwkParts jwk;
-  jwk.kty = "EC";
-  jwk.crv = crv;
-  jwk.x = BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_X, size);
-  jwk.y = BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, size);
-  jwk.d = SecretBytes(BnParam(pkey, OSSL_PKEY_PARAM_PRIV_KEY, size));
-  return jwk;
-}
-
-// Shared across tests: RSA generation is the slow part of this suite.
-const KeyMaterial& Rsa2048() {
-  static const KeyMaterial* key = new KeyMaterial(Must(KeyMaterial::GenerateRsa(2048)));
-  return *key;
-}
-
-struct OpenSslRsa {
-  PkeyPtr pkey = OpenSslKey("RSA", nullptr);
-  KeyMaterial key = Must(KeyMaterial::FromJwk(RsaJwk(pkey.get())));
-};
-const OpenSslRsa& SharedOpenSslRsa() {
-  static const OpenSslRsa* rsa = new OpenSslRsa();
-  return *rsa;
-}
+using namespace coffer::crypto::testing;  // NOLINT: test helpers
 
 TEST(KeyOperationsTest, SignVerifyRoundTripsForEveryAlgorithm) {
   struct Case {
@@ -357,76 +284,6 @@ TEST(KeyOperationsTest, ParameterErrorsNameTheProblem) {
       Rsa2048().Encrypt("RSA-OAEP", SecretBytes(std::string(215, 'p')), "", "").status());
   EXPECT_TRUE(Rsa2048().Encrypt("RSA-OAEP", SecretBytes(std::string(214, 'p')), "", "").ok());
   ExpectBadParameter(Rsa2048().Encrypt("RSA-OAEP", block, std::string(12, 'i'), "").status());
-}
-
-TEST(KeyOperationsTest, ImportRefusesRsaWithAnotherKeysPrime) {
-  PkeyPtr a = OpenSslKey("RSA", nullptr);
-  PkeyPtr b = OpenSslKey("RSA", nullptr);
-  JwkParts jwk = RsaJwk(a.get());
-  EXPECT_TRUE(KeyMaterial::FromJwk(jwk).ok());
-  jwk.p = RsaJwk(b.get()).p;
-  ExpectBadParameter(KeyMaterial::FromJwk(jwk).status());
-}
-
-TEST(KeyOperationsTest, ImportRefusesRsaWhosePrivateExponentBelongsToAnotherKey) {
-  PkeyPtr a = OpenSslKey("RSA", nullptr);
-  JwkParts jwk = RsaJwk(a.get());
-  JwkParts other = RsaJwk(SharedOpenSslRsa().pkey.get());
-  jwk.d = other.d;
-  ExpectBadParameter(KeyMaterial::FromJwk(jwk).status());  // with CRT parts
-  jwk.p = jwk.q = jwk.dp = jwk.dq = jwk.qi = SecretBytes();
-  ExpectBadParameter(KeyMaterial::FromJwk(jwk).status());  // d alone: prime recovery fails
-}
-
-TEST(KeyOperationsTest, ImportWithoutCrtPartsRecoversThemAndWorks) {
-  const OpenSslRsa& rsa = SharedOpenSslRsa();
-  JwkParts jwk = RsaJwk(rsa.pkey.get());
-  jwk.p = jwk.q = jwk.dp = jwk.dq = jwk.qi = SecretBytes();
-  KeyMaterial key = Must(KeyMaterial::FromJwk(jwk));
-  auto sig = key.Sign("RS256", Digest(32));
-  ASSERT_TRUE(sig.ok());
-  EXPECT_EQ(*sig, *rsa.key.Sign("RS256", Digest(32)));  // deterministic: same key
-}
-
-TEST(KeyOperationsTest, ImportRefusesIncompleteOrOddSizedRsa) {
-  JwkParts jwk = RsaJwk(SharedOpenSslRsa().pkey.get());
-  JwkParts partial = jwk;
-  partial.dq = SecretBytes();
-  ExpectBadParameter(KeyMaterial::FromJwk(partial).status());
-  JwkParts no_d = jwk;
-  no_d.d = SecretBytes();
-  ExpectBadParameter(KeyMaterial::FromJwk(no_d).status());
-  PkeyPtr small(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024)),
-                EVP_PKEY_free);
-  Status refused = KeyMaterial::FromJwk(RsaJwk(small.get())).status();
-  ExpectBadParameter(refused);
-  EXPECT_NE(refused.message().find("2048, 3072 or 4096"), std::string::npos);
-}
-
-TEST(KeyOperationsTest, ImportRefusesEcWithAnotherKeysPrivateScalar) {
-  PkeyPtr a = OpenSslKey("EC", "P-256");
-  PkeyPtr b = OpenSslKey("EC", "P-256");
-  JwkParts jwk = EcJwk(a.get(), "P-256", 32);
-  EXPECT_TRUE(KeyMaterial::FromJwk(jwk).ok());
-  jwk.d = EcJwk(b.get(), "P-256", 32).d;
-  ExpectBadParameter(KeyMaterial::FromJwk(jwk).status());
-}
-
-TEST(KeyOperationsTest, ImportRefusesEcWithWrongLengthsOrOffCurvePoint) {
-  PkeyPtr a = OpenSslKey("EC", "P-384");
-  JwkParts jwk = EcJwk(a.get(), "P-384", 48);
-  JwkParts short_x = jwk;
-  short_x.x = short_x.x.substr(1);
-  ExpectBadParameter(KeyMaterial::FromJwk(short_x).status());
-  JwkParts wrong_curve = jwk;
-  wrong_curve.crv = "P-256";
-  ExpectBadParameter(KeyMaterial::FromJwk(wrong_curve).status());
-  JwkParts off_curve = jwk;
-  off_curve.y.back() ^= 1;
-  ExpectBadParameter(KeyMaterial::FromJwk(off_curve).status());
-  JwkParts no_d = jwk;
-  no_d.d = SecretBytes();
-  ExpectBadParameter(KeyMaterial::FromJwk(no_d).status());
 }
 
 // An RSA "ciphertext" whose plaintext is a PKCS#1 type-1 block: neither v1.5 encryption padding
