@@ -1,0 +1,131 @@
+// http::Server against malformed, oversized and stalled requests: each gets a 4xx (or a close)
+// and the server keeps serving.
+#include "http/server_test_fixture.h"
+
+#include <string>
+
+namespace coffer::http {
+namespace {
+
+TEST_F(ServerTest, MalformedRequestLineGets400AndClose) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET /no-version\r\nHost: localhost\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 400);
+  EXPECT_TRUE(response->Has("connection: close"));
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+}
+
+TEST_F(ServerTest, MalformedInputsGet400OrCloseAndServerKeepsServing) {
+  StartServer(Options());
+  const std::string inputs[] = {
+      std::string("\x00\x01\x02\xff\xfe garbage\r\n\r\n", 20),
+      "GET / HTTP/1.1\r\nNoColonHere\r\n\r\n",
+      "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n",
+      "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+      "PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
+      "GET / HTTP/9.9\r\n\r\n",
+      "GET /a?x=%zz HTTP/1.1\r\nHost: a\r\n\r\n",
+  };
+  for (const std::string& input : inputs) {
+    auto client = Connect();
+    ASSERT_TRUE(client->Send(input));
+    auto response = client->ReadResponse();
+    if (response.has_value()) {
+      EXPECT_EQ(response->status, 400) << input;
+    }
+    EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8))) << input;
+  }
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+  auto ok = Get("/still-up");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(ServerTest, TargetThatIsNotAPathGets400) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET nopath HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 400);
+}
+
+TEST_F(ServerTest, OversizedHeaderGets431) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send(
+      "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(20 * 1024, 'h') + "\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 431);
+  EXPECT_EQ(handler_.heads.size(), 0u);
+}
+
+TEST_F(ServerTest, OversizedTargetGets414) {
+  StartServer(Options());
+  for (size_t length : {9 * 1024, 20 * 1024}) {  // within and beyond the header limit
+    auto client = Connect();
+    ASSERT_TRUE(
+        client->Send("GET /" + std::string(length, 't') + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    auto response = client->ReadResponse();
+    ASSERT_TRUE(response.has_value()) << length;
+    EXPECT_EQ(response->status, 414) << length;
+  }
+  EXPECT_EQ(handler_.heads.size(), 0u);
+}
+
+TEST_F(ServerTest, Tls11ClientIsRefused) {
+  StartServer(Options());
+  RawTlsClient old_client(pki_->ca_file);
+  EXPECT_FALSE(old_client.Connect(server_->port(), TLS1_1_VERSION, TLS1_1_VERSION));
+  RawTlsClient tls12_client(pki_->ca_file);
+  EXPECT_TRUE(tls12_client.Connect(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION));
+}
+
+TEST_F(ServerTest, StalledHeaderIsAnswered408AfterHeaderTimeout) {
+  ServerOptions options = Options();
+  options.header_timeout = std::chrono::seconds(1);
+  StartServer(options);
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHo"));
+  auto start = std::chrono::steady_clock::now();
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 408);
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+  EXPECT_EQ(handler_.heads.size(), 0u);
+}
+
+TEST_F(ServerTest, StalledBodyIsAnswered408AfterBodyTimeout) {
+  ServerOptions options = Options();
+  options.body_timeout = std::chrono::seconds(1);
+  StartServer(options);
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("PUT /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 408);
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  ServerOptions options = Options();
+  options.idle_timeout = std::chrono::seconds(1);
+  StartServer(options);
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  // Closed without another response.
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8)));
+  EXPECT_FALSE(client->ReadResponse().has_value());
+}
+
+}  // namespace
+}  // namespace coffer::http
