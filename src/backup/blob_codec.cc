@@ -144,16 +144,27 @@ std::string BackupKeyInfo(uint8_t format_version, std::string_view subscription_
   return info;
 }
 
-StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObject& object,
-                                       const SecretBytes& key) {
-  header.kind = model::ObjectKind::kSecret;
-  header.version_count = static_cast<uint32_t>(object.versions.size());
-  if (object.versions.size() > kMaxBlobVersions || !ValidHeader(header) ||
-      object.name.empty() || object.name.size() > model::kMaxNameLength) {
+namespace {
+
+// What every encoder checks before sealing: a named object with 1–500 versions and a header
+// whose fields are canonical.
+Status CheckObjectShape(const BlobHeader& header, size_t versions, const std::string& name) {
+  if (versions > kMaxBlobVersions || !ValidHeader(header) || name.empty() ||
+      name.size() > model::kMaxNameLength) {
     return InvalidArgumentError("A backup must hold 1 to 500 versions of a named object, with "
                                 "canonical header fields.",
                                 "BadParameter");
   }
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObject& object,
+                                       const SecretBytes& key) {
+  header.kind = model::ObjectKind::kSecret;
+  header.version_count = static_cast<uint32_t>(object.versions.size());
+  RETURN_IF_ERROR(CheckObjectShape(header, object.versions.size(), object.name));
 
   RecordWriter payload;
   payload.U8(kSecretPayloadType);
@@ -170,12 +181,7 @@ StatusOr<std::string> EncodeKeyBlob(BlobHeader header, const vault::KeyObject& o
                                     const SecretBytes& key) {
   header.kind = model::ObjectKind::kKey;
   header.version_count = static_cast<uint32_t>(object.versions.size());
-  if (object.versions.size() > kMaxBlobVersions || !ValidHeader(header) ||
-      object.name.empty() || object.name.size() > model::kMaxNameLength) {
-    return InvalidArgumentError("A backup must hold 1 to 500 versions of a named object, with "
-                                "canonical header fields.",
-                                "BadParameter");
-  }
+  RETURN_IF_ERROR(CheckObjectShape(header, object.versions.size(), object.name));
   RecordWriter payload;
   payload.U8(kKeyPayloadType);
   payload.Bytes(object.name);

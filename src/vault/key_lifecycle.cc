@@ -66,7 +66,7 @@ Status KeyService::Unschedule(barrier::Txn& t, std::string_view vault_id, std::s
 }
 
 StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   UnixSeconds now = clock_.Now();
   std::optional<HeadAndLatest<model::KeyVersion>> found;
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
@@ -80,7 +80,7 @@ StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::strin
 }
 
 StatusOr<KeyView> KeyService::GetDeleted(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   std::optional<HeadAndLatest<model::KeyVersion>> found;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(found, ReadHeadAndLatest(t, loc.deleted_key, vault.id, kKind, loc.mac,
@@ -114,7 +114,7 @@ StatusOr<KeyPage> KeyService::ListDeleted(const model::VaultRecord& vault, size_
 }
 
 StatusOr<KeyView> KeyService::Recover(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   std::optional<model::ObjectHead> head;
   std::optional<model::KeyVersion> latest;
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
@@ -130,7 +130,7 @@ StatusOr<KeyView> KeyService::Recover(const model::VaultRecord& vault, std::stri
 }
 
 Status KeyService::Purge(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.deleted_key));
     if (!head) return DeletedObjectNotFound(kKind, name);
@@ -143,7 +143,7 @@ Status KeyService::Purge(const model::VaultRecord& vault, std::string_view name)
 
 StatusOr<KeyObject> KeyService::ExportObject(const model::VaultRecord& vault,
                                              std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   KeyObject out;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
@@ -173,7 +173,7 @@ StatusOr<KeyObject> KeyService::ExportObject(const model::VaultRecord& vault,
 
 StatusOr<KeyView> KeyService::RestoreObject(const model::VaultRecord& vault,
                                             const KeyObject& object) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, object.name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, object.name));
   if (object.versions.empty() || object.versions.size() > kMaxKeyVersionsPerBackup) {
     return Bad("A key backup must hold between 1 and 500 versions.");
   }
@@ -205,7 +205,7 @@ StatusOr<KeyView> KeyService::RestoreObject(const model::VaultRecord& vault,
 }
 
 StatusOr<KeyView> KeyService::Rotate(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   std::string display;
   std::optional<model::KeyVersion> latest;
   std::optional<model::RotationPolicy> policy;
@@ -249,7 +249,7 @@ StatusOr<KeyView> KeyService::Rotate(const model::VaultRecord& vault, std::strin
 
 StatusOr<RotationPolicyView> KeyService::GetRotationPolicy(const model::VaultRecord& vault,
                                                            std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   RotationPolicyView out;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
@@ -265,7 +265,7 @@ StatusOr<RotationPolicyView> KeyService::GetRotationPolicy(const model::VaultRec
 StatusOr<RotationPolicyView> KeyService::SetRotationPolicy(const model::VaultRecord& vault,
                                                            std::string_view name,
                                                            const RotationPolicyParams& params) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   if (params.lifetime_actions.size() + 1 > model::kMaxLifetimeActions) {
     return Bad("A rotation policy may have at most 15 lifetime actions.");
   }

@@ -154,7 +154,7 @@ StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord&
                                                        std::string_view name,
                                                        std::string_view version,
                                                        KeyOperation op, std::string_view alg) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   if (!version.empty() && !IsVersionId(version)) {
     return ObjectNotFound(kKind, std::string(name) + "/" + std::string(version));
   }

@@ -80,20 +80,9 @@ std::optional<std::string> CanonicalKeyOperation(std::string_view op) {
 KeyService::KeyService(barrier::Barrier& barrier, const Clock& clock, Random& rng)
     : barrier_(barrier), clock_(clock), rng_(rng), keys_(barrier) {}
 
-StatusOr<KeyService::Located> KeyService::Locate(const model::VaultRecord& vault,
-                                                 std::string_view name) const {
-  RETURN_IF_ERROR(ValidateObjectName(name, "key"));
-  ASSIGN_OR_RETURN(std::string mac, keys_.NameMac(vault.id, kKind, name));
-  Located loc;
-  loc.live_key = Keyspace::LiveKey(vault.id, kKind, mac);
-  loc.deleted_key = Keyspace::DeletedKey(vault.id, kKind, mac);
-  loc.mac = std::move(mac);
-  return loc;
-}
-
 StatusOr<KeyView> KeyService::Create(const model::VaultRecord& vault, std::string_view name,
                                      const KeyCreateParams& params) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   auto type = BaseType(params.kty);
   if (!type) return UnknownKty(params.kty);
   model::KeyVersion version;
@@ -152,7 +141,7 @@ StatusOr<KeyView> KeyService::Create(const model::VaultRecord& vault, std::strin
 
 StatusOr<KeyView> KeyService::Import(const model::VaultRecord& vault, std::string_view name,
                                      const KeyImportParams& params) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   auto type = BaseType(params.jwk.kty);
   if (!type) return UnknownKty(params.jwk.kty);
   if (params.tags) RETURN_IF_ERROR(ValidateTags(*params.tags));
@@ -183,7 +172,7 @@ StatusOr<KeyView> KeyService::Import(const model::VaultRecord& vault, std::strin
 }
 
 StatusOr<KeyView> KeyService::WriteNewVersion(
-    const model::VaultRecord& vault, std::string_view name, const Located& loc,
+    const model::VaultRecord& vault, std::string_view name, const ObjectLocation& loc,
     model::KeyVersion version, std::shared_ptr<const crypto::KeyMaterial> material) {
   version.version = EncodeHex(rng_.Bytes(16));
   std::string display;
@@ -234,7 +223,7 @@ StatusOr<KeyView> KeyService::MakeView(std::string_view vault_id, std::string_vi
 
 StatusOr<KeyView> KeyService::Get(const model::VaultRecord& vault, std::string_view name,
                                   std::string_view version) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   RETURN_IF_ERROR(ValidateVersionSyntax(name, version));
   std::string display;
   std::optional<model::KeyVersion> found;
@@ -252,7 +241,7 @@ StatusOr<KeyView> KeyService::Get(const model::VaultRecord& vault, std::string_v
 
 StatusOr<KeyView> KeyService::Update(const model::VaultRecord& vault, std::string_view name,
                                      std::string_view version, const KeyPatch& patch) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   RETURN_IF_ERROR(ValidateVersionSyntax(name, version));
   if (patch.tags) RETURN_IF_ERROR(ValidateTags(*patch.tags));
   std::optional<std::vector<std::string>> ops;
@@ -307,7 +296,7 @@ StatusOr<KeyPage> KeyService::List(const model::VaultRecord& vault, size_t max_r
 
 StatusOr<KeyPage> KeyService::ListVersions(const model::VaultRecord& vault, std::string_view name,
                                            size_t max_results, std::string_view page_token) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   KeyPage page;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));

@@ -200,17 +200,11 @@ class KeyService {
   size_t cached_materials() const;
 
  private:
-  struct Located {  // the object's MAC and keys in one vault
-    std::string mac;
-    std::string live_key;
-    std::string deleted_key;
-  };
-  StatusOr<Located> Locate(const model::VaultRecord& vault, std::string_view name) const;
 
   // Writes `version` as the new latest version of the key at `loc` (creating the head when the
   // name is free; 409 when soft-deleted) and reschedules rotation.
   StatusOr<KeyView> WriteNewVersion(const model::VaultRecord& vault, std::string_view name,
-                                    const Located& loc, model::KeyVersion version,
+                                    const ObjectLocation& loc, model::KeyVersion version,
                                     std::shared_ptr<const crypto::KeyMaterial> material);
   // A view of `v` with the public key filled in and the private material wiped.
   StatusOr<KeyView> MakeView(std::string_view vault_id, std::string_view mac, std::string name,

@@ -22,6 +22,20 @@ StatusOr<std::string> Keyspace::NameMac(std::string_view vault_id, model::Object
   return EncodeHex(mac);
 }
 
+StatusOr<ObjectLocation> Keyspace::Locate(std::string_view vault_id, model::ObjectKind kind,
+                                          std::string_view name) const {
+  const char* what = kind == model::ObjectKind::kSecret ? "secret"
+                     : kind == model::ObjectKind::kKey  ? "key"
+                                                        : "certificate";
+  RETURN_IF_ERROR(ValidateObjectName(name, what));
+  ASSIGN_OR_RETURN(std::string mac, NameMac(vault_id, kind, name));
+  ObjectLocation loc;
+  loc.live_key = LiveKey(vault_id, kind, mac);
+  loc.deleted_key = DeletedKey(vault_id, kind, mac);
+  loc.mac = std::move(mac);
+  return loc;
+}
+
 std::string Keyspace::LivePrefix(std::string_view vault_id, model::ObjectKind kind) {
   return "obj/" + std::string(vault_id) + "/" + model::ObjectKindTag(kind) + "/";
 }

@@ -26,6 +26,13 @@
 
 namespace coffer::vault {
 
+// Where one object lives in one vault: its name MAC and the keys of its live and deleted heads.
+struct ObjectLocation {
+  std::string mac;
+  std::string live_key;
+  std::string deleted_key;
+};
+
 class Keyspace {
  public:
   explicit Keyspace(const barrier::Barrier& barrier) : barrier_(barrier) {}
@@ -35,6 +42,9 @@ class Keyspace {
 
   StatusOr<std::string> NameMac(std::string_view vault_id, model::ObjectKind kind,
                                 std::string_view name) const;
+  // Validates `name` (InvalidArgument naming the kind) and returns where the object lives.
+  StatusOr<ObjectLocation> Locate(std::string_view vault_id, model::ObjectKind kind,
+                                  std::string_view name) const;
 
   static std::string LivePrefix(std::string_view vault_id, model::ObjectKind kind);
   static std::string DeletedPrefix(std::string_view vault_id, model::ObjectKind kind);

@@ -13,7 +13,7 @@ static constexpr ObjectKind kKind = ObjectKind::kSecret;
 
 StatusOr<SecretView> SecretService::Delete(const model::VaultRecord& vault,
                                            std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   SecretView out;
   UnixSeconds now = clock_.Now();
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
@@ -29,7 +29,7 @@ StatusOr<SecretView> SecretService::Delete(const model::VaultRecord& vault,
 
 StatusOr<SecretView> SecretService::GetDeleted(const model::VaultRecord& vault,
                                                std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   SecretView out;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto found,
@@ -66,7 +66,7 @@ StatusOr<SecretPage> SecretService::ListDeleted(const model::VaultRecord& vault,
 
 StatusOr<SecretView> SecretService::Recover(const model::VaultRecord& vault,
                                             std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   SecretView out;
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto found,
@@ -80,7 +80,7 @@ StatusOr<SecretView> SecretService::Recover(const model::VaultRecord& vault,
 }
 
 Status SecretService::Purge(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   return barrier_.Update([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.deleted_key));
     if (!head) return DeletedObjectNotFound(kKind, name);
@@ -91,7 +91,7 @@ Status SecretService::Purge(const model::VaultRecord& vault, std::string_view na
 
 StatusOr<SecretObject> SecretService::Export(const model::VaultRecord& vault,
                                              std::string_view name) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   SecretObject out;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
@@ -119,7 +119,7 @@ StatusOr<SecretObject> SecretService::Export(const model::VaultRecord& vault,
 
 StatusOr<SecretView> SecretService::Import(const model::VaultRecord& vault,
                                            const SecretObject& object) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, object.name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, object.name));
   if (object.versions.empty() || object.versions.size() > kMaxVersionsPerBackup) {
     return InvalidArgumentError("A secret backup must hold between 1 and 500 versions.",
                                 "BadParameter");

@@ -42,20 +42,9 @@ Status ValidateVersionSyntax(std::string_view name, std::string_view version) {
 SecretService::SecretService(barrier::Barrier& barrier, const Clock& clock, Random& rng)
     : barrier_(barrier), clock_(clock), rng_(rng), keys_(barrier) {}
 
-StatusOr<SecretService::Located> SecretService::Locate(const model::VaultRecord& vault,
-                                                       std::string_view name) const {
-  RETURN_IF_ERROR(ValidateObjectName(name, "secret"));
-  ASSIGN_OR_RETURN(std::string mac, keys_.NameMac(vault.id, kKind, name));
-  Located loc;
-  loc.live_key = Keyspace::LiveKey(vault.id, kKind, mac);
-  loc.deleted_key = Keyspace::DeletedKey(vault.id, kKind, mac);
-  loc.mac = std::move(mac);
-  return loc;
-}
-
 StatusOr<SecretView> SecretService::Set(const model::VaultRecord& vault, std::string_view name,
                                         SecretSetParams params) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   if (params.value.size() > model::kMaxSecretValueBytes) {
     return InvalidArgumentError("The secret value is " + std::to_string(params.value.size()) +
                                     " bytes; the limit is 25600 bytes.",
@@ -101,7 +90,7 @@ StatusOr<SecretView> SecretService::Set(const model::VaultRecord& vault, std::st
 
 StatusOr<SecretView> SecretService::Get(const model::VaultRecord& vault, std::string_view name,
                                         std::string_view version) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   RETURN_IF_ERROR(ValidateVersionSyntax(name, version));
   SecretView out;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
@@ -124,7 +113,7 @@ StatusOr<SecretView> SecretService::Get(const model::VaultRecord& vault, std::st
 
 StatusOr<SecretView> SecretService::Update(const model::VaultRecord& vault, std::string_view name,
                                            std::string_view version, const SecretPatch& patch) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   RETURN_IF_ERROR(ValidateVersionSyntax(name, version));
   if (patch.content_type) RETURN_IF_ERROR(ValidateContentType(*patch.content_type));
   if (patch.tags) RETURN_IF_ERROR(ValidateTags(*patch.tags));
@@ -175,7 +164,7 @@ StatusOr<SecretPage> SecretService::List(const model::VaultRecord& vault, size_t
 StatusOr<SecretPage> SecretService::ListVersions(const model::VaultRecord& vault,
                                                  std::string_view name, size_t max_results,
                                                  std::string_view page_token) {
-  ASSIGN_OR_RETURN(Located loc, Locate(vault, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   SecretPage page;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));

@@ -97,12 +97,6 @@ class SecretService {
   Random& rng_;
   Keyspace keys_;
 
-  struct Located {  // the object's MAC and keys in one vault
-    std::string mac;
-    std::string live_key;
-    std::string deleted_key;
-  };
-  StatusOr<Located> Locate(const model::VaultRecord& vault, std::string_view name) const;
 };
 
 }  // namespace coffer::vault
