@@ -146,13 +146,15 @@ pick_free_port() {
 }
 
 # run_wrk OUTFILE LABEL WRK-ARGS...: one bounded wrk run; fails the script on any non-2xx/3xx
-# response or socket error. Sets WRK_RPS and WRK_REQUESTS.
+# response or socket error. Sets WRK_RPS, WRK_REQUESTS and WRK_CPU (wrk's own user + system CPU
+# seconds: on a shared machine the load generator's CPU is taken from the server's).
 run_wrk() {
   local out=$1 label=$2
   shift 2
-  local rc=0
-  timeout --kill-after=5 120 wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WRK_DURATION" \
-    --timeout 10s "$@" >"$out" 2>&1 || rc=$?
+  local rc=0 TIMEFORMAT='%3U %3S'
+  { time timeout --kill-after=5 120 wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WRK_DURATION" \
+    --timeout 10s "$@" >"$out" 2>&1; } 2>"$out.cpu" || rc=$?
+  WRK_CPU=$(awk 'NF == 2 {printf "%.3f\n", $1 + $2}' "$out.cpu" | tail -n1)
   if [ "$rc" -ne 0 ]; then
     cat "$out" >&2
     die "$label: wrk exited with status $rc"
@@ -176,6 +178,11 @@ run_wrk() {
     cat "$out" >&2
     die "$label: wrk completed no requests"
   fi
+}
+
+# proc_cpu PID: the process's user + system CPU seconds so far.
+proc_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / hz }' "/proc/$1/stat"
 }
 
 # median V1 V2 ...: the median (mean of the middle two for an even count).

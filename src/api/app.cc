@@ -1,5 +1,7 @@
 #include "api/app.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "api/errors.h"
@@ -60,6 +62,17 @@ http::Response Challenge(const App& app, const HostInfo& host, const std::string
                                         app.options().tenant_id + "\", resource=\"" + audience +
                                         "\"");
   return r;
+}
+
+// A request id unique within the process and across restarts: 8 random bytes drawn once per
+// thread, then a per-thread counter. Ids are not secrets; this keeps the OS random source
+// (and OpenSSL's fork check, a getpid per call) off the per-request path.
+std::string NextRequestId() {
+  thread_local const std::string prefix = EncodeHex(crypto::SystemRandom().Bytes(8));
+  thread_local uint64_t counter = 0;
+  char digits[17];
+  std::snprintf(digits, sizeof digits, "%016llx", static_cast<unsigned long long>(++counter));
+  return prefix + digits;
 }
 
 }  // namespace
@@ -203,7 +216,7 @@ http::Response App::Handle(http::Request& req) {
   if (auto id = req.headers.Get("x-ms-client-request-id")) {
     resp.headers.Set("x-ms-client-request-id", std::string(id->substr(0, 128)));
   }
-  resp.headers.Set("x-ms-request-id", EncodeHex(crypto::SystemRandom().Bytes(16)));
+  resp.headers.Set("x-ms-request-id", NextRequestId());
   return resp;
 }
 

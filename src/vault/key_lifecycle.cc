@@ -69,7 +69,7 @@ StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::strin
   ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   UnixSeconds now = clock_.Now();
   std::optional<HeadAndLatest<model::KeyVersion>> found;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(found, ReadHeadAndLatest(t, loc.live_key, vault.id, kKind, loc.mac,
                                               ObjectNotFound(kKind, name), ReadKeyVersion));
     RETURN_IF_ERROR(SoftDeleteHead(t, vault, kKind, loc.mac, found->head, now));
@@ -117,7 +117,7 @@ StatusOr<KeyView> KeyService::Recover(const model::VaultRecord& vault, std::stri
   ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
   std::optional<model::ObjectHead> head;
   std::optional<model::KeyVersion> latest;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(head, ReadHead(t, loc.deleted_key));
     if (!head) return DeletedObjectNotFound(kKind, name);
     ASSIGN_OR_RETURN(latest, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac,
@@ -131,7 +131,7 @@ StatusOr<KeyView> KeyService::Recover(const model::VaultRecord& vault, std::stri
 
 Status KeyService::Purge(const model::VaultRecord& vault, std::string_view name) {
   ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.deleted_key));
     if (!head) return DeletedObjectNotFound(kKind, name);
     if (vault.purge_protection) return PurgeProtected();
@@ -184,7 +184,7 @@ StatusOr<KeyView> KeyService::RestoreObject(const model::VaultRecord& vault,
   }
   std::vector<model::KeyVersion> versions = object.versions;
   model::ObjectHead head = HeadForRestoredVersions(object.name, object.created, versions);
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
     RETURN_IF_ERROR(CheckRestoreTarget(t, kKind, loc.live_key, loc.deleted_key));
     for (const auto& v : versions) {
       RETURN_IF_ERROR(t.Put(Keyspace::VersionKey(vault.id, kKind, loc.mac, v.version),

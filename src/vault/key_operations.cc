@@ -1,6 +1,7 @@
 // KeyService: the cryptographic operations, their server-side usage checks (key_ops, enabled,
 // nbf/exp by the domain clock) and the cache of parsed key material.
 #include <algorithm>
+#include <memory>
 
 #include "vault/key_service.h"
 #include "vault/object_records.h"
@@ -22,15 +23,6 @@ std::string_view OperationName(KeyOperation op) {
     case KeyOperation::kVerify: return "verify";
   }
   return "unknown";
-}
-
-std::string CacheKey(std::string_view vault_id, std::string_view mac, std::string_view version) {
-  std::string key(vault_id);
-  key += '/';
-  key += mac;
-  key += '/';
-  key += version;
-  return key;
 }
 
 enum class Family { kRsa, kEc, kOct, kUnknown };
@@ -100,10 +92,20 @@ bool DateControlled(KeyOperation op) {
 
 }  // namespace
 
-KeyOperationResult KeyService::Result(Usable& u, SecretBytes value) {
+std::string KeyService::CacheKey(std::string_view vault_id, std::string_view mac,
+                                 std::string_view version) {
+  std::string key(vault_id);
+  key += '/';
+  key += mac;
+  key += '/';
+  key += version;
+  return key;
+}
+
+KeyOperationResult KeyService::Result(const Usable& u, SecretBytes value) {
   KeyOperationResult out;
-  out.name = std::move(u.name);
-  out.version = std::move(u.version);
+  out.name = u->name;
+  out.version = u->version;
   out.value = std::move(value);
   return out;
 }
@@ -111,43 +113,63 @@ KeyOperationResult KeyService::Result(Usable& u, SecretBytes value) {
 StatusOr<std::shared_ptr<const crypto::KeyMaterial>> KeyService::Material(
     std::string_view vault_id, std::string_view mac, const model::KeyVersion& v) {
   std::string key = CacheKey(vault_id, mac, v.version);
-  {
-    std::lock_guard lock(cache_mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-      cache_order_.splice(cache_order_.begin(), cache_order_, it->second.position);
-      return it->second.material;
-    }
-  }
-  // Parse outside the lock: concurrent misses of one key parse twice, which is harmless.
+  auto found = materials_.Lookup(key);
+  if (found.value) return *found.value;
+  // Parsed outside any lock: concurrent misses of one key parse twice, which is harmless.
   auto parsed = crypto::KeyMaterial::Deserialize(v.material.view());
   if (!parsed.ok()) return DataLossError("a stored key version's material does not parse");
   auto material = std::make_shared<const crypto::KeyMaterial>(std::move(*parsed));
-  std::lock_guard lock(cache_mu_);
-  auto it = cache_.find(key);
-  if (it != cache_.end()) return it->second.material;
-  cache_order_.push_front(key);
-  cache_.emplace(std::move(key), CacheEntry{material, cache_order_.begin()});
-  while (cache_.size() > kMaterialCacheCapacity) {
-    cache_.erase(cache_order_.back());
-    cache_order_.pop_back();
-  }
+  materials_.Put(std::move(key), material, found.epoch);
   return material;
+}
+
+Status KeyService::UpdateKey(std::string_view vault_id, std::string_view mac,
+                             const barrier::BarrierFn& fn) {
+  Status s = barrier_.Update(fn);
+  versions_.ErasePrefix(CacheKey(vault_id, mac, ""));
+  return s;
 }
 
 void KeyService::ForgetCached(std::string_view vault_id, std::string_view mac) {
   std::string prefix = CacheKey(vault_id, mac, "");
-  std::lock_guard lock(cache_mu_);
-  auto it = cache_.lower_bound(prefix);
-  while (it != cache_.end() && std::string_view(it->first).starts_with(prefix)) {
-    cache_order_.erase(it->second.position);
-    it = cache_.erase(it);
-  }
+  versions_.ErasePrefix(prefix);
+  materials_.ErasePrefix(prefix);
 }
 
-size_t KeyService::cached_materials() const {
-  std::lock_guard lock(cache_mu_);
-  return cache_.size();
+size_t KeyService::cached_materials() const { return materials_.size(); }
+size_t KeyService::cached_versions() const { return versions_.size(); }
+
+StatusOr<KeyService::Usable> KeyService::ReadOperationalVersion(std::string_view vault_id,
+                                                                const ObjectLocation& loc,
+                                                                std::string_view name,
+                                                                std::string_view version) {
+  std::string key = CacheKey(vault_id, loc.mac, version);  // version "" = the latest entry
+  auto cached = versions_.Lookup(key);
+  if (cached.value) return *cached.value;
+  std::string head_name;
+  std::optional<model::KeyVersion> found;
+  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
+    if (!head) return ObjectNotFound(kKind, name);
+    std::string want = version.empty() ? head->latest_version : std::string(version);
+    ASSIGN_OR_RETURN(found,
+                     ReadKeyVersion(t, Keyspace::VersionKey(vault_id, kKind, loc.mac, want)));
+    if (!found) return VersionNotFound(kKind, name, version);
+    head_name = head->name;
+    return OkStatus();
+  }));
+  ASSIGN_OR_RETURN(auto material, Material(vault_id, loc.mac, *found));
+  auto v = std::make_shared<OperationalVersion>();
+  v->name = std::move(head_name);
+  v->version = found->version;
+  v->kty = found->kty;
+  v->key_ops = found->key_ops;
+  v->attributes = found->attributes;
+  v->material = std::move(material);
+  Usable out = std::move(v);
+  if (version.empty()) versions_.Put(CacheKey(vault_id, loc.mac, out->version), out, cached.epoch);
+  versions_.Put(std::move(key), out, cached.epoch);
+  return out;
 }
 
 StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord& vault,
@@ -158,25 +180,15 @@ StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord&
   if (!version.empty() && !IsVersionId(version)) {
     return ObjectNotFound(kKind, std::string(name) + "/" + std::string(version));
   }
-  Usable out;
-  std::optional<model::KeyVersion> found;
-  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    std::string want = version.empty() ? head->latest_version : std::string(version);
-    ASSIGN_OR_RETURN(found, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac, want)));
-    if (!found) return VersionNotFound(kKind, name, version);
-    out.name = head->name;
-    return OkStatus();
-  }));
+  ASSIGN_OR_RETURN(Usable found, ReadOperationalVersion(vault.id, loc, name, version));
   RETURN_IF_ERROR(CheckAlgorithm(op, alg, found->kty));
   std::string op_name(OperationName(op));
   const auto& ops = found->key_ops;
   if (std::find(ops.begin(), ops.end(), op_name) == ops.end()) {
     std::string allowed;
     for (const auto& o : ops) allowed += (allowed.empty() ? "" : ", ") + o;
-    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
-                                     ": its key_ops are [" + allowed +
+    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " +
+                                     found->name + ": its key_ops are [" + allowed +
                                      "]. Add " + op_name + " to key_ops to allow it.",
                                  "KeyOperationForbidden");
   }
@@ -187,21 +199,20 @@ StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord&
   }
   UnixSeconds now = clock_.Now();
   if (DateControlled(op) && a.not_before && *a.not_before > now) {
-    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
-                                     " before its activation time (nbf " +
+    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " +
+                                     found->name + " before its activation time (nbf " +
                                      std::to_string(*a.not_before) + ", now " +
                                      std::to_string(now) + ").",
                                  "KeyNotYetValid");
   }
   if (DateControlled(op) && a.expires && *a.expires < now) {
-    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " + out.name +
-                                     " because it expired (exp " + std::to_string(*a.expires) +
-                                     ", now " + std::to_string(now) + ").",
+    return PermissionDeniedError("Operation " + op_name + " is not allowed on key " +
+                                     found->name + " because it expired (exp " +
+                                     std::to_string(*a.expires) + ", now " +
+                                     std::to_string(now) + ").",
                                  "KeyExpired");
   }
-  out.version = found->version;
-  ASSIGN_OR_RETURN(out.material, Material(vault.id, loc.mac, *found));
-  return out;
+  return found;
 }
 
 StatusOr<KeyOperationResult> KeyService::Encrypt(const model::VaultRecord& vault,
@@ -210,7 +221,7 @@ StatusOr<KeyOperationResult> KeyService::Encrypt(const model::VaultRecord& vault
                                                  const SecretBytes& plaintext,
                                                  std::string_view iv, std::string_view aad) {
   ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kEncrypt, alg));
-  ASSIGN_OR_RETURN(crypto::EncryptResult r, u.material->Encrypt(alg, plaintext, iv, aad));
+  ASSIGN_OR_RETURN(crypto::EncryptResult r, u->material->Encrypt(alg, plaintext, iv, aad));
   KeyOperationResult out = Result(u, SecretBytes(r.ciphertext));
   out.iv = std::move(r.iv);
   out.tag = std::move(r.tag);
@@ -223,7 +234,7 @@ StatusOr<KeyOperationResult> KeyService::Decrypt(const model::VaultRecord& vault
                                                  std::string_view ciphertext, std::string_view iv,
                                                  std::string_view aad, std::string_view tag) {
   ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kDecrypt, alg));
-  ASSIGN_OR_RETURN(SecretBytes plain, u.material->Decrypt(alg, ciphertext, iv, aad, tag));
+  ASSIGN_OR_RETURN(SecretBytes plain, u->material->Decrypt(alg, ciphertext, iv, aad, tag));
   return Result(u, std::move(plain));
 }
 
@@ -231,7 +242,7 @@ StatusOr<KeyOperationResult> KeyService::WrapKey(const model::VaultRecord& vault
                                                  std::string_view name, std::string_view version,
                                                  std::string_view alg, const SecretBytes& key) {
   ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kWrapKey, alg));
-  ASSIGN_OR_RETURN(std::string wrapped, u.material->WrapKey(alg, key));
+  ASSIGN_OR_RETURN(std::string wrapped, u->material->WrapKey(alg, key));
   return Result(u, SecretBytes(wrapped));
 }
 
@@ -240,7 +251,7 @@ StatusOr<KeyOperationResult> KeyService::UnwrapKey(const model::VaultRecord& vau
                                                    std::string_view version, std::string_view alg,
                                                    std::string_view wrapped) {
   ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kUnwrapKey, alg));
-  ASSIGN_OR_RETURN(SecretBytes key, u.material->UnwrapKey(alg, wrapped));
+  ASSIGN_OR_RETURN(SecretBytes key, u->material->UnwrapKey(alg, wrapped));
   return Result(u, std::move(key));
 }
 
@@ -248,7 +259,7 @@ StatusOr<KeyOperationResult> KeyService::Sign(const model::VaultRecord& vault,
                                               std::string_view name, std::string_view version,
                                               std::string_view alg, std::string_view digest) {
   ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kSign, alg));
-  ASSIGN_OR_RETURN(std::string signature, u.material->Sign(alg, digest));
+  ASSIGN_OR_RETURN(std::string signature, u->material->Sign(alg, digest));
   return Result(u, SecretBytes(signature));
 }
 
@@ -257,7 +268,7 @@ StatusOr<KeyOperationResult> KeyService::Verify(const model::VaultRecord& vault,
                                                 std::string_view alg, std::string_view digest,
                                                 std::string_view signature) {
   ASSIGN_OR_RETURN(Usable u, UsableVersion(vault, name, version, KeyOperation::kVerify, alg));
-  ASSIGN_OR_RETURN(bool ok, u.material->Verify(alg, digest, signature));
+  ASSIGN_OR_RETURN(bool ok, u->material->Verify(alg, digest, signature));
   KeyOperationResult out = Result(u, SecretBytes());
   out.verified = ok;
   return out;

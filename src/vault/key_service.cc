@@ -176,7 +176,7 @@ StatusOr<KeyView> KeyService::WriteNewVersion(
     model::KeyVersion version, std::shared_ptr<const crypto::KeyMaterial> material) {
   version.version = EncodeHex(rng_.Bytes(16));
   std::string display;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto deleted, ReadHead(t, loc.deleted_key));
     if (deleted) return ObjectIsDeleted(kKind, deleted->name);
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
@@ -195,16 +195,9 @@ StatusOr<KeyView> KeyService::WriteNewVersion(
     display = head->name;
     return OkStatus();
   }));
-  {
-    std::lock_guard lock(cache_mu_);
-    std::string key = vault.id + "/" + loc.mac + "/" + version.version;
-    cache_order_.push_front(key);
-    cache_[key] = CacheEntry{std::move(material), cache_order_.begin()};
-    while (cache_.size() > kMaterialCacheCapacity) {
-      cache_.erase(cache_order_.back());
-      cache_order_.pop_back();
-    }
-  }
+  // The material just written is current: seed the cache so that the first operation does not
+  // parse it again.
+  materials_.Insert(CacheKey(vault.id, loc.mac, version.version), std::move(material));
   return MakeView(vault.id, loc.mac, std::move(display), std::move(version), std::nullopt);
 }
 
@@ -250,7 +243,7 @@ StatusOr<KeyView> KeyService::Update(const model::VaultRecord& vault, std::strin
   }
   std::string display;
   std::optional<model::KeyVersion> updated;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
     if (!head) return ObjectNotFound(kKind, name);
     std::string want = version.empty() ? head->latest_version : std::string(version);

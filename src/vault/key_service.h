@@ -6,10 +6,14 @@
 // Serialize() blob inside records and backups; views carry only the public JWK.
 //
 // Each public call is one barrier transaction (key generation happens before it, so a slow RSA
-// keygen never holds the writer); every check that decides a 404/409 runs inside it. Parsed
-// KeyMaterial is cached per (vault id, name MAC, version) in a bounded LRU map (DESIGN.md §5
-// "Per-request cost"); entries are dropped when the key is purged. Operation results are never
-// cached.
+// keygen never holds the writer); every check that decides a 404/409 runs inside it.
+//
+// Caches (DESIGN.md §5 "Per-request cost"), both bounded LRU maps keyed by (vault id, name MAC,
+// version): parsed KeyMaterial, dropped when the key is purged; and what an operation needs of
+// a version — the key's name, the version id, kty, key_ops, attributes and the material — also
+// under "latest", dropped by every write to the key, so that a cryptographic operation reads
+// no storage. The usage checks themselves (key_ops, enabled, nbf/exp against the clock) run on
+// every call. Operation results are never cached.
 //
 // Status codes (reason in brackets): InvalidArgument [BadParameter] for bad input (kty, size,
 // curve, key_ops, algorithm, digest length, inconsistent JWK, policy durations); NotFound
@@ -22,10 +26,7 @@
 // Thread-safety: safe to call concurrently.
 #pragma once
 
-#include <list>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@
 #include "model/object.h"
 #include "model/vault_record.h"
 #include "vault/keyspace.h"
+#include "vault/lru_cache.h"
 
 namespace coffer::vault {
 
@@ -170,7 +172,8 @@ class KeyService {
   // The due entry is removed in the same transaction.
   Status RotateIfDue(std::string_view vault_id, std::string_view mac, std::string_view due_key,
                      UnixSeconds due, UnixSeconds now);
-  // Drops cached material of one key (after a purge outside this service, e.g. by the sweeper).
+  // Drops everything cached of one key (after a purge outside this service, e.g. by the
+  // sweeper).
   void ForgetCached(std::string_view vault_id, std::string_view mac);
 
   // Cryptographic operations on a version ("" = latest).
@@ -195,9 +198,11 @@ class KeyService {
                                       std::string_view version, std::string_view alg,
                                       std::string_view digest, std::string_view signature);
 
-  // Cache capacity in entries (parsed keys); the least recently used entry is dropped beyond it.
+  // Cache capacities in entries; the least recently used entry is dropped beyond them.
   static constexpr size_t kMaterialCacheCapacity = 4096;
+  static constexpr size_t kVersionCacheCapacity = 8192;  // a version and "latest" may share one
   size_t cached_materials() const;
+  size_t cached_versions() const;
 
  private:
 
@@ -209,20 +214,35 @@ class KeyService {
   // A view of `v` with the public key filled in and the private material wiped.
   StatusOr<KeyView> MakeView(std::string_view vault_id, std::string_view mac, std::string name,
                              model::KeyVersion v, std::optional<model::DeletedInfo> deleted);
+  // "vault id/name MAC/version"; version "" names a key's latest-version entry, and the
+  // version-less key is the prefix of all of one key's entries.
+  static std::string CacheKey(std::string_view vault_id, std::string_view mac,
+                              std::string_view version);
   // Cached (or parsed and cached) material of one version.
   StatusOr<std::shared_ptr<const crypto::KeyMaterial>> Material(std::string_view vault_id,
                                                                 std::string_view mac,
                                                                 const model::KeyVersion& v);
-  // Reads the version, applies the server-side usage checks and returns its material.
-  struct Usable {
-    std::string name;
+  // What an operation needs of one version of a live key; immutable once cached.
+  struct OperationalVersion {
+    std::string name;  // as stored in the head
     std::string version;
+    std::string kty;
+    std::vector<std::string> key_ops;
+    model::Attributes attributes;
     std::shared_ptr<const crypto::KeyMaterial> material;
   };
-  static KeyOperationResult Result(Usable& u, SecretBytes value);
+  using Usable = std::shared_ptr<const OperationalVersion>;
+  // The version ("" = latest) from the cache, or read from storage and cached.
+  StatusOr<Usable> ReadOperationalVersion(std::string_view vault_id, const ObjectLocation& loc,
+                                          std::string_view name, std::string_view version);
+  // Reads the version and applies the server-side usage checks.
   StatusOr<Usable> UsableVersion(const model::VaultRecord& vault, std::string_view name,
                                  std::string_view version, KeyOperation op,
                                  std::string_view alg);
+  static KeyOperationResult Result(const Usable& u, SecretBytes value);
+  // barrier_.Update followed by dropping the key's cached versions (whether or not `fn`
+  // committed): every write to a key's head or versions goes through it.
+  Status UpdateKey(std::string_view vault_id, std::string_view mac, const barrier::BarrierFn& fn);
 
   // Due-index maintenance for automatic rotation (inside t).
   static Status Reschedule(barrier::Txn& t, std::string_view vault_id, std::string_view mac,
@@ -234,14 +254,8 @@ class KeyService {
   Random& rng_;
   Keyspace keys_;
 
-  mutable std::mutex cache_mu_;
-  using CacheOrder = std::list<std::string>;
-  struct CacheEntry {
-    std::shared_ptr<const crypto::KeyMaterial> material;
-    CacheOrder::iterator position;
-  };
-  std::map<std::string, CacheEntry, std::less<>> cache_;  // "vault id/mac/version"
-  CacheOrder cache_order_;                                  // most recent first
+  LruCache<std::shared_ptr<const crypto::KeyMaterial>> materials_{kMaterialCacheCapacity};
+  LruCache<Usable> versions_{kVersionCacheCapacity};
 };
 
 // Helpers shared by the key service files and their tests.

@@ -263,8 +263,86 @@ TEST_F(KeyServiceTest, ExportAndRestoreKeepVersionsAndMaterial) {
   EXPECT_TRUE(ok->verified);
 }
 
+// Operations are served from the version cache after the first one; every write to the key
+// must still show in the next operation.
+TEST_F(KeyServiceTest, OperationsSeeEveryWriteDespiteTheVersionCache) {
+  KeyView v1 = Create("k", Kty("EC"));
+  auto sign = [&](std::string_view version = "") {
+    return keys_.Sign(vault_, "k", version, "ES256", Digest32());
+  };
+  auto first = sign();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->version, v1.version.version);
+  EXPECT_EQ(keys_.cached_versions(), 2u);  // "latest" and the version itself
+
+  KeyPatch off;
+  off.enabled = false;
+  ASSERT_TRUE(keys_.Update(vault_, "k", "", off).ok());
+  EXPECT_EQ(sign().status().reason(), "KeyDisabled");
+  EXPECT_EQ(sign(v1.version.version).status().reason(), "KeyDisabled");
+  KeyPatch on;
+  on.enabled = true;
+  ASSERT_TRUE(keys_.Update(vault_, "k", v1.version.version, on).ok());
+  EXPECT_TRUE(sign().ok());
+
+  KeyPatch verify_only;
+  verify_only.key_ops = std::vector<std::string>{"verify"};
+  ASSERT_TRUE(keys_.Update(vault_, "k", "", verify_only).ok());
+  EXPECT_EQ(sign().status().reason(), "KeyOperationForbidden");
+  KeyPatch both;
+  both.key_ops = std::vector<std::string>{"sign", "verify"};
+  ASSERT_TRUE(keys_.Update(vault_, "k", "", both).ok());
+
+  KeyPatch expired;
+  expired.expires = std::optional<UnixSeconds>(clock_.Now() - 1);
+  ASSERT_TRUE(keys_.Update(vault_, "k", "", expired).ok());
+  EXPECT_EQ(sign().status().reason(), "KeyExpired");
+  KeyPatch no_expiry;
+  no_expiry.expires = std::optional<UnixSeconds>();
+  ASSERT_TRUE(keys_.Update(vault_, "k", "", no_expiry).ok());
+  ASSERT_TRUE(sign().ok());
+
+  KeyView v2 = Create("k", Kty("EC"));  // a new version becomes latest at once
+  auto latest = sign();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->version, v2.version.version);
+  auto old = sign(v1.version.version);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->version, v1.version.version);
+  auto rotated = keys_.Rotate(vault_, "k");
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(sign()->version, rotated->version.version);
+
+  auto exported = keys_.ExportObject(vault_, "k");
+  ASSERT_TRUE(exported.ok());
+  ASSERT_TRUE(keys_.Delete(vault_, "k").ok());
+  EXPECT_EQ(sign().status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(sign(v1.version.version).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(keys_.Recover(vault_, "k").ok());
+  EXPECT_TRUE(sign().ok());
+
+  ASSERT_TRUE(keys_.Delete(vault_, "k").ok());
+  EXPECT_EQ(sign().status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(keys_.Purge(vault_, "k").ok());
+  EXPECT_EQ(keys_.cached_versions(), 0u);
+  EXPECT_EQ(keys_.cached_materials(), 0u);
+  EXPECT_EQ(sign().status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(keys_.RestoreObject(vault_, *exported).ok());
+  auto restored = sign();
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->version, rotated->version.version);
+}
+
+TEST_F(KeyServiceTest, SealedBarrierRefusesOperationsEvenWhenCached) {
+  Create("k", Kty("EC"));
+  ASSERT_TRUE(keys_.Sign(vault_, "k", "", "ES256", Digest32()).ok());
+  barrier_.Seal();
+  EXPECT_EQ(keys_.Sign(vault_, "k", "", "ES256", Digest32()).status().code(),
+            StatusCode::kUnavailable);
+}
+
 TEST_F(KeyServiceTest, ListPagesWithoutRepeatsAndCarriesNoMaterial) {
-  for (int i = 0; i < 5; ++i) Create("k" + std::to_string(i), Kty("oct"));
+  for (int i = 0; i < 5; ++i) Create(std::string(1, static_cast<char>('a' + i)), Kty("oct"));
   std::set<std::string> seen;
   std::string token;
   do {
