@@ -136,6 +136,12 @@ void KeyService::ForgetCached(std::string_view vault_id, std::string_view mac) {
   materials_.ErasePrefix(prefix);
 }
 
+void KeyService::ForgetVault(std::string_view vault_id) {
+  std::string prefix = std::string(vault_id) + "/";
+  versions_.ErasePrefix(prefix);
+  materials_.ErasePrefix(prefix);
+}
+
 size_t KeyService::cached_materials() const { return materials_.size(); }
 size_t KeyService::cached_versions() const { return versions_.size(); }
 

@@ -175,6 +175,8 @@ class KeyService {
   // Drops everything cached of one key (after a purge outside this service, e.g. by the
   // sweeper).
   void ForgetCached(std::string_view vault_id, std::string_view mac);
+  // Drops everything cached of every key of one vault (after the vault is purged).
+  void ForgetVault(std::string_view vault_id);
 
   // Cryptographic operations on a version ("" = latest).
   StatusOr<KeyOperationResult> Encrypt(const model::VaultRecord& vault, std::string_view name,

@@ -44,9 +44,10 @@ Status Sweeper::ProcessDue(const std::string& due_key, UnixSeconds now) {
     return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
   }
   if (target.starts_with("v/")) {
-    RETURN_IF_ERROR(vaults_.PurgeDeleted(std::string(Keyspace::kVaultPrefix) +
-                                             std::string(target.substr(2)),
-                                         now));
+    ASSIGN_OR_RETURN(std::string purged_id,
+                     vaults_.PurgeDeleted(
+                         std::string(Keyspace::kVaultPrefix) + std::string(target.substr(2)), now));
+    if (!purged_id.empty() && keys_ != nullptr) keys_->ForgetVault(purged_id);
     return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
   }
   if (target.starts_with("r/")) {

@@ -1,11 +1,12 @@
 // Sweeper with a ManualClock: purges only what is due, never a recovered object, and purges a
-// deleted vault with everything in it.
+// deleted vault with everything in it (its cached key material included).
 #include "vault/sweeper.h"
 
 #include <gtest/gtest.h>
 
 #include "crypto/primitives.h"
 #include "store/memory_storage.h"
+#include "vault/key_service.h"
 #include "vault/secret_service.h"
 
 namespace coffer::vault {
@@ -57,6 +58,7 @@ class SweeperTest : public ::testing::Test {
   ManualClock clock_;
   VaultRegistry vaults_{barrier_, clock_, crypto::SystemRandom()};
   SecretService secrets_{barrier_, clock_, crypto::SystemRandom()};
+  KeyService keys_{barrier_, clock_, crypto::SystemRandom()};
   Sweeper sweeper_{barrier_, vaults_, clock_};
   model::VaultRecord vault_;
 };
@@ -146,6 +148,22 @@ TEST_F(SweeperTest, DeletedVaultIsPurgedAfterItsDateWithItsObjects) {
   auto reborn = vaults_.CreateOrUpdate(again);
   ASSERT_TRUE(reborn.ok()) << reborn.status().ToString();
   EXPECT_NE(reborn->first.id, vault_.id);
+}
+
+TEST_F(SweeperTest, PurgedVaultLeavesNoCachedKeyMaterial) {
+  sweeper_.AttachKeys(&keys_);
+  KeyCreateParams ec;
+  ec.kty = "EC";
+  ASSERT_TRUE(keys_.Create(vault_, "signer", ec).ok());
+  ASSERT_TRUE(keys_.Sign(vault_, "signer", "", "ES256", std::string(32, 'a')).ok());
+  EXPECT_GT(keys_.cached_materials(), 0u);
+  EXPECT_GT(keys_.cached_versions(), 0u);
+  ASSERT_TRUE(vaults_.Delete(kSub, "rg", "swept").ok());
+  clock_.Set(clock_.Now() + 7 * kDay);
+  Sweep();
+  EXPECT_EQ(CountKeys("ver/" + vault_.id + "/"), 0u);
+  EXPECT_EQ(keys_.cached_materials(), 0u);
+  EXPECT_EQ(keys_.cached_versions(), 0u);
 }
 
 TEST_F(SweeperTest, NothingIsDueInAFreshDeployment) { EXPECT_EQ(Sweep(), 0u); }

@@ -225,7 +225,7 @@ Status VaultRegistry::Delete(std::string_view subscription, std::string_view gro
   return OkStatus();
 }
 
-Status VaultRegistry::PurgeDeleted(std::string_view vault_key, UnixSeconds now) {
+StatusOr<std::string> VaultRegistry::PurgeDeleted(std::string_view vault_key, UnixSeconds now) {
   std::lock_guard lock(mu_);
   std::optional<model::VaultRecord> purged;
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
@@ -240,8 +240,9 @@ Status VaultRegistry::PurgeDeleted(std::string_view vault_key, UnixSeconds now) 
     purged = std::move(v);
     return OkStatus();
   }));
-  if (purged && cache_loaded_) cache_.erase(AsciiLower(purged->name));
-  return OkStatus();
+  if (!purged) return std::string();
+  if (cache_loaded_) cache_.erase(AsciiLower(purged->name));
+  return purged->id;
 }
 
 }  // namespace coffer::vault

@@ -66,8 +66,9 @@ class VaultRegistry {
   // Soft-deletes: the vault disappears at once and its name stays reserved until the sweeper
   // purges it at the retention date. NotFound if absent.
   Status Delete(std::string_view subscription, std::string_view group, std::string_view name);
-  // Purges a deleted vault whose date has come (used by the sweeper); OK if already gone.
-  Status PurgeDeleted(std::string_view vault_key, UnixSeconds now);
+  // Purges a deleted vault whose date has come (used by the sweeper). Returns the purged vault's
+  // id, or "" when there was nothing to purge (already gone, not deleted, or not yet due).
+  StatusOr<std::string> PurgeDeleted(std::string_view vault_key, UnixSeconds now);
 
   void InvalidateCache();
 

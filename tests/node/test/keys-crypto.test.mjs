@@ -452,6 +452,10 @@ describe('server-side enforcement (raw HTTP: the SDK checks key_ops, nbf and exp
   test('a disabled key version → 403 for every operation, by version and by the empty-version path', async () => {
     const key = await kc.createRsaKey(uniqueName('dis'), { keySize: 2048, keyOps: RSA_OPS });
     const ct = b64u(crypto.publicEncrypt({ key: publicKeyFromSdk(key.key), padding: RSA_PKCS1_OAEP_PADDING }, plaintext));
+    // Used while enabled first, so that the server has the version cached when it is disabled.
+    for (const version of [key.properties.version, '']) {
+      assert.equal((await op(key, 'sign', { alg: 'RS256', value: d32() }, version)).status, 200);
+    }
     await kc.updateKeyProperties(key.name, key.properties.version, { enabled: false });
     const bodies = [
       ['sign', { alg: 'RS256', value: d32() }],
@@ -471,6 +475,9 @@ describe('server-side enforcement (raw HTTP: the SDK checks key_ops, nbf and exp
     const v2 = await kc.rotateKey(key.name);
     assert.equal((await op(v2, 'sign', { alg: 'RS256', value: d32() })).status, 200);
     assertErrorEnvelope(await op(key, 'sign', { alg: 'RS256', value: d32() }), 403);
+    // Enabled again, the old version signs at once.
+    await kc.updateKeyProperties(key.name, key.properties.version, { enabled: true });
+    assert.equal((await op(key, 'sign', { alg: 'RS256', value: d32() })).status, 200);
   });
 
   // Azure "About keys", date-time controlled operations: outside the nbf/exp window a key still
