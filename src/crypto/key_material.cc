@@ -171,6 +171,25 @@ using DecoderCtxPtr = std::unique_ptr<OSSL_DECODER_CTX, internal::FnDeleter<OSSL
 
 }  // namespace
 
+namespace {
+
+// RSA key generation with a checked size and an odd exponent >= 3 (OpenSSL bounds it further:
+// exponents over 16 bits go through SP 800-56B generation, which takes e < 2^256).
+StatusOr<PkeyPtr> GenerateRsaPkey(int bits, const BIGNUM* e) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  if (ctx == nullptr) return OpenSslError("RSA key generation setup failed");
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1 ||
+      EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), const_cast<BIGNUM*>(e)) != 1 ||
+      EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
+    return OpenSslError("RSA key generation failed");
+  }
+  return PkeyPtr(raw);
+}
+
+}  // namespace
+
 StatusOr<KeyMaterial> KeyMaterial::GenerateRsa(int bits, uint64_t public_exponent) {
   if (bits != 2048 && bits != 3072 && bits != 4096) {
     return BadParameter("RSA key_size must be 2048, 3072 or 4096, got " + std::to_string(bits));
@@ -178,22 +197,40 @@ StatusOr<KeyMaterial> KeyMaterial::GenerateRsa(int bits, uint64_t public_exponen
   if (public_exponent < 3 || public_exponent % 2 == 0) {
     return BadParameter("RSA public_exponent must be odd and at least 3");
   }
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
   BnPtr e(BN_new());
-  if (ctx == nullptr || e == nullptr || BN_set_word(e.get(), public_exponent) != 1) {
+  if (e == nullptr || BN_set_word(e.get(), public_exponent) != 1) {
     return OpenSslError("RSA key generation setup failed");
   }
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_keygen_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1 ||
-      EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) != 1 ||
-      EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
-    return OpenSslError("RSA key generation failed");
-  }
+  auto pkey = GenerateRsaPkey(bits, e.get());
+  if (!pkey.ok()) return pkey.status();
   KeyMaterial key;
   key.type_ = KeyType::kRsa;
   key.bits_ = bits;
-  key.pkey_ = internal::SharePkey(PkeyPtr(raw));
+  key.pkey_ = internal::SharePkey(std::move(*pkey));
+  return key;
+}
+
+StatusOr<KeyMaterial> KeyMaterial::Regenerate() const {
+  switch (type_) {
+    case KeyType::kEc:
+      return GenerateEc(curve_);
+    case KeyType::kOct:
+      return GenerateOct(bits_);
+    case KeyType::kRsa:
+      break;
+  }
+  // The exponent as a BIGNUM: an imported key's may be up to 256 bits.
+  BIGNUM* raw_e = nullptr;
+  if (EVP_PKEY_get_bn_param(internal::PkeyOf(pkey_), OSSL_PKEY_PARAM_RSA_E, &raw_e) != 1) {
+    return OpenSslError("reading the RSA public exponent failed");
+  }
+  BnPtr e(raw_e);
+  auto pkey = GenerateRsaPkey(bits_, e.get());
+  if (!pkey.ok()) return pkey.status();
+  KeyMaterial key;
+  key.type_ = KeyType::kRsa;
+  key.bits_ = bits_;
+  key.pkey_ = internal::SharePkey(std::move(*pkey));
   return key;
 }
 

@@ -57,6 +57,9 @@ class KeyMaterial {
  public:
   // bits: 2048, 3072 or 4096; public_exponent: odd, >= 3 (default 65537).
   static StatusOr<KeyMaterial> GenerateRsa(int bits, uint64_t public_exponent = 65537);
+  // A new, independent key of this key's type and size or curve; RSA keeps the public exponent
+  // (an imported key's may exceed 64 bits). For rotation.
+  StatusOr<KeyMaterial> Regenerate() const;
   // crv: "P-256", "P-384", "P-521", "P-256K".
   static StatusOr<KeyMaterial> GenerateEc(std::string_view crv);
   // bits: 128, 192 or 256.

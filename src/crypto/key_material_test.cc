@@ -3,23 +3,17 @@
 #include "crypto/key_material.h"
 
 #include <gtest/gtest.h>
+#include <openssl/rsa.h>
 
 #include <string>
 
+#include "crypto/key_test_support.h"
 #include "crypto/primitives.h"
 
 namespace coffer::crypto {
 namespace {
 
-KeyMaterial Must(StatusOr<KeyMaterial> key) {
-  EXPECT_TRUE(key.ok()) << key.status().ToString();
-  return std::move(key).value();
-}
-
-void ExpectBadParameter(const Status& status) {
-  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
-  EXPECT_EQ(status.reason(), "BadParameter");
-}
+using namespace coffer::crypto::testing;  // NOLINT: test helpers
 
 TEST(KeyMaterialTest, GeneratesRsaKeysOfEachAllowedSize) {
   for (int bits : {2048, 3072}) {
@@ -37,6 +31,36 @@ TEST(KeyMaterialTest, GeneratesRsaKeysOfEachAllowedSize) {
 TEST(KeyMaterialTest, GeneratesRsaWithChosenPublicExponent) {
   KeyMaterial key = Must(KeyMaterial::GenerateRsa(2048, 3));
   EXPECT_EQ(key.PublicJwk().e, std::string("\x03", 1));
+}
+
+TEST(KeyMaterialTest, RegenerateKeepsTypeSizeCurveAndAWideImportedExponent) {
+  // An imported RSA key whose exponent does not fit in 64 bits: 2^80 + 65537.
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> e(BN_new(), BN_free);
+  ASSERT_TRUE(BN_set_bit(e.get(), 80) == 1 && BN_add_word(e.get(), 0x10001) == 1);
+  CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), EVP_PKEY_CTX_free);
+  EVP_PKEY* raw = nullptr;
+  ASSERT_TRUE(ctx && EVP_PKEY_keygen_init(ctx.get()) == 1 &&
+              EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), 2048) == 1 &&
+              EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) == 1 &&
+              EVP_PKEY_keygen(ctx.get(), &raw) == 1);
+  PkeyPtr pkey(raw, EVP_PKEY_free);
+  KeyMaterial imported = Must(KeyMaterial::FromJwk(RsaJwk(pkey.get())));
+  ASSERT_EQ(imported.PublicJwk().e.size(), 11u);
+  KeyMaterial fresh = Must(imported.Regenerate());
+  EXPECT_EQ(fresh.type(), KeyType::kRsa);
+  EXPECT_EQ(fresh.bits(), 2048);
+  EXPECT_EQ(fresh.PublicJwk().e, imported.PublicJwk().e);
+  EXPECT_NE(fresh.PublicJwk().n, imported.PublicJwk().n);
+  auto sig = fresh.Sign("RS256", Digest(32));
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(*fresh.Verify("RS256", Digest(32), *sig));
+
+  KeyMaterial ec = Must(KeyMaterial::GenerateEc("P-384"));
+  KeyMaterial ec2 = Must(ec.Regenerate());
+  EXPECT_EQ(ec2.curve(), "P-384");
+  EXPECT_NE(ec2.PublicJwk().x, ec.PublicJwk().x);
+  KeyMaterial oct = Must(KeyMaterial::GenerateOct(192));
+  EXPECT_EQ(Must(oct.Regenerate()).bits(), 192);
 }
 
 TEST(KeyMaterialTest, RefusesRsaSizesAndExponentsKeyVaultDoesNotOffer) {

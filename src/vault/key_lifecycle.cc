@@ -218,17 +218,7 @@ StatusOr<KeyView> KeyService::Rotate(const model::VaultRecord& vault, std::strin
     return OkStatus();
   }));
   ASSIGN_OR_RETURN(auto old_material, Material(vault.id, loc.mac, *latest));
-  StatusOr<crypto::KeyMaterial> fresh = Bad("unreachable");
-  switch (old_material->type()) {
-    case crypto::KeyType::kRsa: {
-      uint64_t e = 0;
-      for (char c : old_material->PublicJwk().e) e = (e << 8) | static_cast<uint8_t>(c);
-      fresh = crypto::KeyMaterial::GenerateRsa(old_material->bits(), e);
-      break;
-    }
-    case crypto::KeyType::kEc: fresh = crypto::KeyMaterial::GenerateEc(old_material->curve()); break;
-    case crypto::KeyType::kOct: fresh = crypto::KeyMaterial::GenerateOct(old_material->bits()); break;
-  }
+  StatusOr<crypto::KeyMaterial> fresh = old_material->Regenerate();
   if (!fresh.ok()) return fresh.status();
   model::KeyVersion next;
   next.kty = latest->kty;
