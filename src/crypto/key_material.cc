@@ -203,10 +203,14 @@ StatusOr<KeyMaterial> KeyMaterial::GenerateRsa(int bits, uint64_t public_exponen
   }
   auto pkey = GenerateRsaPkey(bits, e.get());
   if (!pkey.ok()) return pkey.status();
+  return Rsa(bits, internal::SharePkey(std::move(*pkey)));
+}
+
+KeyMaterial KeyMaterial::Rsa(int bits, std::shared_ptr<void> pkey) {
   KeyMaterial key;
   key.type_ = KeyType::kRsa;
   key.bits_ = bits;
-  key.pkey_ = internal::SharePkey(std::move(*pkey));
+  key.pkey_ = std::move(pkey);
   return key;
 }
 
@@ -227,11 +231,7 @@ StatusOr<KeyMaterial> KeyMaterial::Regenerate() const {
   BnPtr e(raw_e);
   auto pkey = GenerateRsaPkey(bits_, e.get());
   if (!pkey.ok()) return pkey.status();
-  KeyMaterial key;
-  key.type_ = KeyType::kRsa;
-  key.bits_ = bits_;
-  key.pkey_ = internal::SharePkey(std::move(*pkey));
-  return key;
+  return Rsa(bits_, internal::SharePkey(std::move(*pkey)));
 }
 
 StatusOr<KeyMaterial> KeyMaterial::GenerateEc(std::string_view crv) {

@@ -108,6 +108,8 @@ class KeyMaterial {
 
  private:
   KeyMaterial() = default;
+  // An RSA KeyMaterial around a generated EVP_PKEY (shared as in pkey_).
+  static KeyMaterial Rsa(int bits, std::shared_ptr<void> pkey);
   KeyType type_ = KeyType::kOct;
   int bits_ = 0;
   std::string curve_;
