@@ -8,7 +8,7 @@ import { startServer } from '../support/server.mjs';
 import { assertErrorEnvelope } from '../support/http.mjs';
 import { expectRestError, collect, uniqueName, timeShift } from '../support/azure.mjs';
 import {
-  keyClient, cryptoClientFor, keyRequest, b64u, publicKeyFromSdk, digestFor, verifyLocally, CURVE_BYTES,
+  keyClient, cryptoClientFor, keyRequest, b64u, unb64u, publicKeyFromSdk, digestFor, verifyLocally, CURVE_BYTES,
 } from '../support/keys.mjs';
 
 let server;
@@ -70,6 +70,32 @@ describe('rotateKey', () => {
     });
     assert.equal(enc.status, 200, enc.body);
   });
+
+  // The SDK (4.10.2) never sends `publicExponent`, so the key is created over raw HTTP.
+  for (const [exp, eB64] of [[3, 'Aw'], [65539, 'AQAD']]) {
+    test(`RSA with public_exponent ${exp}: the rotated version keeps e = ${eB64}`, async () => {
+      const name = uniqueName('rote');
+      const res = await keyRequest(server, {
+        method: 'POST', path: `/keys/${name}/create`, body: { kty: 'RSA', key_size: 2048, public_exponent: exp, key_ops: RSA_OPS },
+      });
+      assert.equal(res.status, 200, res.body);
+      assert.equal(res.json.key.e, eB64);
+      const v2 = await client.rotateKey(name);
+      assert.notEqual(v2.properties.version, res.json.key.kid.split('/').pop());
+      assert.equal(b64u(v2.key.e), eB64, 'the rotated version has the same public exponent');
+      assert.equal(v2.key.n.length, 256, 'and the same size');
+      assert.notEqual(b64u(v2.key.n), res.json.key.n, 'new key material');
+      const raw = await keyRequest(server, { path: `/keys/${name}/${v2.properties.version}` });
+      assert.equal(raw.status, 200, raw.body);
+      assert.equal(raw.json.key.e, eB64);
+      // The rotated key works with that exponent: its signature verifies locally against (n, e).
+      const message = Buffer.from('exponent check');
+      const sig = (await cryptoClientFor(server, v2).sign('PS256', digestFor('PS256', message))).result;
+      const pub = publicKeyFromSdk(v2.key);
+      assert.equal(unb64u(pub.export({ format: 'jwk' }).e).readUIntBE(0, unb64u(eB64).length), exp);
+      assert.ok(verifyLocally('PS256', message, pub, sig), 'the new version signs with e');
+    });
+  }
 
   test('rotate of an unknown key → 404', async () => {
     await expectRestError(client.rotateKey(uniqueName('norot')), 404);
@@ -236,6 +262,74 @@ describe('automatic rotation on the dev clock', () => {
     assert.ok(verifyLocally('RS256', message, publicKeyFromSdk(latest.key), sig2), 'the new version signs');
 
     // No second rotation right after the first (its own 30 days have not passed).
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal((await collect(client.listPropertiesOfKeyVersions(name))).length, 2, 'rotated exactly once');
+  });
+
+  test('Rotate P7D before expiry: a key with exp rotates by itself once the dev clock is within 7 days of exp', async () => {
+    const name = uniqueName('autoexp');
+    const control = uniqueName('ctrlexp'); // same exp, no policy: must not rotate
+    const v1 = await client.createRsaKey(name, { keySize: 2048, keyOps: RSA_OPS });
+    const c1 = await client.createRsaKey(control, { keySize: 2048 });
+    // exp 30 days after creation on the server's (already shifted) clock.
+    const exp = new Date((seconds(v1.properties.createdOn) + 30 * DAY) * 1000);
+    await client.updateKeyProperties(name, v1.properties.version, { expiresOn: exp });
+    await client.updateKeyProperties(control, c1.properties.version, { expiresOn: exp });
+    const set = await client.updateKeyRotationPolicy(name, {
+      lifetimeActions: [{ action: 'Rotate', timeBeforeExpiry: 'P7D' }], expiresIn: 'P90D',
+    });
+    const rotate = set.lifetimeActions.filter((a) => a.action === 'Rotate');
+    assert.deepEqual(rotate.map((a) => [a.timeBeforeExpiry, a.timeAfterCreate]), [['P7D', undefined]], JSON.stringify(set.lifetimeActions));
+
+    const message = Buffer.from('signed before the expiry-driven rotation');
+    const digest = digestFor('PS384', message);
+    const sig1 = (await cryptoClientFor(server, v1).sign('PS384', digest)).result;
+
+    // Due at exp - 7 days = created + 23 days. At created + 22 days nothing happens.
+    const start = await timeShift(server, 0);
+    await timeShift(server, 22 * DAY);
+    await new Promise((r) => setTimeout(r, 2_500)); // the sweeper runs every second and on each shift
+    assert.equal((await collect(client.listPropertiesOfKeyVersions(name))).length, 1, 'no rotation 8 days before exp');
+
+    const offset = await timeShift(server, 2 * DAY); // created + 24 days: 6 days before exp
+    assert.equal(offset - start, 24 * DAY);
+    const deadline = Date.now() + 15_000;
+    let versions;
+    for (;;) {
+      versions = await collect(client.listPropertiesOfKeyVersions(name));
+      if (versions.length >= 2 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(versions.length, 2, `expected one automatic rotation within 15 s, saw ${versions.length} version(s)`);
+    const v2 = versions.find((v) => v.version !== v1.properties.version);
+    assert.ok(v2, 'a new version');
+    const created = seconds(v2.createdOn);
+    const expectedCreated = seconds(v1.properties.createdOn) + (offset - start);
+    assert.ok(created >= seconds(v1.properties.createdOn) + 23 * DAY, `created ${created} is on the shifted clock, after the due time`);
+    assert.ok(Math.abs(created - expectedCreated) <= 60, `created ${created} ≈ ${expectedCreated} (v1 created + shift)`);
+    assert.ok(v2.expiresOn instanceof Date, 'the rotated version has exp');
+    const life = seconds(v2.expiresOn) - created;
+    assert.ok(Math.abs(life - 90 * DAY) <= 2, `exp - created = ${life} s, expected ${90 * DAY}`);
+
+    const latest = await client.getKey(name);
+    assert.equal(latest.properties.version, v2.version);
+    assert.equal(latest.key.n.length, 256, 'same size');
+    const old = await client.getKey(name, { version: v1.properties.version });
+    assert.equal(seconds(old.properties.expiresOn), seconds(exp), 'the old version keeps its exp');
+
+    const ctrlVersions = await collect(client.listPropertiesOfKeyVersions(control));
+    assert.deepEqual(ctrlVersions.map((v) => v.version), [c1.properties.version], 'a key without a policy does not rotate');
+
+    // The old version still verifies its signature (locally and on the server); the new one does not.
+    assert.ok(verifyLocally('PS384', message, publicKeyFromSdk(v1.key), sig1), 'old signature verifies locally');
+    assert.equal((await cryptoClientFor(server, v1).verify('PS384', digest, sig1)).result, true, 'old signature verifies on v1');
+    const onLatest = await keyRequest(server, {
+      method: 'POST', path: `/keys/${name}//verify`, body: { alg: 'PS384', digest: b64u(digest), value: b64u(sig1) },
+    });
+    assert.equal(onLatest.status, 200, onLatest.body);
+    assert.equal(onLatest.json.value, false, 'the rotated version does not verify the old signature');
+
+    // The new version is due only 7 days before its own exp (83 days away): no second rotation.
     await new Promise((r) => setTimeout(r, 2_000));
     assert.equal((await collect(client.listPropertiesOfKeyVersions(name))).length, 2, 'rotated exactly once');
   });

@@ -238,6 +238,38 @@ describe('import', () => {
     });
   }
 
+  test('oct-HSM JWK import: kty echoed as oct-HSM (SDK and raw PUT, GET), k never returned; the imported k is used', async () => {
+    const k = crypto.randomBytes(32);
+    const name = uniqueName('impocth');
+    const imp = await client.importKey(name, { kty: 'oct-HSM', k: new Uint8Array(k) });
+    assertKeyShape(imp, name, 'oct-HSM');
+    assert.deepEqual([...imp.keyOperations].sort(), ['decrypt', 'encrypt', 'unwrapKey', 'wrapKey'], 'default oct key_ops');
+    const got = await keyRequest(server, { path: `/keys/${name}/` });
+    assert.equal(got.status, 200, got.body);
+    assert.equal(got.json.key.kty, 'oct-HSM');
+    assertNoPrivateParts(got.json.key);
+
+    const rawName = uniqueName('impocthr');
+    const put = await keyRequest(server, { method: 'PUT', path: `/keys/${rawName}`, body: { key: { kty: 'oct-HSM', k: b64u(k) } } });
+    assert.equal(put.status, 200, put.body);
+    assert.equal(put.json.key.kty, 'oct-HSM');
+    assertNoPrivateParts(put.json.key);
+
+    // Hsm: true on an oct-HSM JWK keeps oct-HSM; on an oct JWK it makes oct-HSM.
+    const both = await client.importKey(uniqueName('impocthh'), { kty: 'oct-HSM', k: new Uint8Array(k) }, { hardwareProtected: true });
+    assert.equal(both.keyType, 'oct-HSM');
+    const flag = await client.importKey(uniqueName('impoctf'), { kty: 'oct', k: new Uint8Array(k) }, { hardwareProtected: true });
+    assert.equal(flag.keyType, 'oct-HSM');
+
+    // The server encrypts with the imported k: A256GCM decrypts locally.
+    const msg = Buffer.from('oct-HSM import');
+    const enc = await keyRequest(server, { method: 'POST', path: `/keys/${name}//encrypt`, body: { alg: 'A256GCM', value: b64u(msg) } });
+    assert.equal(enc.status, 200, enc.body);
+    const d = crypto.createDecipheriv('aes-256-gcm', k, unb64u(enc.json.iv));
+    d.setAuthTag(unb64u(enc.json.tag));
+    assert.ok(Buffer.concat([d.update(unb64u(enc.json.value)), d.final()]).equals(msg));
+  });
+
   test('import with Hsm: true (hardwareProtected) → kty echoed with -HSM', async () => {
     const r = await client.importKey(uniqueName('imphsm'), nodeJwkToSdk(localRsa(2048).jwk), { hardwareProtected: true });
     assert.equal(r.keyType, 'RSA-HSM');
