@@ -26,6 +26,20 @@ after(async () => { await server?.remove(); });
 
 const seconds = (d) => Math.round(d.getTime() / 1000);
 
+// The key's versions once the sweeper has rotated it (two versions), polling for at most 15 s;
+// fails if no rotation, or more than one, happened.
+async function waitForRotation(keys, name) {
+  const deadline = Date.now() + 15_000;
+  let versions;
+  for (;;) {
+    versions = await collect(keys.listPropertiesOfKeyVersions(name));
+    if (versions.length >= 2 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.equal(versions.length, 2, `expected one automatic rotation within 15 s, saw ${versions.length} version(s)`);
+  return versions;
+}
+
 describe('rotateKey', () => {
   test('RSA 3072: a new version with the same kty and size', async () => {
     const name = uniqueName('rotr');
@@ -221,15 +235,8 @@ describe('automatic rotation on the dev clock', () => {
     const offset = await timeShift(server, 31 * DAY);
     assert.ok(offset >= 31 * DAY, `offset ${offset}`);
 
-    // Only listPropertiesOfKeyVersions from here on, bounded at 15 s.
-    const deadline = Date.now() + 15_000;
-    let versions;
-    for (;;) {
-      versions = await collect(client.listPropertiesOfKeyVersions(name));
-      if (versions.length >= 2 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    assert.equal(versions.length, 2, `expected one automatic rotation within 15 s, saw ${versions.length} version(s)`);
+    // Only listPropertiesOfKeyVersions from here on.
+    const versions = await waitForRotation(client, name);
     const v2 = versions.find((v) => v.version !== v1.properties.version);
     assert.ok(v2, 'a new version');
     const created = seconds(v2.createdOn);
@@ -293,14 +300,7 @@ describe('automatic rotation on the dev clock', () => {
 
     const offset = await timeShift(server, 2 * DAY); // created + 24 days: 6 days before exp
     assert.equal(offset - start, 24 * DAY);
-    const deadline = Date.now() + 15_000;
-    let versions;
-    for (;;) {
-      versions = await collect(client.listPropertiesOfKeyVersions(name));
-      if (versions.length >= 2 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    assert.equal(versions.length, 2, `expected one automatic rotation within 15 s, saw ${versions.length} version(s)`);
+    const versions = await waitForRotation(client, name);
     const v2 = versions.find((v) => v.version !== v1.properties.version);
     assert.ok(v2, 'a new version');
     const created = seconds(v2.createdOn);
