@@ -40,6 +40,21 @@ async function waitForRotation(keys, name) {
   return versions;
 }
 
+// The version the sweeper made: created on the clock shifted by `shift` seconds, at least
+// `dueAfter` seconds after v1, and expiring 90 days later (the policies' expiryTime P90D).
+function rotatedVersion(versions, v1, shift, dueAfter) {
+  const v2 = versions.find((v) => v.version !== v1.properties.version);
+  assert.ok(v2, 'a new version');
+  const created = seconds(v2.createdOn);
+  const expectedCreated = seconds(v1.properties.createdOn) + shift;
+  assert.ok(created >= seconds(v1.properties.createdOn) + dueAfter, `created ${created} is on the shifted clock, after the due time`);
+  assert.ok(Math.abs(created - expectedCreated) <= 60, `created ${created} ≈ ${expectedCreated} (v1 created + shift)`);
+  assert.ok(v2.expiresOn instanceof Date, 'the rotated version has exp');
+  const life = seconds(v2.expiresOn) - created;
+  assert.ok(Math.abs(life - 90 * DAY) <= 2, `exp - created = ${life} s, expected ${90 * DAY}`);
+  return v2;
+}
+
 describe('rotateKey', () => {
   test('RSA 3072: a new version with the same kty and size', async () => {
     const name = uniqueName('rotr');
@@ -237,15 +252,7 @@ describe('automatic rotation on the dev clock', () => {
 
     // Only listPropertiesOfKeyVersions from here on.
     const versions = await waitForRotation(client, name);
-    const v2 = versions.find((v) => v.version !== v1.properties.version);
-    assert.ok(v2, 'a new version');
-    const created = seconds(v2.createdOn);
-    const expectedCreated = seconds(v1.properties.createdOn) + offset;
-    assert.ok(created >= seconds(v1.properties.createdOn) + 30 * DAY, `created ${created} is on the shifted clock`);
-    assert.ok(Math.abs(created - expectedCreated) <= 60, `created ${created} ≈ ${expectedCreated} (v1 created + shift)`);
-    assert.ok(v2.expiresOn instanceof Date, 'the rotated version has exp');
-    const life = seconds(v2.expiresOn) - created;
-    assert.ok(Math.abs(life - 90 * DAY) <= 2, `exp - created = ${life} s, expected ${90 * DAY}`);
+    const v2 = rotatedVersion(versions, v1, offset, 30 * DAY);
 
     const latest = await client.getKey(name);
     assert.equal(latest.properties.version, v2.version);
@@ -301,15 +308,7 @@ describe('automatic rotation on the dev clock', () => {
     const offset = await timeShift(server, 2 * DAY); // created + 24 days: 6 days before exp
     assert.equal(offset - start, 24 * DAY);
     const versions = await waitForRotation(client, name);
-    const v2 = versions.find((v) => v.version !== v1.properties.version);
-    assert.ok(v2, 'a new version');
-    const created = seconds(v2.createdOn);
-    const expectedCreated = seconds(v1.properties.createdOn) + (offset - start);
-    assert.ok(created >= seconds(v1.properties.createdOn) + 23 * DAY, `created ${created} is on the shifted clock, after the due time`);
-    assert.ok(Math.abs(created - expectedCreated) <= 60, `created ${created} ≈ ${expectedCreated} (v1 created + shift)`);
-    assert.ok(v2.expiresOn instanceof Date, 'the rotated version has exp');
-    const life = seconds(v2.expiresOn) - created;
-    assert.ok(Math.abs(life - 90 * DAY) <= 2, `exp - created = ${life} s, expected ${90 * DAY}`);
+    const v2 = rotatedVersion(versions, v1, offset - start, 23 * DAY);
 
     const latest = await client.getKey(name);
     assert.equal(latest.properties.version, v2.version);
