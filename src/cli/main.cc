@@ -1,4 +1,7 @@
 // `coffer`: the server and the command-line client (DESIGN.md §1 "CLI").
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -6,6 +9,8 @@
 #include "server/server.h"
 
 int main(int argc, char** argv) {
+  // Logs go to stderr: stdout carries the "coffer ready" line and the commands' output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("coffer"));
   CLI::App app{"Coffer: a self-hosted key vault that speaks the Azure Key Vault API"};
   app.require_subcommand(1);
 

@@ -22,17 +22,23 @@ function base64Forms(bytes, encoding) {
   return out;
 }
 
-/** [formName, Buffer] for every encoding of `needle` (an ASCII string) the scanner looks for. */
+/**
+ * [formName, Buffer] for every encoding of `needle` the scanner looks for: an ASCII string, or a
+ * Buffer of binary bytes (key material), which has no UTF-16 forms.
+ */
 export function needleForms(needle) {
-  const raw = Buffer.from(needle, 'utf8');
-  const le = Buffer.from(needle, 'utf16le');
-  const be = Buffer.from(le);
-  be.swap16();
+  const raw = Buffer.isBuffer(needle) ? needle : Buffer.from(needle, 'utf8');
+  const wide = [];
+  if (!Buffer.isBuffer(needle)) {
+    const le = Buffer.from(needle, 'utf16le');
+    const be = Buffer.from(le);
+    be.swap16();
+    wide.push(['utf16le', le], ['utf16be', be]);
+  }
   const hex = raw.toString('hex');
   return [
     ['plain', raw],
-    ['utf16le', le],
-    ['utf16be', be],
+    ...wide,
     ['hex', Buffer.from(hex, 'latin1')],
     ['HEX', Buffer.from(hex.toUpperCase(), 'latin1')],
     ...base64Forms(raw, 'base64'),
@@ -63,7 +69,8 @@ export function listFiles(dir) {
 
 /**
  * Scans every file under `dir` for which `include(rel)` is true. `needles` is a list of
- * {text, kind}; `appliesTo(rel, needle)` (default: always) can exempt a file from a kind.
+ * {text, kind} (text: a string, or a Buffer of binary bytes); `appliesTo(rel, needle)`
+ * (default: always) can exempt a file from a kind.
  * Returns {files: [rel], findings: [{file, needle, kind, form, offset}]}; file names are checked
  * too (form 'file name').
  */
@@ -81,7 +88,7 @@ export function scanDir(dir, needles, { include = () => true, appliesTo = () => 
     }
     for (const n of forms) {
       if (!appliesTo(rel, n)) continue;
-      if (rel.toLowerCase().includes(n.text.toLowerCase())) {
+      if (!Buffer.isBuffer(n.text) && rel.toLowerCase().includes(n.text.toLowerCase())) {
         findings.push({ file: rel, needle: n.text, kind: n.kind, form: 'file name', offset: -1 });
       }
       for (const [form, bytes] of n.forms) {

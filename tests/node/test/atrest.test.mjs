@@ -1,8 +1,9 @@
 // At-rest confidentiality (DESIGN.md §2 "Files in the data dir"): no file under the data dir
-// except tls/ and dev-credentials.json holds a secret value or an object name (secret names and
-// vault names) in any encoding — SQLite main file, -wal and -shm included — while the server
-// runs and after it has been stopped. The scanner is checked against planted needles so it
-// cannot pass by finding nothing anywhere.
+// except tls/ and dev-credentials.json holds a secret value, private key material or an object
+// name (secret, key and vault names) in any encoding — SQLite main file, -wal and -shm included
+// — while the server runs and after it has been stopped; and the server's log holds no value
+// and no key material. The scanner is checked against planted needles so it cannot pass by
+// finding nothing anywhere.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -10,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freshDataDir, startServer } from '../support/server.mjs';
 import { collect, createVault, pollUntil, secretClient } from '../support/azure.mjs';
-import { scanDir } from '../support/scan.mjs';
+import { cryptoClientFor, keyClient, localEc, localRsa, nodeJwkToSdk } from '../support/keys.mjs';
+import { needleForms, scanDir } from '../support/scan.mjs';
 
 const FAST = { updateIntervalInMs: 50 };
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -33,6 +35,11 @@ function addNeedle(text, kind) {
 function addName(name) {
   for (const t of [name, name.toLowerCase(), name.toUpperCase()]) addNeedle(t, 'name');
 }
+/** Private key material (binary); a long part is also looked for in 32-byte slices. */
+function addKeyMaterial(bytes) {
+  addNeedle(bytes, 'key material');
+  for (let i = 64; i + 32 <= bytes.length; i += 64) addNeedle(bytes.subarray(i, i + 32), 'key material');
+}
 function addValue(value) {
   addNeedle(value, 'value');
   // A long value may be split across storage pages; look for slices of it too.
@@ -48,9 +55,10 @@ const covered = (rel) => !(rel === 'tls' || rel.startsWith('tls/') || rel === 'd
 const isAuditOrLog = (rel) => /^audit[^/]*\.jsonl$/.test(path.basename(rel)) || rel.endsWith('.log');
 const appliesTo = (rel, needle) => !(isAuditOrLog(rel) && needle.kind === 'name');
 
+const show = (needle) => (Buffer.isBuffer(needle) ? `0x${needle.toString('hex').slice(0, 40)}` : needle.slice(0, 40));
 function describeFindings(findings) {
   return findings.slice(0, 20)
-    .map((f) => `${f.file}: ${f.kind} ${f.needle.slice(0, 40)} as ${f.form} at ${f.offset}`)
+    .map((f) => `${f.file}: ${f.kind} ${show(f.needle)} as ${f.form} at ${f.offset}`)
     .join('\n');
 }
 
@@ -138,6 +146,51 @@ before(async () => {
   await (await other.beginRecoverDeletedSecret(w.recovered, FAST)).pollUntilDone();
   w.dev = dev;
   w.other = other;
+
+  // Keys imported with known private parts (RSA, EC, oct), used for operations, soft-deleted,
+  // backed up, purged and restored. Their names are names; their private parts must never show.
+  const keys = keyClient(server);
+  const otherKeys = keyClient(server, w.vault.toLowerCase());
+  const rsa = localRsa(2048);
+  const ec = localEc('P-256');
+  const octK = crypto.randomBytes(32);
+  for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi']) addKeyMaterial(Buffer.from(rsa.jwk[part], 'base64url'));
+  addKeyMaterial(Buffer.from(ec.jwk.d, 'base64url'));
+  addKeyMaterial(octK);
+
+  w.rsaKey = `atrestKey${rnd()}`;
+  addName(w.rsaKey);
+  const rsaOps = ['sign', 'verify', 'encrypt', 'decrypt', 'wrapKey', 'unwrapKey'];
+  const rsaImported = await keys.importKey(w.rsaKey, nodeJwkToSdk(rsa.jwk, { keyOps: rsaOps }));
+  const digest = crypto.createHash('sha256').update('atrest').digest();
+  await cryptoClientFor(server, rsaImported).sign('RS256', digest);
+  const rsaBlob = await keys.backupKey(w.rsaKey);
+  await (await keys.beginDeleteKey(w.rsaKey, FAST)).pollUntilDone();
+  await keys.purgeDeletedKey(w.rsaKey);
+  await pollUntil(async () => {
+    try {
+      await keys.restoreKeyBackup(rsaBlob);
+      return true;
+    } catch (err) {
+      if (err.statusCode === 409) return false; // purge not finished yet
+      throw err;
+    }
+  }, { timeoutMs: 10_000, intervalMs: 100, what: `${w.rsaKey} restored after purge` });
+  w.rsaN = rsa.jwk.n;
+
+  w.ecKey = `atrestKey${rnd()}`;
+  addName(w.ecKey);
+  const ecImported = await otherKeys.importKey(w.ecKey, nodeJwkToSdk(ec.jwk, { keyOps: ['sign', 'verify'] }));
+  await cryptoClientFor(server, ecImported).sign('ES256', digest);
+  await (await otherKeys.beginDeleteKey(w.ecKey, FAST)).pollUntilDone();
+
+  w.octKey = `atrestKey${rnd()}`;
+  addName(w.octKey);
+  const octImported = await keys.importKey(w.octKey, { kty: 'oct', k: new Uint8Array(octK), keyOps: ['wrapKey', 'unwrapKey'] });
+  const wrapped = await cryptoClientFor(server, octImported).wrapKey('A256KW', crypto.randomBytes(32));
+  await cryptoClientFor(server, octImported).unwrapKey('A256KW', wrapped.result);
+  w.keys = keys;
+  w.otherKeys = otherKeys;
 });
 after(async () => { await server?.remove(); });
 
@@ -151,7 +204,23 @@ describe('no plaintext at rest', () => {
     assert.equal((await collect(w.dev.listPropertiesOfSecretVersions(w.restored))).length, 2);
     assert.equal((await w.other.getSecret(w.inVault)).value, w.inVaultValues[1]);
     assert.equal((await w.other.getSecret(w.recovered)).value, w.recoveredValue);
-    assert.ok(needles.length >= 40, `only ${needles.length} needles`);
+    assert.equal(Buffer.from((await w.keys.getKey(w.rsaKey)).key.n).toString('base64url'), w.rsaN);
+    assert.equal((await w.otherKeys.getDeletedKey(w.ecKey)).name, w.ecKey);
+    assert.equal((await w.keys.getKey(w.octKey)).keyType, 'oct');
+    assert.ok(needles.length >= 60, `only ${needles.length} needles`);
+    assert.ok(needles.filter((n) => n.kind === 'key material').length >= 10, 'key material needles');
+  });
+
+  test('the server log holds no value and no key material', () => {
+    const log = Buffer.from(server.stderr(), 'utf8');
+    assert.ok(log.length > 0, 'the server wrote no log at all');
+    const findings = [];
+    for (const n of needles.filter((x) => x.kind !== 'name')) {
+      for (const [form, bytes] of needleForms(n.text)) {
+        if (log.indexOf(bytes) !== -1) findings.push({ file: 'stderr', needle: n.text, kind: n.kind, form, offset: log.indexOf(bytes) });
+      }
+    }
+    assert.deepEqual(findings, [], `found in the server log:\n${describeFindings(findings)}`);
   });
 
   test('while the server runs, no covered file holds a name or value', (t) => {
@@ -182,6 +251,7 @@ describe('no plaintext at rest', () => {
         'planted-utf16be.bin': Buffer.concat([noise(3), Buffer.from(w.recoveredValue, 'utf16le').swap16()]),
         'planted-lower-vault-name.bin': Buffer.from(`x${w.vault.toLowerCase()}x`),
         'sub/dir/planted-name.bin': Buffer.from(w.inVault),
+        'planted-key-raw.bin': Buffer.concat([noise(11), needles.find((n) => n.kind === 'key material').text, noise(7)]),
       };
       // Base64 of a value embedded at each of the three byte alignments, in both alphabets.
       for (let k = 0; k < 3; k += 1) {
@@ -206,6 +276,7 @@ describe('no plaintext at rest', () => {
       assert.ok(byFile.get('planted-HEX.bin').some((f) => f.form === 'HEX'));
       assert.ok(byFile.get('planted-utf16be.bin').some((f) => f.form === 'utf16be'));
       assert.ok(byFile.get('planted-lower-vault-name.bin').some((f) => f.kind === 'name'));
+      assert.ok(byFile.get('planted-key-raw.bin').some((f) => f.kind === 'key material' && f.form === 'plain'));
       const unexpected = [...byFile.keys()].filter((rel) => !(rel in planted));
       assert.deepEqual(unexpected, [], 'only the planted files are reported');
 
