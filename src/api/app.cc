@@ -64,9 +64,10 @@ http::Response Challenge(const App& app, const HostInfo& host, const std::string
   return r;
 }
 
-// A request id unique within the process and across restarts: 8 random bytes drawn once per
-// thread, then a per-thread counter. Ids are not secrets; this keeps the OS random source
-// (and OpenSSL's fork check, a getpid per call) off the per-request path.
+// A request id: 8 random bytes drawn once per thread, then that thread's counter — unique
+// within a thread, and across threads and restarts but for a 2^-64 chance of equal prefixes.
+// Ids are not secrets; this keeps the OS random source (and OpenSSL's fork check, a getpid
+// per call) off the per-request path.
 std::string NextRequestId() {
   thread_local const std::string prefix = EncodeHex(crypto::SystemRandom().Bytes(8));
   thread_local uint64_t counter = 0;

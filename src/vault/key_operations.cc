@@ -1,5 +1,6 @@
 // KeyService: the cryptographic operations, their server-side usage checks (key_ops, enabled,
-// nbf/exp by the domain clock) and the cache of parsed key material.
+// nbf/exp by the domain clock) and the caches of parsed key material and of what an operation
+// needs of a version (key_service.h).
 #include <algorithm>
 #include <memory>
 
