@@ -54,7 +54,11 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::st
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (create) flags |= SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  // "unix-excl": the process holds the database file exclusively (the data-dir lock already
+  // keeps other processes out) and the WAL index lives in heap memory shared by this process's
+  // connections, so a read transaction takes no fcntl lock on a -shm file. Measured: the
+  // secret GET benchmark went from 0.59 to 0.70 of nginx (bench/README.md).
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, "unix-excl");
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open SQLite database " + path + ": " +
                       (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
