@@ -152,6 +152,11 @@ StatusOr<PkeyPtr> ImportRsa(const JwkParts& jwk) {
     return BadParameter("RSA keys must have a 2048, 3072 or 4096-bit modulus 'n'; this one has " +
                         std::to_string(bits) + " bits");
   }
+  // A product of two odd primes is odd. Checked here because prime recovery cannot take an even
+  // modulus (OpenSSL's constant-time BN_mod_exp refuses it), which would surface as Internal.
+  if (!BN_is_odd(n.get())) {
+    return BadParameter("RSA modulus 'n' is even, so it is not a product of two primes");
+  }
   if (!BN_is_odd(e.get()) || BN_cmp(e.get(), BN_value_one()) <= 0 || BN_num_bits(e.get()) > 256) {
     return BadParameter("RSA public exponent 'e' must be odd, at least 3 and at most 256 bits");
   }

@@ -55,6 +55,17 @@ TEST(KeyImportTest, ImportRefusesIncompleteOrOddSizedRsa) {
   EXPECT_NE(refused.message().find("2048, 3072 or 4096"), std::string::npos);
 }
 
+// Found while writing coffer_key_material_fuzzer, whose FromJwk check flags it: without CRT
+// parts an even 'n' reached prime recovery, where OpenSSL refuses the modular exponentiation,
+// and the import failed as Internal instead of BadParameter.
+TEST(KeyImportTest, ImportRefusesRsaWithEvenModulusAsBadParameter) {
+  JwkParts jwk = RsaJwk(SharedOpenSslRsa().pkey.get());
+  jwk.n.back() ^= 1;
+  ExpectBadParameter(KeyMaterial::FromJwk(jwk).status());  // with CRT parts
+  jwk.p = jwk.q = jwk.dp = jwk.dq = jwk.qi = SecretBytes();
+  ExpectBadParameter(KeyMaterial::FromJwk(jwk).status());  // d alone: prime recovery
+}
+
 TEST(KeyImportTest, ImportRefusesEcWithAnotherKeysPrivateScalar) {
   PkeyPtr a = OpenSslKey("EC", "P-256");
   PkeyPtr b = OpenSslKey("EC", "P-256");
