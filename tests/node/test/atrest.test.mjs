@@ -46,6 +46,19 @@ function addValue(value) {
   for (let i = 512; i + 32 <= value.length; i += 512) addNeedle(value.slice(i, i + 32), 'value');
 }
 
+/** Runs `restore` until the purge before it has finished (409 until then). */
+async function restoreAfterPurge(restore, name) {
+  await pollUntil(async () => {
+    try {
+      await restore();
+      return true;
+    } catch (err) {
+      if (err.statusCode === 409) return false; // purge not finished yet
+      throw err;
+    }
+  }, { timeoutMs: 10_000, intervalMs: 100, what: `${name} restored after purge` });
+}
+
 // What is written, so the sanity test can check the server really holds it.
 const w = {};
 
@@ -119,15 +132,7 @@ before(async () => {
   const blob = await dev.backupSecret(w.restored);
   await (await dev.beginDeleteSecret(w.restored, FAST)).pollUntilDone();
   await dev.purgeDeletedSecret(w.restored);
-  await pollUntil(async () => {
-    try {
-      await dev.restoreSecretBackup(blob);
-      return true;
-    } catch (err) {
-      if (err.statusCode === 409) return false; // purge not finished yet
-      throw err;
-    }
-  }, { timeoutMs: 10_000, intervalMs: 100, what: `${w.restored} restored after purge` });
+  await restoreAfterPurge(() => dev.restoreSecretBackup(blob), w.restored);
 
   // In the management-created vault: two versions, and one deleted then recovered.
   w.inVault = `atrestName${rnd()}`;
@@ -167,15 +172,7 @@ before(async () => {
   const rsaBlob = await keys.backupKey(w.rsaKey);
   await (await keys.beginDeleteKey(w.rsaKey, FAST)).pollUntilDone();
   await keys.purgeDeletedKey(w.rsaKey);
-  await pollUntil(async () => {
-    try {
-      await keys.restoreKeyBackup(rsaBlob);
-      return true;
-    } catch (err) {
-      if (err.statusCode === 409) return false; // purge not finished yet
-      throw err;
-    }
-  }, { timeoutMs: 10_000, intervalMs: 100, what: `${w.rsaKey} restored after purge` });
+  await restoreAfterPurge(() => keys.restoreKeyBackup(rsaBlob), w.rsaKey);
   w.rsaN = rsa.jwk.n;
 
   w.ecKey = `atrestKey${rnd()}`;
