@@ -13,48 +13,6 @@
 namespace coffer::api {
 namespace {
 
-constexpr size_t kIdentityBodyLimit = 64 * 1024;
-constexpr size_t kManagementBodyLimit = 1024 * 1024;
-constexpr size_t kDataBodyLimit = 256 * 1024;
-constexpr size_t kRestoreBodyLimit = 24 * 1024 * 1024;
-
-bool IsIdentityPath(const std::vector<std::string>& s) {
-  // /{tenant}/oauth2/v2.0/token, /{tenant}/v2.0/.well-known/openid-configuration,
-  // /{tenant}/discovery/v2.0/keys
-  if (s.size() == 4 && s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "token") return true;
-  if (s.size() == 4 && s[1] == "v2.0" && s[2] == ".well-known" &&
-      s[3] == "openid-configuration") {
-    return true;
-  }
-  return s.size() == 4 && s[1] == "discovery" && s[2] == "v2.0" && s[3] == "keys";
-}
-
-Plane Classify(const HostInfo& host, const std::vector<std::string>& s) {
-  if (host.is_vault) return Plane::kData;
-  if (!s.empty() && s[0] == "_coffer") {
-    if (s.size() >= 2 && (s[1] == "operator" || s[1] == "health")) return Plane::kOperator;
-    return Plane::kDev;
-  }
-  if (!s.empty() && EqualsIgnoreCase(s[0], "subscriptions")) return Plane::kManagement;
-  if (IsIdentityPath(s)) return Plane::kIdentity;
-  return Plane::kData;
-}
-
-// Requests that never wait on a commit run on the connection's I/O thread (one per core) and
-// skip the hand-off to the worker pool: reads (an SQLite snapshot and in-memory caches) and the
-// key operations, which are CPU work on a cached key — on the I/O threads they use every core
-// without two thread switches per request. Writes go to the worker pool, which is sized for
-// callers blocked on a group commit.
-bool RunsInline(const std::string& method, const std::vector<std::string>& s) {
-  if (method == "GET") return true;
-  if (method != "POST") return false;
-  if (s.size() == 1 && s[0] == "rng") return true;
-  if (s.size() != 4 || s[0] != "keys") return false;
-  const std::string& op = s[3];
-  return op == "sign" || op == "verify" || op == "encrypt" || op == "decrypt" ||
-         op == "wrapkey" || op == "unwrapkey";
-}
-
 http::Response Challenge(const App& app, const HostInfo& host, const std::string& audience,
                          const std::string& message) {
   http::Response r = ErrorResponse(UnauthenticatedError(message, "Unauthorized"));
@@ -76,12 +34,21 @@ std::string NextRequestId() {
   return prefix + digits;
 }
 
+// The audience a request that matched no route is challenged for: the data plane on a vault
+// host and on data-looking paths, the management plane on ARM and /_coffer paths.
+bool LooksLikeData(const HostInfo& host, const std::vector<std::string>& s) {
+  if (host.is_vault || s.empty()) return true;
+  return !(EqualsIgnoreCase(s[0], "subscriptions") || EqualsIgnoreCase(s[0], "providers") ||
+           s[0] == "_coffer");
+}
+
 }  // namespace
 
 std::optional<std::vector<std::string>> SplitPath(std::string_view path) {
   std::vector<std::string> out;
   if (path.empty() || path.front() != '/') return std::nullopt;
   path.remove_prefix(1);
+  if (path.starts_with('/')) path.remove_prefix(1);
   if (path.empty()) return out;
   size_t start = 0;
   while (true) {
@@ -94,6 +61,7 @@ std::optional<std::vector<std::string>> SplitPath(std::string_view path) {
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
+  if (out.size() >= 2 && out.back().empty()) out.pop_back();
   return out;
 }
 
@@ -107,48 +75,55 @@ http::Response App::ErrorResponse(int status, std::string_view message) {
 http::HeadDecision App::OnHead(const http::RequestHead& head) {
   http::HeadDecision d;
   RequestContext ctx;
+  ctx.start = std::chrono::steady_clock::now();
+  ctx.request_id = NextRequestId();
+  auto refuse = [&](http::Response r) {
+    d.respond_now = Finish(ctx, head, std::move(r));
+    return std::move(d);
+  };
   auto host = ParseHost(head.host, options_.extra_hosts);
-  if (!host.ok()) {
-    d.respond_now = api::ErrorResponse(host.status());
-    return d;
-  }
+  if (!host.ok()) return refuse(api::ErrorResponse(host.status()));
   ctx.host = *host;
   auto segments = SplitPath(head.path);
   if (!segments) {
-    d.respond_now = api::ErrorResponse(
-        InvalidArgumentError("The request path has a malformed percent-escape.", "BadParameter"));
-    return d;
+    return refuse(api::ErrorResponse(
+        InvalidArgumentError("The request path has a malformed percent-escape.", "BadParameter")));
   }
   ctx.segments = std::move(*segments);
-  ctx.plane = Classify(ctx.host, ctx.segments);
+  RouteMatch match = CofferRoutes().Match(head.method, ctx.segments, ctx.host.is_vault);
+  ctx.route = match.route;
+  ctx.params = std::move(match.params);
+  const Route* route = ctx.route;
 
-  if (ctx.plane == Plane::kOperator) {
-    d.body_limit = kIdentityBodyLimit;
+  if (route != nullptr && route->plane == Plane::kOperator) {
+    d.body_limit = route->body_limit;
     d.context = std::move(ctx);
     return d;
   }
   if (services_.barrier->sealed()) {
-    d.respond_now = api::ErrorResponse(UnavailableError(
+    http::Response r = api::ErrorResponse(UnavailableError(
         "Coffer is sealed. An operator must unseal it (`coffer operator unseal`).",
         "ServiceUnavailable"));
-    d.respond_now->headers.Set("Retry-After", "5");
-    return d;
+    r.headers.Set("Retry-After", "5");
+    return refuse(std::move(r));
   }
-  if (ctx.plane == Plane::kIdentity) {
-    d.body_limit = kIdentityBodyLimit;
+  if (route != nullptr && route->authz == Authz::kNone) {
+    d.body_limit = route->body_limit;
+    d.run_inline = route->run_inline;
     d.context = std::move(ctx);
     return d;
   }
 
-  const std::string& audience =
-      ctx.plane == Plane::kData ? options_.data_audience : options_.management_audience;
+  // Authenticate before anything else is looked at, whatever the path.
+  bool data = route != nullptr ? route->plane == Plane::kData
+                               : LooksLikeData(ctx.host, ctx.segments);
+  const std::string& audience = data ? options_.data_audience : options_.management_audience;
   auto authz = head.headers.Get("Authorization");
   constexpr std::string_view kBearer = "bearer ";
   if (!authz || authz->size() <= kBearer.size() ||
       !EqualsIgnoreCase(authz->substr(0, kBearer.size()), kBearer)) {
-    d.respond_now = Challenge(*this, ctx.host, audience,
-                              "AKV10000: Request is missing a Bearer or PoP token.");
-    return d;
+    return refuse(Challenge(*this, ctx.host, audience,
+                            "AKV10000: Request is missing a Bearer or PoP token."));
   }
   std::string_view token = authz->substr(kBearer.size());
   auto principal = services_.tokens->Validate(token, audience, [this](std::string_view origin) {
@@ -158,74 +133,74 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
   });
   if (!principal.ok()) {
     if (principal.status().code() == StatusCode::kUnauthenticated) {
-      d.respond_now = Challenge(*this, ctx.host, audience, principal.status().message());
-    } else {
-      d.respond_now = api::ErrorResponse(principal.status());
+      return refuse(Challenge(*this, ctx.host, audience, principal.status().message()));
     }
-    return d;
+    return refuse(api::ErrorResponse(principal.status()));
   }
   ctx.principal = std::move(*principal);
 
-  d.body_limit = ctx.plane == Plane::kData ? kDataBodyLimit : kManagementBodyLimit;
-  if (ctx.plane == Plane::kData && head.method == "POST" && ctx.segments.size() == 2 &&
-      ctx.segments[1] == "restore") {
-    d.body_limit = kRestoreBodyLimit;
+  if (route == nullptr) {
+    if (!match.path_exists) return refuse(NoRoute(head));
+    http::Response r = api::ErrorResponse(Status(
+        StatusCode::kFailedPrecondition,
+        "The method " + head.method.substr(0, 16) + " is not allowed on this path; use " +
+            match.allowed + ".",
+        "MethodNotAllowed"));
+    r.status = 405;
+    r.headers.Set("Allow", match.allowed);
+    return refuse(std::move(r));
   }
-  d.run_inline = ctx.plane == Plane::kData && RunsInline(head.method, ctx.segments);
+
+  if (route->plane == Plane::kData) {
+    if (Status s = CheckDataApiVersion(head, &ctx.api_version); !s.ok()) {
+      return refuse(api::ErrorResponse(s));
+    }
+    auto vault = services_.vaults->Get(ctx.host.is_vault ? ctx.host.vault_name
+                                                         : options_.default_vault);
+    if (!vault.ok()) return refuse(api::ErrorResponse(vault.status()));
+    ctx.vault = std::move(*vault);
+  }
+  if (Status s = Authorize(ctx); !s.ok()) return refuse(api::ErrorResponse(s));
+
+  d.body_limit = route->body_limit;
+  d.run_inline = route->run_inline;
   d.context = std::move(ctx);
   return d;
 }
 
 http::Response App::Handle(http::Request& req) {
-  const auto* ctx = std::any_cast<RequestContext>(&req.context);
-  if (ctx == nullptr) return api::ErrorResponse(InternalError("request without context"));
-  http::Response resp;
-  switch (ctx->plane) {
-    case Plane::kIdentity: resp = HandleIdentity(*this, *ctx, req); break;
-    case Plane::kOperator: resp = HandleOperator(*this, *ctx, req); break;
-    case Plane::kManagement: resp = HandleManagement(*this, *ctx, req); break;
-    case Plane::kDev: resp = HandleDev(*this, *ctx, req); break;
-    case Plane::kData: {
-      std::string version;
-      Status s = CheckDataApiVersion(req, &version);
-      if (!s.ok()) {
-        resp = api::ErrorResponse(s);
-        break;
-      }
-      std::string vault_name = ctx->host.is_vault ? ctx->host.vault_name : options_.default_vault;
-      auto vault = services_.vaults->Get(vault_name);
-      if (!vault.ok()) {
-        resp = api::ErrorResponse(vault.status());
-        break;
-      }
-      if (!ctx->segments.empty() &&
-          (ctx->segments[0] == "secrets" || ctx->segments[0] == "deletedsecrets")) {
-        resp = HandleSecrets(*this, *ctx, req, *vault, version);
-      } else if (!ctx->segments.empty() &&
-                 (ctx->segments[0] == "keys" || ctx->segments[0] == "deletedkeys")) {
-        resp = HandleKeys(*this, *ctx, req, *vault, version);
-      } else if (ctx->segments.size() == 1 && ctx->segments[0] == "rng") {
-        resp = HandleRandomBytes(req);
-      } else {
-        resp = NoRoute(req);
-      }
-      resp.headers.Set("x-ms-keyvault-service-version", "1.9.0.0");
-      break;
-    }
+  auto* ctx = std::any_cast<RequestContext>(&req.context);
+  if (ctx == nullptr || ctx->route == nullptr) {
+    return api::ErrorResponse(InternalError("request without a route"));
   }
+  http::Response resp = ctx->route->handler(*this, *ctx, req);
   SecureClear(req.body);
-  if (auto id = req.headers.Get("x-ms-client-request-id")) {
+  return Finish(*ctx, req, std::move(resp));
+}
+
+http::Response App::Finish(const RequestContext& ctx, const http::RequestHead& head,
+                           http::Response resp) const {
+  if (ctx.route != nullptr ? ctx.route->plane == Plane::kData : ctx.host.is_vault) {
+    resp.headers.Set("x-ms-keyvault-service-version", "1.9.0.0");
+  }
+  if (auto id = head.headers.Get("x-ms-client-request-id")) {
     resp.headers.Set("x-ms-client-request-id", std::string(id->substr(0, 128)));
   }
-  resp.headers.Set("x-ms-request-id", NextRequestId());
+  resp.headers.Set("x-ms-request-id", ctx.request_id);
   return resp;
 }
 
-http::Response NoRoute(const http::Request& req) {
-  return ErrorResponse(NotFoundError("There is no operation " + req.method + " " +
+http::Response NoRoute(const http::RequestHead& req) {
+  return ErrorResponse(NotFoundError("There is no operation " + req.method.substr(0, 16) + " " +
                                          std::string(req.path.substr(0, 200)) +
                                          " in this API. Check the path and method.",
                                      "NotFound"));
+}
+
+http::Response NoContent() {
+  http::Response r;
+  r.status = 204;
+  return r;
 }
 
 }  // namespace coffer::api

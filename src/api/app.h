@@ -1,6 +1,7 @@
 // App: Coffer's http::Handler — the request path of DESIGN.md §3 from routing on:
-// Host → plane (identity, management, dev, data) → seal check → authenticate (before any body
-// byte is read) → body cap → handler. Identity routes need no token; the management and dev
+// Host → route (one match in the RouteTable) → seal check → authenticate (before any body byte
+// is read) → 404/405 → api-version and vault (data plane) → authorize the route's action →
+// body cap → handler. Identity and operator routes need no token; management, admin and dev
 // routes need a management-audience token; data-plane routes a data-audience token.
 //
 // Thread-safety: OnHead runs on I/O threads and Handle on worker threads, concurrently; App
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/request_context.h"
 #include "auth/clients.h"
 #include "auth/token_service.h"
 #include "backup/backup_service.h"
@@ -58,6 +60,13 @@ class App final : public http::Handler {
   const AppServices& services() const { return services_; }
 
  private:
+  // The route's action for the caller (RBAC or the vault's access policies); PermissionDenied
+  // with Azure's envelope reason when refused. Runs in OnHead, before the body is read.
+  Status Authorize(const RequestContext& ctx) const;
+  // Headers every answer carries (request ids, service version).
+  http::Response Finish(const RequestContext& ctx, const http::RequestHead& head,
+                        http::Response resp) const;
+
   AppOptions options_;
   AppServices services_;
 };

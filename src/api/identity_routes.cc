@@ -35,26 +35,61 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
   return out;
 }
 
-http::Response IssueToken(const App& app, const RequestContext& ctx, http::Request& req) {
-  if (req.method != "POST") return NoRoute(req);
+// The tenant segment of an identity path; an OAuth error when it is not ours.
+std::optional<http::Response> CheckTenant(const App& app, const RequestContext& ctx) {
+  const std::string& tenant = ctx.Param("tenant");
+  if (EqualsIgnoreCase(tenant, app.options().tenant_id)) return std::nullopt;
+  return OAuthError(400, "invalid_request",
+                    "Tenant '" + tenant.substr(0, 64) + "' is not served by this Coffer server.");
+}
+
+// The audience a client-credentials scope asks for: exactly one "<audience>/.default" of a
+// known audience, optionally with the OIDC scopes openid, profile and offline_access (which
+// grant nothing here); "" for anything else (CONTRACT.md "Identity and tokens").
+std::string ScopeAudience(const App& app, std::string_view scope) {
+  std::string audience;
+  size_t start = 0;
+  while (start < scope.size()) {
+    size_t space = scope.find(' ', start);
+    std::string_view item = scope.substr(start, space == std::string_view::npos
+                                                    ? std::string_view::npos
+                                                    : space - start);
+    start = space == std::string_view::npos ? scope.size() : space + 1;
+    if (item.empty() || item == "openid" || item == "profile" || item == "offline_access") {
+      continue;
+    }
+    bool known = false;
+    for (const std::string* aud :
+         {&app.options().data_audience, &app.options().management_audience}) {
+      if (item.size() == aud->size() + 9 && item.starts_with(*aud) &&
+          item.ends_with("/.default")) {
+        known = true;
+        if (!audience.empty()) return "";  // two audiences
+        audience = *aud;
+      }
+    }
+    if (!known) return "";
+  }
+  return audience;
+}
+
+}  // namespace
+
+COFFER_ROUTE_HANDLER(IssueToken) {
+  if (auto bad = CheckTenant(app, ctx)) return std::move(*bad);
   auto form = ParseForm(req.body);
   SecureClear(req.body);
   if (form["grant_type"] != "client_credentials") {
     return OAuthError(400, "unsupported_grant_type",
                       "Only the client_credentials grant is supported.");
   }
-  std::string scope = form["scope"];
-  std::string audience;
-  for (const std::string* aud : {&app.options().data_audience,
-                                 &app.options().management_audience}) {
-    if (scope.find(*aud + "/.default") != std::string::npos) audience = *aud;
-  }
+  std::string audience = ScopeAudience(app, form["scope"]);
   if (audience.empty()) {
     return OAuthError(400, "invalid_scope",
                       "The scope must be '" + app.options().data_audience + "/.default' or '" +
                           app.options().management_audience + "/.default'.");
   }
-  auto client = app.services().clients->Authenticate(ctx.segments[0], form["client_id"],
+  auto client = app.services().clients->Authenticate(ctx.Param("tenant"), form["client_id"],
                                                      form["client_secret"]);
   SecureClear(form["client_secret"]);
   if (!client.ok()) {
@@ -72,22 +107,16 @@ http::Response IssueToken(const App& app, const RequestContext& ctx, http::Reque
                                      {"access_token", token->access_token}}));
 }
 
-}  // namespace
+COFFER_ROUTE_HANDLER(Jwks) {
+  if (auto bad = CheckTenant(app, ctx)) return std::move(*bad);
+  auto jwks = app.services().tokens->JwksJson();
+  if (!jwks.ok()) return ErrorResponse(jwks.status());
+  return JsonResponse(200, *jwks);
+}
 
-http::Response HandleIdentity(const App& app, const RequestContext& ctx, http::Request& req) {
-  const auto& s = ctx.segments;
-  if (!EqualsIgnoreCase(s[0], app.options().tenant_id)) {
-    return OAuthError(400, "invalid_request",
-                      "Tenant '" + s[0].substr(0, 64) + "' is not served by this Coffer server.");
-  }
+COFFER_ROUTE_HANDLER(OpenIdConfiguration) {
+  if (auto bad = CheckTenant(app, ctx)) return std::move(*bad);
   std::string base = ctx.host.Origin() + "/" + app.options().tenant_id;
-  if (s[1] == "oauth2") return IssueToken(app, ctx, req);
-  if (req.method != "GET") return NoRoute(req);
-  if (s[1] == "discovery") {
-    auto jwks = app.services().tokens->JwksJson();
-    if (!jwks.ok()) return ErrorResponse(jwks.status());
-    return JsonResponse(200, *jwks);
-  }
   Json doc = {
       {"issuer", base + "/v2.0"},
       {"token_endpoint", base + "/oauth2/v2.0/token"},
@@ -104,13 +133,11 @@ http::Response HandleIdentity(const App& app, const RequestContext& ctx, http::R
   return JsonResponse(200, Dump(doc));
 }
 
-http::Response HandleOperator(const App& app, const RequestContext& ctx, http::Request& req) {
-  const auto& s = ctx.segments;
-  bool sealed = app.services().barrier->sealed();
-  if (s.size() == 2 && s[1] == "health" && req.method == "GET") {
-    return JsonResponse(200, Dump(Json{{"sealed", sealed}}));
-  }
-  if (s.size() == 3 && s[1] == "operator" && s[2] == "unseal" && req.method == "POST") {
+COFFER_ROUTE_HANDLER(Health) {
+  return JsonResponse(200, Dump(Json{{"sealed", app.services().barrier->sealed()}}));
+}
+
+COFFER_ROUTE_HANDLER(Unseal) {
     auto body = ParseObjectBody(req.body);
     SecureClear(req.body);
     if (!body.ok()) return ErrorResponse(body.status());
@@ -122,17 +149,11 @@ http::Response HandleOperator(const App& app, const RequestContext& ctx, http::R
     Status st = app.services().unseal(*key);
     if (!st.ok()) return ErrorResponse(st);
     return JsonResponse(200, Dump(Json{{"sealed", app.services().barrier->sealed()}}));
-  }
-  return NoRoute(req);
 }
 
-http::Response HandleDev(const App& app, const RequestContext& ctx, http::Request& req) {
-  const auto& s = ctx.segments;
+COFFER_ROUTE_HANDLER(DevClock) {
   ShiftedClock* clock = app.services().dev_clock;
-  if (!app.options().dev_mode || clock == nullptr || s.size() != 3 || s[1] != "dev" ||
-      s[2] != "time-shift") {
-    return NoRoute(req);
-  }
+  if (!app.options().dev_mode || clock == nullptr) return NoRoute(req);
   if (req.method == "POST") {
     auto body = ParseObjectBody(req.body);
     if (!body.ok()) return ErrorResponse(body.status());
@@ -146,8 +167,6 @@ http::Response HandleDev(const App& app, const RequestContext& ctx, http::Reques
     }
     clock->Advance(**seconds);
     if (app.services().sweeper) app.services().sweeper->Wake();
-  } else if (req.method != "GET") {
-    return NoRoute(req);
   }
   return JsonResponse(200, Dump(Json{{"offsetSeconds", clock->offset()}, {"now", clock->Now()}}));
 }

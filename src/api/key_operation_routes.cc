@@ -11,19 +11,12 @@
 namespace coffer::api {
 namespace {
 
-bool IsOperationVerb(const std::string& verb) {
-  for (std::string_view v : {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify"}) {
-    if (verb == v) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-http::Response HandleKeyOperation(const App& app, const RequestContext& ctx, http::Request& req,
-                                  const model::VaultRecord& vault, const std::string& name,
-                                  const std::string& version, const std::string& verb) {
-  if (!IsOperationVerb(verb)) return NoRoute(req);
+// `verb`: encrypt decrypt wrapkey unwrapkey sign verify.
+http::Response KeyOperation(const App& app, const RequestContext& ctx, http::Request& req,
+                            std::string_view verb) {
+  const model::VaultRecord& vault = *ctx.vault;
+  const std::string& name = ctx.Param("name");
+  std::string version = AsciiLower(ctx.Param("version"));
   vault::KeyService& keys = *app.services().keys;
   auto parsed = ParseObjectBody(req.body);
   if (!parsed.ok()) return ErrorResponse(parsed.status());
@@ -74,8 +67,16 @@ http::Response HandleKeyOperation(const App& app, const RequestContext& ctx, htt
   return JsonResponse(200, std::move(dumped));
 }
 
-http::Response HandleRandomBytes(const http::Request& req) {
-  if (req.method != "POST") return NoRoute(req);
+}  // namespace
+
+COFFER_ROUTE_HANDLER(KeyEncrypt) { return KeyOperation(app, ctx, req, "encrypt"); }
+COFFER_ROUTE_HANDLER(KeyDecrypt) { return KeyOperation(app, ctx, req, "decrypt"); }
+COFFER_ROUTE_HANDLER(KeyWrap) { return KeyOperation(app, ctx, req, "wrapkey"); }
+COFFER_ROUTE_HANDLER(KeyUnwrap) { return KeyOperation(app, ctx, req, "unwrapkey"); }
+COFFER_ROUTE_HANDLER(KeySign) { return KeyOperation(app, ctx, req, "sign"); }
+COFFER_ROUTE_HANDLER(KeyVerify) { return KeyOperation(app, ctx, req, "verify"); }
+
+COFFER_ROUTE_HANDLER(RandomBytes) {
   auto body = ParseObjectBody(req.body);
   if (!body.ok()) return ErrorResponse(body.status());
   auto count = body->find("count");

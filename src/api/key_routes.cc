@@ -269,113 +269,105 @@ http::Response Respond(const StatusOr<KeyView>& r, const Writer& w) {
   return JsonResponse(200, Dump(w.Bundle(*r)));
 }
 
+vault::KeyService& Keys(const App& app) { return *app.services().keys; }
+
+http::Response ListPage(const App& app, const RequestContext& ctx, http::Request& req,
+                        bool deleted) {
+  auto max = PageSize(req);
+  if (!max.ok()) return ErrorResponse(max.status());
+  auto page = deleted ? Keys(app).ListDeleted(*ctx.vault, *max, SkipToken(req))
+                      : Keys(app).List(*ctx.vault, *max, SkipToken(req));
+  if (!page.ok()) return ErrorResponse(page.status());
+  return Writer{ctx, *ctx.vault}.Page(*page, false, deleted ? "/deletedkeys" : "/keys",
+                                      ctx.api_version, *max);
+}
+
 }  // namespace
 
-http::Response HandleKeys(const App& app, const RequestContext& ctx, http::Request& req,
-                          const model::VaultRecord& vault, const std::string& api_version) {
-  vault::KeyService& keys = *app.services().keys;
-  Writer w{ctx, vault};
-  std::vector<std::string> s = ctx.segments;
-  // "/keys/n/" and "/keys/n/v/" — a trailing empty segment means the same as none.
-  if (s.size() >= 3 && s.size() <= 4 && s.back().empty()) s.pop_back();
-  const std::string& m = req.method;
-  bool deleted = s[0] == "deletedkeys";
+COFFER_ROUTE_HANDLER(ListKeys) { return ListPage(app, ctx, req, false); }
+COFFER_ROUTE_HANDLER(ListDeletedKeys) { return ListPage(app, ctx, req, true); }
 
-  if (s.size() == 1) {
-    if (m != "GET") return NoRoute(req);
-    auto max = PageSize(req);
-    if (!max.ok()) return ErrorResponse(max.status());
-    auto page = deleted ? keys.ListDeleted(vault, *max, SkipToken(req))
-                        : keys.List(vault, *max, SkipToken(req));
-    if (!page.ok()) return ErrorResponse(page.status());
-    return w.Page(*page, false, "/" + s[0], api_version, *max);
-  }
-  const std::string& name = s[1];
-  if (deleted) {
-    if (s.size() == 2 && m == "GET") return Respond(keys.GetDeleted(vault, name), w);
-    if (s.size() == 2 && m == "DELETE") {
-      Status st = keys.Purge(vault, name);
-      if (!st.ok()) return ErrorResponse(st);
-      http::Response r;
-      r.status = 204;
-      return r;
-    }
-    if (s.size() == 3 && s[2] == "recover" && m == "POST") return Respond(keys.Recover(vault, name), w);
-    return NoRoute(req);
-  }
-  if (s.size() == 2 && name == "restore" && m == "POST") {
-    auto body = ParseObjectBody(req.body);
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto value = OptString(*body, "value");
-    if (!value.ok()) return ErrorResponse(value.status());
-    if (!*value) return ErrorResponse(FieldTypeError("value", "the base64url backup blob"));
-    auto blob = DecodeBase64Url(**value);
-    if (!blob || blob->empty()) {
-      return ErrorResponse(Bad("The backup blob is empty or not base64url; pass the value "
-                               "returned by backup."));
-    }
-    return Respond(app.services().backups->RestoreKey(vault, *blob), w);
-  }
-  if (s.size() == 2) {
-    if (m == "PUT") {
-      auto params = ParseImport(req);
-      if (!params.ok()) return ErrorResponse(params.status());
-      return Respond(keys.Import(vault, name, *params), w);
-    }
-    if (m == "GET") return Respond(keys.Get(vault, name, ""), w);
-    if (m == "PATCH") {
-      auto patch = ParsePatch(req);
-      if (!patch.ok()) return ErrorResponse(patch.status());
-      return Respond(keys.Update(vault, name, "", *patch), w);
-    }
-    if (m == "DELETE") return Respond(keys.Delete(vault, name), w);
-    return NoRoute(req);
-  }
-  if (s.size() == 3) {
-    const std::string& verb = s[2];
-    if (verb == "versions" && m == "GET") {
-      auto max = PageSize(req);
-      if (!max.ok()) return ErrorResponse(max.status());
-      auto page = keys.ListVersions(vault, name, *max, SkipToken(req));
-      if (!page.ok()) return ErrorResponse(page.status());
-      return w.Page(*page, true, "/keys/" + name + "/versions", api_version, *max);
-    }
-    if (verb == "create" && m == "POST") {
-      auto params = ParseCreate(req);
-      if (!params.ok()) return ErrorResponse(params.status());
-      return Respond(keys.Create(vault, name, *params), w);
-    }
-    if (verb == "backup" && m == "POST") {
-      auto blob = app.services().backups->BackupKey(vault, name);
-      if (!blob.ok()) return ErrorResponse(blob.status());
-      return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(*blob)}}));
-    }
-    if (verb == "rotate" && m == "POST") return Respond(keys.Rotate(vault, name), w);
-    if (verb == "rotationpolicy" && (m == "GET" || m == "PUT")) {
-      StatusOr<vault::RotationPolicyView> policy = Bad("unreachable");
-      if (m == "GET") {
-        policy = keys.GetRotationPolicy(vault, name);
-      } else {
-        auto params = ParsePolicy(req);
-        if (!params.ok()) return ErrorResponse(params.status());
-        policy = keys.SetRotationPolicy(vault, name, *params);
-      }
-      if (!policy.ok()) return ErrorResponse(policy.status());
-      return JsonResponse(200, Dump(w.Policy(*policy)));
-    }
-    std::string version = AsciiLower(verb);
-    if (m == "GET") return Respond(keys.Get(vault, name, version), w);
-    if (m == "PATCH") {
-      auto patch = ParsePatch(req);
-      if (!patch.ok()) return ErrorResponse(patch.status());
-      return Respond(keys.Update(vault, name, version, *patch), w);
-    }
-    return NoRoute(req);
-  }
-  if (s.size() == 4 && m == "POST") {
-    return HandleKeyOperation(app, ctx, req, vault, name, AsciiLower(s[2]), AsciiLower(s[3]));
-  }
-  return NoRoute(req);
+COFFER_ROUTE_HANDLER(GetDeletedKey) {
+  return Respond(Keys(app).GetDeleted(*ctx.vault, ctx.Param("name")), {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(PurgeDeletedKey) {
+  Status st = Keys(app).Purge(*ctx.vault, ctx.Param("name"));
+  if (!st.ok()) return ErrorResponse(st);
+  return NoContent();
+}
+
+COFFER_ROUTE_HANDLER(RecoverDeletedKey) {
+  return Respond(Keys(app).Recover(*ctx.vault, ctx.Param("name")), {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(RestoreKey) {
+  auto blob = RestoreBlob(req);
+  if (!blob.ok()) return ErrorResponse(blob.status());
+  return Respond(app.services().backups->RestoreKey(*ctx.vault, *blob), {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(ListKeyVersions) {
+  auto max = PageSize(req);
+  if (!max.ok()) return ErrorResponse(max.status());
+  const std::string& name = ctx.Param("name");
+  auto page = Keys(app).ListVersions(*ctx.vault, name, *max, SkipToken(req));
+  if (!page.ok()) return ErrorResponse(page.status());
+  return Writer{ctx, *ctx.vault}.Page(*page, true, "/keys/" + name + "/versions",
+                                      ctx.api_version, *max);
+}
+
+COFFER_ROUTE_HANDLER(CreateKey) {
+  auto params = ParseCreate(req);
+  if (!params.ok()) return ErrorResponse(params.status());
+  return Respond(Keys(app).Create(*ctx.vault, ctx.Param("name"), *params), {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(BackupKey) {
+  auto blob = app.services().backups->BackupKey(*ctx.vault, ctx.Param("name"));
+  if (!blob.ok()) return ErrorResponse(blob.status());
+  return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(*blob)}}));
+}
+
+COFFER_ROUTE_HANDLER(RotateKey) {
+  return Respond(Keys(app).Rotate(*ctx.vault, ctx.Param("name")), {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(GetKeyRotationPolicy) {
+  auto policy = Keys(app).GetRotationPolicy(*ctx.vault, ctx.Param("name"));
+  if (!policy.ok()) return ErrorResponse(policy.status());
+  return JsonResponse(200, Dump(Writer{ctx, *ctx.vault}.Policy(*policy)));
+}
+
+COFFER_ROUTE_HANDLER(SetKeyRotationPolicy) {
+  auto params = ParsePolicy(req);
+  if (!params.ok()) return ErrorResponse(params.status());
+  auto policy = Keys(app).SetRotationPolicy(*ctx.vault, ctx.Param("name"), *params);
+  if (!policy.ok()) return ErrorResponse(policy.status());
+  return JsonResponse(200, Dump(Writer{ctx, *ctx.vault}.Policy(*policy)));
+}
+
+COFFER_ROUTE_HANDLER(ImportKey) {
+  auto params = ParseImport(req);
+  if (!params.ok()) return ErrorResponse(params.status());
+  return Respond(Keys(app).Import(*ctx.vault, ctx.Param("name"), *params), {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(GetKey) {
+  return Respond(Keys(app).Get(*ctx.vault, ctx.Param("name"), AsciiLower(ctx.Param("version"))),
+                 {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(UpdateKey) {
+  auto patch = ParsePatch(req);
+  if (!patch.ok()) return ErrorResponse(patch.status());
+  return Respond(Keys(app).Update(*ctx.vault, ctx.Param("name"),
+                                  AsciiLower(ctx.Param("version")), *patch),
+                 {ctx, *ctx.vault});
+}
+
+COFFER_ROUTE_HANDLER(DeleteKey) {
+  return Respond(Keys(app).Delete(*ctx.vault, ctx.Param("name")), {ctx, *ctx.vault});
 }
 
 }  // namespace coffer::api

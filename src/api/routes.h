@@ -1,6 +1,8 @@
-// Route handlers, one file per resource family. Each takes the App (for options and services),
-// the request context from OnHead and the request, and returns the response. They never throw.
-// Thread-safety: called concurrently on worker threads.
+// Route handlers, one file per resource family; route_table.cc lists which route calls which.
+// Each takes the App (options and services), the request context from OnHead (route
+// parameters, the caller, and for the data plane the vault and api-version) and the request,
+// and returns the response. They never throw.
+// Thread-safety: called concurrently on I/O and worker threads.
 #pragma once
 
 #include "api/app.h"
@@ -8,22 +10,64 @@
 
 namespace coffer::api {
 
-http::Response HandleIdentity(const App& app, const RequestContext& ctx, http::Request& req);
-http::Response HandleOperator(const App& app, const RequestContext& ctx, http::Request& req);
-http::Response HandleManagement(const App& app, const RequestContext& ctx, http::Request& req);
-http::Response HandleDev(const App& app, const RequestContext& ctx, http::Request& req);
-// Data plane; `vault` already resolved and api-version checked.
-http::Response HandleSecrets(const App& app, const RequestContext& ctx, http::Request& req,
-                             const model::VaultRecord& vault, const std::string& api_version);
-http::Response HandleKeys(const App& app, const RequestContext& ctx, http::Request& req,
-                          const model::VaultRecord& vault, const std::string& api_version);
-// POST /keys/{name}/{version}/{verb}; `verb` lower-cased: encrypt decrypt wrapkey unwrapkey
-// sign verify (anything else → 404 NoRoute); `version` "" = latest.
-http::Response HandleKeyOperation(const App& app, const RequestContext& ctx, http::Request& req,
-                                  const model::VaultRecord& vault, const std::string& name,
-                                  const std::string& version, const std::string& verb);
-// POST /rng {"count": 1..128} → {"value": base64url random bytes}.
-http::Response HandleRandomBytes(const http::Request& req);
+#define COFFER_ROUTE_HANDLER(name) \
+  http::Response name(const App& app, const RequestContext& ctx, http::Request& req)
+
+// identity_routes.cc: token endpoint, discovery, JWKS; operator; dev clock.
+COFFER_ROUTE_HANDLER(IssueToken);
+COFFER_ROUTE_HANDLER(OpenIdConfiguration);
+COFFER_ROUTE_HANDLER(Jwks);
+COFFER_ROUTE_HANDLER(Health);
+COFFER_ROUTE_HANDLER(Unseal);
+COFFER_ROUTE_HANDLER(DevClock);
+
+// vault_routes.cc: ARM vaults.
+COFFER_ROUTE_HANDLER(ListVaults);
+COFFER_ROUTE_HANDLER(PutVault);
+COFFER_ROUTE_HANDLER(GetVault);
+COFFER_ROUTE_HANDLER(PatchVault);
+COFFER_ROUTE_HANDLER(DeleteVault);
+
+// secret_routes.cc
+COFFER_ROUTE_HANDLER(ListSecrets);
+COFFER_ROUTE_HANDLER(ListDeletedSecrets);
+COFFER_ROUTE_HANDLER(GetDeletedSecret);
+COFFER_ROUTE_HANDLER(PurgeDeletedSecret);
+COFFER_ROUTE_HANDLER(RecoverDeletedSecret);
+COFFER_ROUTE_HANDLER(RestoreSecret);
+COFFER_ROUTE_HANDLER(ListSecretVersions);
+COFFER_ROUTE_HANDLER(BackupSecret);
+COFFER_ROUTE_HANDLER(SetSecret);
+COFFER_ROUTE_HANDLER(GetSecret);        // {version} absent or empty = latest
+COFFER_ROUTE_HANDLER(UpdateSecret);
+COFFER_ROUTE_HANDLER(DeleteSecret);
+
+// key_routes.cc
+COFFER_ROUTE_HANDLER(ListKeys);
+COFFER_ROUTE_HANDLER(ListDeletedKeys);
+COFFER_ROUTE_HANDLER(GetDeletedKey);
+COFFER_ROUTE_HANDLER(PurgeDeletedKey);
+COFFER_ROUTE_HANDLER(RecoverDeletedKey);
+COFFER_ROUTE_HANDLER(RestoreKey);
+COFFER_ROUTE_HANDLER(ListKeyVersions);
+COFFER_ROUTE_HANDLER(CreateKey);
+COFFER_ROUTE_HANDLER(BackupKey);
+COFFER_ROUTE_HANDLER(RotateKey);
+COFFER_ROUTE_HANDLER(GetKeyRotationPolicy);
+COFFER_ROUTE_HANDLER(SetKeyRotationPolicy);
+COFFER_ROUTE_HANDLER(ImportKey);
+COFFER_ROUTE_HANDLER(GetKey);
+COFFER_ROUTE_HANDLER(UpdateKey);
+COFFER_ROUTE_HANDLER(DeleteKey);
+
+// key_operation_routes.cc: POST /keys/{name}/{version?}/<op>, POST /rng.
+COFFER_ROUTE_HANDLER(KeyEncrypt);
+COFFER_ROUTE_HANDLER(KeyDecrypt);
+COFFER_ROUTE_HANDLER(KeyWrap);
+COFFER_ROUTE_HANDLER(KeyUnwrap);
+COFFER_ROUTE_HANDLER(KeySign);
+COFFER_ROUTE_HANDLER(KeyVerify);
+COFFER_ROUTE_HANDLER(RandomBytes);
 
 // Shared helpers.
 // maxresults: 1..25, default 25; 400 otherwise.
@@ -32,6 +76,11 @@ StatusOr<size_t> PageSize(const http::Request& req);
 std::string SkipToken(const http::Request& req);
 Status CheckDataApiVersion(const http::RequestHead& head, std::string* version);
 Status CheckManagementApiVersion(const http::RequestHead& head);
-http::Response NoRoute(const http::Request& req);
+// 404 NotFound naming the method and path.
+http::Response NoRoute(const http::RequestHead& req);
+// The decoded "value" of a restore body; 400 when missing, empty or not base64url.
+StatusOr<std::string> RestoreBlob(const http::Request& req);
+// 204 with no body.
+http::Response NoContent();
 
 }  // namespace coffer::api

@@ -105,6 +105,19 @@ http::Response Respond(const StatusOr<SecretView>& r, const Writer& w, bool with
 
 }  // namespace
 
+StatusOr<std::string> RestoreBlob(const http::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
+  ASSIGN_OR_RETURN(std::optional<std::string> value, OptString(body, "value"));
+  if (!value) return FieldTypeError("value", "the base64url backup blob");
+  auto blob = DecodeBase64Url(*value);
+  if (!blob || blob->empty()) {
+    return InvalidArgumentError(
+        "The backup blob is empty or not base64url; pass the value returned by backup.",
+        "BadParameter");
+  }
+  return std::move(*blob);
+}
+
 StatusOr<size_t> PageSize(const http::Request& req) {
   auto v = req.Query("maxresults");
   if (!v) return kDefaultPageSize;
@@ -132,91 +145,86 @@ std::string SkipToken(const http::Request& req) {
   return t ? std::string(*t) : "";
 }
 
-http::Response HandleSecrets(const App& app, const RequestContext& ctx, http::Request& req,
-                             const model::VaultRecord& vault, const std::string& api_version) {
-  vault::SecretService& secrets = *app.services().secrets;
-  Writer w{ctx, vault};
-  std::vector<std::string> s = ctx.segments;
-  // "/secrets/n/" and "/secrets/n/v/" — a trailing empty segment means the same as none.
-  if (s.size() >= 3 && s.back().empty()) s.pop_back();
-  const std::string& m = req.method;
-  bool deleted = s[0] == "deletedsecrets";
+namespace {
 
-  if (s.size() == 1) {
-    if (m != "GET") return NoRoute(req);
-    auto max = PageSize(req);
-    if (!max.ok()) return ErrorResponse(max.status());
-    auto page = deleted ? secrets.ListDeleted(vault, *max, SkipToken(req))
-                        : secrets.List(vault, *max, SkipToken(req));
-    if (!page.ok()) return ErrorResponse(page.status());
-    return w.Page(*page, false, "/" + s[0], api_version, *max);
-  }
-  const std::string& name = s[1];
-  if (deleted) {
-    if (s.size() == 2 && m == "GET") return Respond(secrets.GetDeleted(vault, name), w, false);
-    if (s.size() == 2 && m == "DELETE") {
-      Status st = secrets.Purge(vault, name);
-      if (!st.ok()) return ErrorResponse(st);
-      http::Response r;
-      r.status = 204;
-      return r;
-    }
-    if (s.size() == 3 && s[2] == "recover" && m == "POST") {
-      return Respond(secrets.Recover(vault, name), w, false);
-    }
-    return NoRoute(req);
-  }
-  if (s.size() == 2 && name == "restore" && m == "POST") {
-    auto body = ParseObjectBody(req.body);
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto value = OptString(*body, "value");
-    if (!value.ok()) return ErrorResponse(value.status());
-    if (!*value) return ErrorResponse(FieldTypeError("value", "the base64url backup blob"));
-    auto blob = DecodeBase64Url(**value);
-    if (!blob || blob->empty()) {
-      return ErrorResponse(InvalidArgumentError(
-          "The backup blob is empty or not base64url; pass the value returned by backup.",
-          "BadParameter"));
-    }
-    return Respond(app.services().backups->RestoreSecret(vault, *blob), w, true);
-  }
-  if (s.size() == 2) {
-    if (m == "PUT") {
-      auto params = ParseSet(req);
-      if (!params.ok()) return ErrorResponse(params.status());
-      return Respond(secrets.Set(vault, name, std::move(*params)), w, true);
-    }
-    if (m == "GET") return Respond(secrets.Get(vault, name, ""), w, true);
-    if (m == "PATCH") {
-      auto patch = ParsePatch(req);
-      if (!patch.ok()) return ErrorResponse(patch.status());
-      return Respond(secrets.Update(vault, name, "", *patch), w, false);
-    }
-    if (m == "DELETE") return Respond(secrets.Delete(vault, name), w, false);
-    return NoRoute(req);
-  }
-  if (s.size() == 3 && s[2] == "versions" && m == "GET") {
-    auto max = PageSize(req);
-    if (!max.ok()) return ErrorResponse(max.status());
-    auto page = secrets.ListVersions(vault, name, *max, SkipToken(req));
-    if (!page.ok()) return ErrorResponse(page.status());
-    return w.Page(*page, true, "/secrets/" + name + "/versions", api_version, *max);
-  }
-  if (s.size() == 3 && s[2] == "backup" && m == "POST") {
-    auto blob = app.services().backups->BackupSecret(vault, name);
-    if (!blob.ok()) return ErrorResponse(blob.status());
-    return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(*blob)}}));
-  }
-  if (s.size() == 3) {
-    std::string version = AsciiLower(s[2]);
-    if (m == "GET") return Respond(secrets.Get(vault, name, version), w, true);
-    if (m == "PATCH") {
-      auto patch = ParsePatch(req);
-      if (!patch.ok()) return ErrorResponse(patch.status());
-      return Respond(secrets.Update(vault, name, version, *patch), w, false);
-    }
-  }
-  return NoRoute(req);
+vault::SecretService& Secrets(const App& app) { return *app.services().secrets; }
+
+http::Response ListPage(const App& app, const RequestContext& ctx, http::Request& req,
+                        bool deleted) {
+  auto max = PageSize(req);
+  if (!max.ok()) return ErrorResponse(max.status());
+  auto page = deleted ? Secrets(app).ListDeleted(*ctx.vault, *max, SkipToken(req))
+                      : Secrets(app).List(*ctx.vault, *max, SkipToken(req));
+  if (!page.ok()) return ErrorResponse(page.status());
+  return Writer{ctx, *ctx.vault}.Page(*page, false, deleted ? "/deletedsecrets" : "/secrets",
+                                      ctx.api_version, *max);
+}
+
+}  // namespace
+
+COFFER_ROUTE_HANDLER(ListSecrets) { return ListPage(app, ctx, req, false); }
+COFFER_ROUTE_HANDLER(ListDeletedSecrets) { return ListPage(app, ctx, req, true); }
+
+COFFER_ROUTE_HANDLER(GetDeletedSecret) {
+  return Respond(Secrets(app).GetDeleted(*ctx.vault, ctx.Param("name")), {ctx, *ctx.vault},
+                 false);
+}
+
+COFFER_ROUTE_HANDLER(PurgeDeletedSecret) {
+  Status st = Secrets(app).Purge(*ctx.vault, ctx.Param("name"));
+  if (!st.ok()) return ErrorResponse(st);
+  return NoContent();
+}
+
+COFFER_ROUTE_HANDLER(RecoverDeletedSecret) {
+  return Respond(Secrets(app).Recover(*ctx.vault, ctx.Param("name")), {ctx, *ctx.vault}, false);
+}
+
+COFFER_ROUTE_HANDLER(RestoreSecret) {
+  auto blob = RestoreBlob(req);
+  if (!blob.ok()) return ErrorResponse(blob.status());
+  return Respond(app.services().backups->RestoreSecret(*ctx.vault, *blob), {ctx, *ctx.vault},
+                 true);
+}
+
+COFFER_ROUTE_HANDLER(ListSecretVersions) {
+  auto max = PageSize(req);
+  if (!max.ok()) return ErrorResponse(max.status());
+  const std::string& name = ctx.Param("name");
+  auto page = Secrets(app).ListVersions(*ctx.vault, name, *max, SkipToken(req));
+  if (!page.ok()) return ErrorResponse(page.status());
+  return Writer{ctx, *ctx.vault}.Page(*page, true, "/secrets/" + name + "/versions",
+                                      ctx.api_version, *max);
+}
+
+COFFER_ROUTE_HANDLER(BackupSecret) {
+  auto blob = app.services().backups->BackupSecret(*ctx.vault, ctx.Param("name"));
+  if (!blob.ok()) return ErrorResponse(blob.status());
+  return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(*blob)}}));
+}
+
+COFFER_ROUTE_HANDLER(SetSecret) {
+  auto params = ParseSet(req);
+  if (!params.ok()) return ErrorResponse(params.status());
+  return Respond(Secrets(app).Set(*ctx.vault, ctx.Param("name"), std::move(*params)),
+                 {ctx, *ctx.vault}, true);
+}
+
+COFFER_ROUTE_HANDLER(GetSecret) {
+  return Respond(Secrets(app).Get(*ctx.vault, ctx.Param("name"), AsciiLower(ctx.Param("version"))),
+                 {ctx, *ctx.vault}, true);
+}
+
+COFFER_ROUTE_HANDLER(UpdateSecret) {
+  auto patch = ParsePatch(req);
+  if (!patch.ok()) return ErrorResponse(patch.status());
+  return Respond(Secrets(app).Update(*ctx.vault, ctx.Param("name"),
+                                     AsciiLower(ctx.Param("version")), *patch),
+                 {ctx, *ctx.vault}, false);
+}
+
+COFFER_ROUTE_HANDLER(DeleteSecret) {
+  return Respond(Secrets(app).Delete(*ctx.vault, ctx.Param("name")), {ctx, *ctx.vault}, false);
 }
 
 }  // namespace coffer::api

@@ -96,8 +96,36 @@ Status ReadProperties(const Json& body, vault::VaultPatch* p, std::optional<std:
   return OkStatus();
 }
 
-http::Response PutVault(const App& app, const RequestContext& ctx, http::Request& req,
-                        const std::string& sub, const std::string& rg, const std::string& name) {
+// The {sub}, {rg} and {vault} parameters of an ARM vault path, validated.
+struct VaultPath {
+  std::string sub, rg, name;
+};
+
+StatusOr<VaultPath> ReadVaultPath(const RequestContext& ctx, const http::Request& req,
+                                  bool needs_name) {
+  RETURN_IF_ERROR(CheckManagementApiVersion(req));
+  VaultPath p;
+  if (!IsGuid(ctx.Param("sub"))) {
+    return InvalidArgumentError(
+        "The subscription id must be a GUID such as 00000000-0000-0000-0000-000000000000.",
+        "InvalidSubscriptionId");
+  }
+  p.sub = AsciiLower(ctx.Param("sub"));
+  p.rg = ctx.Param("rg");
+  if (!p.rg.empty()) RETURN_IF_ERROR(ValidateGroupName(p.rg));
+  if (needs_name) {
+    p.name = ctx.Param("vault");
+    RETURN_IF_ERROR(vault::ValidateVaultName(p.name));
+  }
+  return p;
+}
+
+}  // namespace
+
+COFFER_ROUTE_HANDLER(PutVault) {
+  auto path = ReadVaultPath(ctx, req, true);
+  if (!path.ok()) return ErrorResponse(path.status());
+  const auto& [sub, rg, name] = *path;
   auto body = ParseObjectBody(req.body);
   if (!body.ok()) return ErrorResponse(body.status());
   auto location = OptString(*body, "location");
@@ -126,80 +154,45 @@ http::Response PutVault(const App& app, const RequestContext& ctx, http::Request
   return JsonResponse(result->second ? 201 : 200, Dump(VaultJson(result->first, ctx.host)));
 }
 
-http::Response ListVaults(const App& app, const RequestContext& ctx, const std::string& sub,
-                          const std::string& rg) {
-  auto list = app.services().vaults->List(sub, rg);
+COFFER_ROUTE_HANDLER(ListVaults) {
+  auto path = ReadVaultPath(ctx, req, false);
+  if (!path.ok()) return ErrorResponse(path.status());
+  auto list = app.services().vaults->List(path->sub, path->rg);
   if (!list.ok()) return ErrorResponse(list.status());
   Json items = Json::array();
   for (const auto& v : *list) items.push_back(VaultJson(v, ctx.host));
   return JsonResponse(200, Dump(Json{{"value", items}, {"nextLink", nullptr}}));
 }
 
-}  // namespace
+COFFER_ROUTE_HANDLER(GetVault) {
+  auto path = ReadVaultPath(ctx, req, true);
+  if (!path.ok()) return ErrorResponse(path.status());
+  auto v = app.services().vaults->GetInScope(path->sub, path->rg, path->name);
+  if (!v.ok()) return ErrorResponse(v.status());
+  return JsonResponse(200, Dump(VaultJson(*v, ctx.host)));
+}
 
-http::Response HandleManagement(const App& app, const RequestContext& ctx, http::Request& req) {
-  Status version = CheckManagementApiVersion(req);
-  if (!version.ok()) return ErrorResponse(version);
-  const auto& s = ctx.segments;
-  auto is = [&](size_t i, std::string_view word) {
-    return s.size() > i && EqualsIgnoreCase(s[i], word);
-  };
-  if (s.size() < 2 || !IsGuid(s[1])) {
-    return ErrorResponse(InvalidArgumentError(
-        "The subscription id must be a GUID such as 00000000-0000-0000-0000-000000000000.",
-        "InvalidSubscriptionId"));
-  }
-  std::string sub = AsciiLower(s[1]);
-  std::string rg;
-  size_t p = 2;
-  if (is(2, "resourceGroups")) {
-    if (s.size() < 4) return NoRoute(req);
-    rg = s[3];
-    Status st = ValidateGroupName(rg);
-    if (!st.ok()) return ErrorResponse(st);
-    p = 4;
-  }
-  if (!is(p, "providers") || !is(p + 1, "Microsoft.KeyVault") || !is(p + 2, "vaults")) {
-    return NoRoute(req);
-  }
-  const std::string& m = req.method;
-  if (s.size() == p + 3) {
-    if (m == "GET") return ListVaults(app, ctx, sub, rg);
-    return NoRoute(req);
-  }
-  if (s.size() != p + 4 || rg.empty()) return NoRoute(req);
-  const std::string& name = s[p + 3];
-  Status valid = vault::ValidateVaultName(name);
-  if (!valid.ok()) return ErrorResponse(valid);
-  vault::VaultRegistry& vaults = *app.services().vaults;
-  if (m == "PUT") return PutVault(app, ctx, req, sub, rg, name);
-  if (m == "GET") {
-    auto v = vaults.GetInScope(sub, rg, name);
-    if (!v.ok()) return ErrorResponse(v.status());
-    return JsonResponse(200, Dump(VaultJson(*v, ctx.host)));
-  }
-  if (m == "PATCH") {
-    auto body = ParseObjectBody(req.body);
-    if (!body.ok()) return ErrorResponse(body.status());
-    vault::VaultPatch patch;
-    std::optional<std::string> tenant;
-    Status st = ReadProperties(*body, &patch, &tenant);
-    if (!st.ok()) return ErrorResponse(st);
-    auto v = vaults.Patch(sub, rg, name, patch);
-    if (!v.ok()) return ErrorResponse(v.status());
-    return JsonResponse(200, Dump(VaultJson(*v, ctx.host)));
-  }
-  if (m == "DELETE") {
-    Status st = vaults.Delete(sub, rg, name);
-    if (st.code() == StatusCode::kNotFound) {
-      http::Response r;
-      r.status = 204;
-      return r;
-    }
-    if (!st.ok()) return ErrorResponse(st);
-    return JsonResponse(200, "");
-  }
-  return NoRoute(req);
+COFFER_ROUTE_HANDLER(PatchVault) {
+  auto path = ReadVaultPath(ctx, req, true);
+  if (!path.ok()) return ErrorResponse(path.status());
+  auto body = ParseObjectBody(req.body);
+  if (!body.ok()) return ErrorResponse(body.status());
+  vault::VaultPatch patch;
+  std::optional<std::string> tenant;
+  Status st = ReadProperties(*body, &patch, &tenant);
+  if (!st.ok()) return ErrorResponse(st);
+  auto v = app.services().vaults->Patch(path->sub, path->rg, path->name, patch);
+  if (!v.ok()) return ErrorResponse(v.status());
+  return JsonResponse(200, Dump(VaultJson(*v, ctx.host)));
+}
+
+COFFER_ROUTE_HANDLER(DeleteVault) {
+  auto path = ReadVaultPath(ctx, req, true);
+  if (!path.ok()) return ErrorResponse(path.status());
+  Status st = app.services().vaults->Delete(path->sub, path->rg, path->name);
+  if (st.code() == StatusCode::kNotFound) return NoContent();
+  if (!st.ok()) return ErrorResponse(st);
+  return JsonResponse(200, "");
 }
 
 }  // namespace coffer::api

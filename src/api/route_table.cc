@@ -1,0 +1,245 @@
+#include "api/route_table.h"
+
+#include "api/routes.h"
+#include "core/encoding.h"
+
+namespace coffer::api {
+namespace {
+
+constexpr size_t kIdentityBody = 64 * 1024;
+constexpr size_t kManagementBody = 1024 * 1024;
+constexpr size_t kDataBody = 256 * 1024;
+// A restore of 500 versions of 25 KB is about 17 MB of base64url (CONTRACT.md "Limits").
+constexpr size_t kRestoreBody = 24 * 1024 * 1024;
+
+constexpr std::string_view kVaultPath =
+    "subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{vault}";
+
+// Data-plane route: action and access-policy permission on the vault or the named object.
+Route Data(std::string_view method, std::string_view pattern, std::string_view action,
+           std::string_view policy, ObjectKind object, RouteHandler handler,
+           bool run_inline = false, size_t body = kDataBody) {
+  return Route{method, pattern, Plane::kData, Authz::kDataAction, action, policy,
+               object, body, run_inline, handler};
+}
+
+Route Secret(std::string_view method, std::string_view pattern, std::string_view action,
+             std::string_view policy, RouteHandler handler, bool run_inline = false) {
+  return Data(method, pattern, action, policy, ObjectKind::kSecret, handler, run_inline);
+}
+
+Route Key(std::string_view method, std::string_view pattern, std::string_view action,
+          std::string_view policy, RouteHandler handler, bool run_inline = false) {
+  return Data(method, pattern, action, policy, ObjectKind::kKey, handler, run_inline);
+}
+
+std::vector<Route> BuildTable() {
+  // Reads (GET) and key operations run inline on the I/O thread; everything that commits goes
+  // to the worker pool (App::OnHead).
+  std::vector<Route> t = {
+      // Identity: no token.
+      {"POST", "{tenant}/oauth2/v2.0/token", Plane::kIdentity, Authz::kNone, "", "",
+       ObjectKind::kNone, kIdentityBody, false, IssueToken},
+      {"GET", "{tenant}/v2.0/.well-known/openid-configuration", Plane::kIdentity, Authz::kNone,
+       "", "", ObjectKind::kNone, 0, true, OpenIdConfiguration},
+      {"GET", "{tenant}/discovery/v2.0/keys", Plane::kIdentity, Authz::kNone, "", "",
+       ObjectKind::kNone, 0, true, Jwks},
+      // Operator: no token, served while sealed.
+      {"GET", "_coffer/health", Plane::kOperator, Authz::kNone, "", "", ObjectKind::kNone, 0,
+       true, Health},
+      {"POST", "_coffer/operator/unseal", Plane::kOperator, Authz::kNone, "", "",
+       ObjectKind::kNone, kIdentityBody, false, Unseal},
+      // Dev clock (dev mode only).
+      {"GET", "_coffer/dev/time-shift", Plane::kDev, Authz::kTenantAdmin,
+       "Coffer/dev/time-shift/read", "", ObjectKind::kNone, 0, false, DevClock},
+      {"POST", "_coffer/dev/time-shift", Plane::kDev, Authz::kTenantAdmin,
+       "Coffer/dev/time-shift/action", "", ObjectKind::kNone, kIdentityBody, false, DevClock},
+
+      // Management plane: vaults.
+      {"GET", "subscriptions/{sub}/providers/Microsoft.KeyVault/vaults", Plane::kManagement,
+       Authz::kHandler, "Microsoft.KeyVault/vaults/read", "", ObjectKind::kNone, 0, false,
+       ListVaults},
+      {"GET", "subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults",
+       Plane::kManagement, Authz::kHandler, "Microsoft.KeyVault/vaults/read", "",
+       ObjectKind::kNone, 0, false, ListVaults},
+      {"PUT", kVaultPath, Plane::kManagement, Authz::kVault, "Microsoft.KeyVault/vaults/write",
+       "", ObjectKind::kNone, kManagementBody, false, PutVault},
+      {"GET", kVaultPath, Plane::kManagement, Authz::kVault, "Microsoft.KeyVault/vaults/read", "",
+       ObjectKind::kNone, 0, false, GetVault},
+      {"PATCH", kVaultPath, Plane::kManagement, Authz::kVault,
+       "Microsoft.KeyVault/vaults/write", "", ObjectKind::kNone, kManagementBody, false,
+       PatchVault},
+      {"DELETE", kVaultPath, Plane::kManagement, Authz::kVault,
+       "Microsoft.KeyVault/vaults/delete", "", ObjectKind::kNone, 0, false, DeleteVault},
+
+      // Secrets (AZURE_API.md §3; data actions and permissions from Part 2 §B2).
+      Data("GET", "secrets", "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+           "secrets list", ObjectKind::kNone, ListSecrets, true),
+      Data("GET", "deletedsecrets", "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+           "secrets list", ObjectKind::kNone, ListDeletedSecrets, true),
+      Data("POST", "secrets/restore", "Microsoft.KeyVault/vaults/secrets/restore/action",
+           "secrets restore", ObjectKind::kNone, RestoreSecret, false, kRestoreBody),
+      Secret("GET", "deletedsecrets/{name}",
+             "Microsoft.KeyVault/vaults/secrets/readMetadata/action", "secrets get",
+             GetDeletedSecret, true),
+      Secret("DELETE", "deletedsecrets/{name}", "Microsoft.KeyVault/vaults/secrets/purge/action",
+             "secrets purge", PurgeDeletedSecret),
+      Secret("POST", "deletedsecrets/{name}/recover",
+             "Microsoft.KeyVault/vaults/secrets/recover/action", "secrets recover",
+             RecoverDeletedSecret),
+      Secret("GET", "secrets/{name}/versions",
+             "Microsoft.KeyVault/vaults/secrets/readMetadata/action", "secrets list",
+             ListSecretVersions, true),
+      Secret("POST", "secrets/{name}/backup", "Microsoft.KeyVault/vaults/secrets/backup/action",
+             "secrets backup", BackupSecret),
+      Secret("PUT", "secrets/{name}", "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+             "secrets set", SetSecret),
+      Secret("GET", "secrets/{name}", "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+             "secrets get", GetSecret, true),
+      Secret("PATCH", "secrets/{name}", "Microsoft.KeyVault/vaults/secrets/update/action",
+             "secrets set", UpdateSecret),
+      Secret("DELETE", "secrets/{name}", "Microsoft.KeyVault/vaults/secrets/delete",
+             "secrets delete", DeleteSecret),
+      Secret("GET", "secrets/{name}/{version}",
+             "Microsoft.KeyVault/vaults/secrets/getSecret/action", "secrets get", GetSecret,
+             true),
+      Secret("PATCH", "secrets/{name}/{version}",
+             "Microsoft.KeyVault/vaults/secrets/update/action", "secrets set", UpdateSecret),
+
+      // Keys (AZURE_API.md §4).
+      Data("GET", "keys", "Microsoft.KeyVault/vaults/keys/read", "keys list", ObjectKind::kNone,
+           ListKeys, true),
+      Data("GET", "deletedkeys", "Microsoft.KeyVault/vaults/keys/read", "keys list",
+           ObjectKind::kNone, ListDeletedKeys, true),
+      Data("POST", "keys/restore", "Microsoft.KeyVault/vaults/keys/restore/action",
+           "keys restore", ObjectKind::kNone, RestoreKey, false, kRestoreBody),
+      Key("GET", "deletedkeys/{name}", "Microsoft.KeyVault/vaults/keys/read", "keys get",
+          GetDeletedKey, true),
+      Key("DELETE", "deletedkeys/{name}", "Microsoft.KeyVault/vaults/keys/purge/action",
+          "keys purge", PurgeDeletedKey),
+      Key("POST", "deletedkeys/{name}/recover", "Microsoft.KeyVault/vaults/keys/recover/action",
+          "keys recover", RecoverDeletedKey),
+      Key("GET", "keys/{name}/versions", "Microsoft.KeyVault/vaults/keys/read", "keys list",
+          ListKeyVersions, true),
+      Key("POST", "keys/{name}/create", "Microsoft.KeyVault/vaults/keys/create/action",
+          "keys create", CreateKey),
+      Key("POST", "keys/{name}/backup", "Microsoft.KeyVault/vaults/keys/backup/action",
+          "keys backup", BackupKey),
+      Key("POST", "keys/{name}/rotate", "Microsoft.KeyVault/vaults/keys/rotate/action",
+          "keys rotate", RotateKey),
+      Key("GET", "keys/{name}/rotationpolicy",
+          "Microsoft.KeyVault/vaults/keyrotationpolicies/read", "keys getrotationpolicy",
+          GetKeyRotationPolicy, true),
+      Key("PUT", "keys/{name}/rotationpolicy",
+          "Microsoft.KeyVault/vaults/keyrotationpolicies/write", "keys setrotationpolicy",
+          SetKeyRotationPolicy),
+      Key("PUT", "keys/{name}", "Microsoft.KeyVault/vaults/keys/import/action", "keys import",
+          ImportKey),
+      Key("GET", "keys/{name}", "Microsoft.KeyVault/vaults/keys/read", "keys get", GetKey, true),
+      Key("PATCH", "keys/{name}", "Microsoft.KeyVault/vaults/keys/update/action", "keys update",
+          UpdateKey),
+      Key("DELETE", "keys/{name}", "Microsoft.KeyVault/vaults/keys/delete", "keys delete",
+          DeleteKey),
+      Key("GET", "keys/{name}/{version}", "Microsoft.KeyVault/vaults/keys/read", "keys get",
+          GetKey, true),
+      Key("PATCH", "keys/{name}/{version}", "Microsoft.KeyVault/vaults/keys/update/action",
+          "keys update", UpdateKey),
+      Key("POST", "keys/{name}/{version?}/encrypt", "Microsoft.KeyVault/vaults/keys/encrypt/action",
+          "keys encrypt", KeyEncrypt, true),
+      Key("POST", "keys/{name}/{version?}/decrypt", "Microsoft.KeyVault/vaults/keys/decrypt/action",
+          "keys decrypt", KeyDecrypt, true),
+      Key("POST", "keys/{name}/{version?}/wrapkey", "Microsoft.KeyVault/vaults/keys/wrap/action",
+          "keys wrapKey", KeyWrap, true),
+      Key("POST", "keys/{name}/{version?}/unwrapkey",
+          "Microsoft.KeyVault/vaults/keys/unwrap/action", "keys unwrapKey", KeyUnwrap, true),
+      Key("POST", "keys/{name}/{version?}/sign", "Microsoft.KeyVault/vaults/keys/sign/action",
+          "keys sign", KeySign, true),
+      Key("POST", "keys/{name}/{version?}/verify", "Microsoft.KeyVault/vaults/keys/verify/action",
+          "keys verify", KeyVerify, true),
+      // Random bytes reveal nothing about the vault: any caller of the tenant (docs/decisions.md).
+      {"POST", "rng", Plane::kData, Authz::kHandler, "", "", ObjectKind::kNone, kDataBody, true,
+       RandomBytes},
+  };
+  return t;
+}
+
+}  // namespace
+
+const std::string& RouteParams::Get(std::string_view name) const {
+  static const std::string kEmpty;
+  for (const auto& [n, v] : items) {
+    if (n == name) return v;
+  }
+  return kEmpty;
+}
+
+RouteTable::RouteTable(std::vector<Route> routes) : routes_(std::move(routes)) {
+  compiled_.reserve(routes_.size());
+  for (const Route& r : routes_) {
+    Compiled c;
+    std::string_view p = r.pattern;
+    while (true) {
+      size_t slash = p.find('/');
+      c.segments.push_back(p.substr(0, slash));
+      if (slash == std::string_view::npos) break;
+      p.remove_prefix(slash + 1);
+    }
+    c.scope_prefix = c.segments.front() == "{scope*}";
+    compiled_.push_back(std::move(c));
+  }
+}
+
+bool RouteTable::MatchPath(const Compiled& c, const std::vector<std::string>& segments,
+                           RouteParams* params) const {
+  size_t fixed = c.segments.size() - (c.scope_prefix ? 1 : 0);
+  if (c.scope_prefix ? segments.size() <= fixed : segments.size() != fixed) return false;
+  size_t offset = segments.size() - fixed;  // segments taken by {scope*}
+  params->items.clear();
+  for (size_t i = c.scope_prefix ? 1 : 0; i < c.segments.size(); ++i) {
+    std::string_view want = c.segments[i];
+    const std::string& got = segments[i - (c.scope_prefix ? 1 : 0) + offset];
+    if (want.front() == '{') {
+      bool optional = want.size() > 2 && want[want.size() - 2] == '?';
+      if (got.empty() && !optional) return false;
+      std::string_view name = want.substr(1, want.size() - (optional ? 3 : 2));
+      params->items.emplace_back(name, got);
+    } else if (!EqualsIgnoreCase(want, got)) {
+      return false;
+    }
+  }
+  if (c.scope_prefix) {
+    std::string scope;
+    for (size_t i = 0; i < offset; ++i) scope += "/" + segments[i];
+    params->items.emplace_back("scope", std::move(scope));
+  }
+  return true;
+}
+
+RouteMatch RouteTable::Match(std::string_view method, const std::vector<std::string>& segments,
+                             bool vault_host) const {
+  RouteMatch m;
+  RouteParams params;
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const Route& r = routes_[i];
+    if (vault_host && r.plane != Plane::kData) continue;
+    if (!MatchPath(compiled_[i], segments, &params)) continue;
+    if (r.method == method) {
+      m.route = &r;
+      m.params = std::move(params);
+      return m;
+    }
+    m.path_exists = true;
+    if (m.allowed.find(r.method) == std::string::npos) {
+      if (!m.allowed.empty()) m.allowed += ", ";
+      m.allowed += r.method;
+    }
+  }
+  return m;
+}
+
+const RouteTable& CofferRoutes() {
+  static const RouteTable table(BuildTable());
+  return table;
+}
+
+}  // namespace coffer::api
