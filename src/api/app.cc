@@ -178,8 +178,82 @@ http::Response App::Handle(http::Request& req) {
   return Finish(*ctx, req, std::move(resp));
 }
 
+namespace {
+
+std::string_view PlaneName(Plane p) {
+  switch (p) {
+    case Plane::kData: return "data";
+    case Plane::kIdentity: return "identity";
+    case Plane::kOperator: return "operator";
+    case Plane::kManagement:
+    case Plane::kAdmin:
+    case Plane::kDev: break;
+  }
+  return "management";
+}
+
+std::string_view KindName(ObjectKind k) {
+  switch (k) {
+    case ObjectKind::kSecret: return "secret";
+    case ObjectKind::kKey: return "key";
+    case ObjectKind::kCertificate: return "certificate";
+    case ObjectKind::kNone: break;
+  }
+  return "";
+}
+
+}  // namespace
+
+// One audit line per request, written before the response is sent (CONTRACT.md "Audit log"):
+// who, what, which object, the result — never a value, a key or a token. False when it cannot
+// be written: the caller must then answer 503 (fail-closed).
+bool App::Audit(const RequestContext& ctx, const http::RequestHead& head, int status) const {
+  if (services_.audit == nullptr) return true;
+  auth::AuditEntry e;
+  e.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  e.request_id = ctx.request_id;
+  e.caller_oid = ctx.principal.object_id;
+  e.caller_appid = ctx.principal.client_id;
+  e.caller_tid = ctx.principal.tenant_id;
+  e.ip = head.remote_address;
+  const Route* r = ctx.route;
+  e.plane = r != nullptr ? PlaneName(r->plane)
+                         : (LooksLikeData(ctx.host, ctx.segments) ? "data" : "management");
+  if (ctx.vault) {
+    e.vault = ctx.vault->name;
+  } else if (ctx.host.is_vault) {
+    e.vault = ctx.host.vault_name;
+  } else if (r != nullptr && !ctx.Param("vault").empty()) {
+    e.vault = ctx.Param("vault");
+  }
+  if (r != nullptr) {
+    e.operation = r->action.empty() ? std::string(r->method) + " " + std::string(r->pattern)
+                                    : std::string(r->action);
+    if (r->object != ObjectKind::kNone) {
+      e.object_kind = KindName(r->object);
+      e.object_name = ctx.Param("name");
+      e.object_version = ctx.Param("version");
+    }
+  }
+  e.status = status;
+  e.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            ctx.start)
+                      .count();
+  return services_.audit->Append(e).ok();
+}
+
 http::Response App::Finish(const RequestContext& ctx, const http::RequestHead& head,
                            http::Response resp) const {
+  if (!Audit(ctx, head, resp.status)) {
+    SecureClear(resp.body);
+    resp = api::ErrorResponse(UnavailableError(
+        "The audit log cannot be written, so the request was not answered. An operator must "
+        "check the audit log's disk and path.",
+        "ServiceUnavailable"));
+    resp.headers.Set("Retry-After", "5");
+  }
   if (ctx.route != nullptr ? ctx.route->plane == Plane::kData : ctx.host.is_vault) {
     resp.headers.Set("x-ms-keyvault-service-version", "1.9.0.0");
   }

@@ -13,7 +13,10 @@
 #include <vector>
 
 #include "api/request_context.h"
-#include "auth/clients.h"
+#include "auth/audit_log.h"
+#include "auth/principals.h"
+#include "auth/role_assignments.h"
+#include "auth/subscriptions.h"
 #include "auth/token_service.h"
 #include "backup/backup_service.h"
 #include "barrier/barrier.h"
@@ -42,7 +45,10 @@ struct AppServices {
   vault::KeyService* keys = nullptr;
   backup::BackupService* backups = nullptr;
   auth::TokenService* tokens = nullptr;
-  auth::ClientRegistry* clients = nullptr;
+  auth::PrincipalRegistry* principals = nullptr;
+  auth::SubscriptionRegistry* subscriptions = nullptr;
+  auth::RoleAssignmentStore* roles = nullptr;
+  auth::AuditLog* audit = nullptr;                        // null: no audit (unit tests)
   vault::Sweeper* sweeper = nullptr;
   ShiftedClock* dev_clock = nullptr;                      // dev mode only
   std::function<Status(const SecretBytes&)> unseal;       // operator unseal
@@ -63,7 +69,8 @@ class App final : public http::Handler {
   // The route's action for the caller (RBAC or the vault's access policies); PermissionDenied
   // with Azure's envelope reason when refused. Runs in OnHead, before the body is read.
   Status Authorize(const RequestContext& ctx) const;
-  // Headers every answer carries (request ids, service version).
+  bool Audit(const RequestContext& ctx, const http::RequestHead& head, int status) const;
+  // The audit line (503 instead when it cannot be written) and the headers every answer carries (request ids, service version).
   http::Response Finish(const RequestContext& ctx, const http::RequestHead& head,
                         http::Response resp) const;
 

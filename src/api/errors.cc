@@ -64,6 +64,9 @@ http::Response ErrorResponse(const Status& status) {
       status.reason() != "BadParameter") {
     outer = status.reason();  // e.g. VaultNameNotValid, LocationNotAvailableForResourceType
   }
+  if (status.code() == StatusCode::kPermissionDenied && status.reason() == "AuthorizationFailed") {
+    outer = status.reason();  // ARM's 403 has no inner error
+  }
   error["code"] = outer;
   error["message"] = message;
   if (!status.reason().empty() && status.reason() != outer) {
@@ -71,6 +74,15 @@ http::Response ErrorResponse(const Status& status) {
   }
   http::Response r = JsonResponse(m.http_status, nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (m.http_status == 429) r.headers.Set("Retry-After", "1");
+  return r;
+}
+
+http::Response ArmErrorResponse(const Status& status) {
+  http::Response r = ErrorResponse(status);
+  if (status.reason().empty() || r.status >= 500) return r;
+  nlohmann::json error = {{"code", status.reason()}, {"message", status.message()}};
+  r.body = nlohmann::json{{"error", error}}.dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace);
   return r;
 }
 

@@ -22,6 +22,10 @@ int HttpStatusFor(StatusCode code);
 // JSON response with Azure's headers (content type, no-cache).
 http::Response JsonResponse(int status, std::string body);
 http::Response ErrorResponse(const Status& status);
+// ARM's shape for the management plane's own resources (role assignments, principals,
+// subscriptions): the status's reason, when it has one, is the outer code and there is no
+// inner error ({"error":{"code":"RoleAssignmentExists","message":…}}).
+http::Response ArmErrorResponse(const Status& status);
 // For protocol-level failures the server reports (400, 408, 413, 414, 431).
 http::Response ProtocolErrorResponse(int http_status, std::string_view message);
 

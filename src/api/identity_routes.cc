@@ -89,7 +89,7 @@ COFFER_ROUTE_HANDLER(IssueToken) {
                       "The scope must be '" + app.options().data_audience + "/.default' or '" +
                           app.options().management_audience + "/.default'.");
   }
-  auto client = app.services().clients->Authenticate(ctx.Param("tenant"), form["client_id"],
+  auto client = app.services().principals->Authenticate(ctx.Param("tenant"), form["client_id"],
                                                      form["client_secret"]);
   SecureClear(form["client_secret"]);
   if (!client.ok()) {

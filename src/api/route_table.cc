@@ -33,6 +33,12 @@ Route Key(std::string_view method, std::string_view pattern, std::string_view ac
   return Data(method, pattern, action, policy, ObjectKind::kKey, handler, run_inline);
 }
 
+Route Admin(std::string_view method, std::string_view pattern, std::string_view action,
+            RouteHandler handler) {
+  return Route{method, pattern, Plane::kAdmin, Authz::kTenantAdmin, action, "",
+               ObjectKind::kNone, method == "POST" ? kIdentityBody : 0, false, handler};
+}
+
 std::vector<Route> BuildTable() {
   // Reads (GET) and key operations run inline on the I/O thread; everything that commits goes
   // to the worker pool (App::OnHead).
@@ -55,6 +61,47 @@ std::vector<Route> BuildTable() {
       {"POST", "_coffer/dev/time-shift", Plane::kDev, Authz::kTenantAdmin,
        "Coffer/dev/time-shift/action", "", ObjectKind::kNone, kIdentityBody, false, DevClock},
 
+      // Tenant administration.
+      Admin("POST", "_coffer/principals", "Coffer/principals/write", CreatePrincipal),
+      Admin("GET", "_coffer/principals", "Coffer/principals/read", ListPrincipals),
+      Admin("GET", "_coffer/principals/{oid}", "Coffer/principals/read", GetPrincipal),
+      Admin("DELETE", "_coffer/principals/{oid}", "Coffer/principals/delete", DeletePrincipal),
+      Admin("POST", "_coffer/principals/{oid}/secrets", "Coffer/principals/secrets/write",
+            AddPrincipalSecret),
+      Admin("DELETE", "_coffer/principals/{oid}/secrets/{keyId}",
+            "Coffer/principals/secrets/delete", RevokePrincipalSecret),
+      Admin("POST", "_coffer/subscriptions", "Coffer/subscriptions/write", CreateSubscription),
+      {"GET", "subscriptions", Plane::kManagement, Authz::kHandler,
+       "Microsoft.Resources/subscriptions/read", "", ObjectKind::kNone, 0, false,
+       ListSubscriptions},
+
+      // Role definitions and assignments at any scope (the handlers decide: a write's role
+      // condition needs the body).
+      {"GET", "providers/Microsoft.Authorization/roleDefinitions", Plane::kManagement,
+       Authz::kHandler, "Microsoft.Authorization/roleDefinitions/read", "", ObjectKind::kNone,
+       0, false, ListRoleDefinitions},
+      {"GET", "providers/Microsoft.Authorization/roleDefinitions/{id}", Plane::kManagement,
+       Authz::kHandler, "Microsoft.Authorization/roleDefinitions/read", "", ObjectKind::kNone,
+       0, false, GetRoleDefinition},
+      {"GET", "{scope*}/providers/Microsoft.Authorization/roleDefinitions", Plane::kManagement,
+       Authz::kHandler, "Microsoft.Authorization/roleDefinitions/read", "", ObjectKind::kNone,
+       0, false, ListRoleDefinitions},
+      {"GET", "{scope*}/providers/Microsoft.Authorization/roleDefinitions/{id}",
+       Plane::kManagement, Authz::kHandler, "Microsoft.Authorization/roleDefinitions/read", "",
+       ObjectKind::kNone, 0, false, GetRoleDefinition},
+      {"GET", "{scope*}/providers/Microsoft.Authorization/roleAssignments", Plane::kManagement,
+       Authz::kHandler, "Microsoft.Authorization/roleAssignments/read", "", ObjectKind::kNone,
+       0, false, ListRoleAssignments},
+      {"PUT", "{scope*}/providers/Microsoft.Authorization/roleAssignments/{id}",
+       Plane::kManagement, Authz::kHandler, "Microsoft.Authorization/roleAssignments/write", "",
+       ObjectKind::kNone, kManagementBody, false, PutRoleAssignment},
+      {"GET", "{scope*}/providers/Microsoft.Authorization/roleAssignments/{id}",
+       Plane::kManagement, Authz::kHandler, "Microsoft.Authorization/roleAssignments/read", "",
+       ObjectKind::kNone, 0, false, GetRoleAssignment},
+      {"DELETE", "{scope*}/providers/Microsoft.Authorization/roleAssignments/{id}",
+       Plane::kManagement, Authz::kHandler, "Microsoft.Authorization/roleAssignments/delete", "",
+       ObjectKind::kNone, 0, false, DeleteRoleAssignment},
+
       // Management plane: vaults.
       {"GET", "subscriptions/{sub}/providers/Microsoft.KeyVault/vaults", Plane::kManagement,
        Authz::kHandler, "Microsoft.KeyVault/vaults/read", "", ObjectKind::kNone, 0, false,
@@ -71,6 +118,32 @@ std::vector<Route> BuildTable() {
        PatchVault},
       {"DELETE", kVaultPath, Plane::kManagement, Authz::kVault,
        "Microsoft.KeyVault/vaults/delete", "", ObjectKind::kNone, 0, false, DeleteVault},
+
+      {"PUT", "subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/"
+              "{vault}/accessPolicies/{operation}",
+       Plane::kManagement, Authz::kVault, "Microsoft.KeyVault/vaults/accessPolicies/write", "",
+       ObjectKind::kNone, kManagementBody, false, UpdateAccessPolicies},
+      {"GET", "subscriptions/{sub}/providers/Microsoft.KeyVault/deletedVaults",
+       Plane::kManagement, Authz::kSubscription, "Microsoft.KeyVault/deletedVaults/read", "",
+       ObjectKind::kNone, 0, false, ListDeletedVaults},
+      {"GET",
+       "subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/"
+       "{name}",
+       Plane::kManagement, Authz::kSubscription,
+       "Microsoft.KeyVault/locations/deletedVaults/read", "", ObjectKind::kNone, 0, false,
+       GetDeletedVault},
+      {"POST",
+       "subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/"
+       "{name}/purge",
+       Plane::kManagement, Authz::kSubscription,
+       "Microsoft.KeyVault/locations/deletedVaults/purge/action", "", ObjectKind::kNone,
+       kManagementBody, false, PurgeDeletedVault},
+      {"POST", "subscriptions/{sub}/providers/Microsoft.KeyVault/checkNameAvailability",
+       Plane::kManagement, Authz::kSubscription, "Microsoft.KeyVault/checkNameAvailability/read",
+       "", ObjectKind::kNone, kManagementBody, false, CheckVaultNameAvailability},
+      {"GET", "subscriptions/{sub}/resources", Plane::kManagement, Authz::kHandler,
+       "Microsoft.Resources/subscriptions/resources/read", "", ObjectKind::kNone, 0, false,
+       ListResources},
 
       // Secrets (AZURE_API.md §3; data actions and permissions from Part 2 §B2).
       Data("GET", "secrets", "Microsoft.KeyVault/vaults/secrets/readMetadata/action",

@@ -27,6 +27,32 @@ COFFER_ROUTE_HANDLER(PutVault);
 COFFER_ROUTE_HANDLER(GetVault);
 COFFER_ROUTE_HANDLER(PatchVault);
 COFFER_ROUTE_HANDLER(DeleteVault);
+COFFER_ROUTE_HANDLER(UpdateAccessPolicies);
+
+// deleted_vault_routes.cc: deleted vaults, name availability, the generic resource list.
+COFFER_ROUTE_HANDLER(ListDeletedVaults);
+COFFER_ROUTE_HANDLER(GetDeletedVault);
+COFFER_ROUTE_HANDLER(PurgeDeletedVault);
+COFFER_ROUTE_HANDLER(CheckVaultNameAvailability);
+COFFER_ROUTE_HANDLER(ListResources);
+
+// role_routes.cc: ARM role definitions and assignments at any scope.
+COFFER_ROUTE_HANDLER(ListRoleDefinitions);
+COFFER_ROUTE_HANDLER(GetRoleDefinition);
+COFFER_ROUTE_HANDLER(PutRoleAssignment);
+COFFER_ROUTE_HANDLER(GetRoleAssignment);
+COFFER_ROUTE_HANDLER(DeleteRoleAssignment);
+COFFER_ROUTE_HANDLER(ListRoleAssignments);
+
+// admin_routes.cc: principals, subscriptions.
+COFFER_ROUTE_HANDLER(CreatePrincipal);
+COFFER_ROUTE_HANDLER(ListPrincipals);
+COFFER_ROUTE_HANDLER(GetPrincipal);
+COFFER_ROUTE_HANDLER(DeletePrincipal);
+COFFER_ROUTE_HANDLER(AddPrincipalSecret);
+COFFER_ROUTE_HANDLER(RevokePrincipalSecret);
+COFFER_ROUTE_HANDLER(CreateSubscription);
+COFFER_ROUTE_HANDLER(ListSubscriptions);
 
 // secret_routes.cc
 COFFER_ROUTE_HANDLER(ListSecrets);
@@ -76,6 +102,11 @@ StatusOr<size_t> PageSize(const http::Request& req);
 std::string SkipToken(const http::Request& req);
 Status CheckDataApiVersion(const http::RequestHead& head, std::string* version);
 Status CheckManagementApiVersion(const http::RequestHead& head);
+// 400 for a subscription id that is not a GUID, 404 SubscriptionNotFound for one that is not
+// the deployment's.
+Status CheckSubscription(const App& app, std::string_view sub);
+// Whether the caller may read the vault's management resource (lists show only those).
+bool CanRead(const App& app, const RequestContext& ctx, const model::VaultRecord& v);
 // 404 NotFound naming the method and path.
 http::Response NoRoute(const http::RequestHead& req);
 // The decoded "value" of a restore body; 400 when missing, empty or not base64url.

@@ -46,8 +46,11 @@ std::string RandomGuid() {
 }  // namespace
 
 TokenService::TokenService(barrier::Barrier& barrier, const Clock& real_clock,
-                           TokenOptions options)
-    : barrier_(barrier), clock_(real_clock), options_(std::move(options)) {}
+                           TokenOptions options, CredentialCheck is_active)
+    : barrier_(barrier),
+      clock_(real_clock),
+      options_(std::move(options)),
+      is_active_(std::move(is_active)) {}
 
 Status TokenService::LoadOrCreateKey() {
   std::optional<crypto::EcSigningKey> key;
@@ -81,8 +84,10 @@ void TokenService::Unload() {
   cache_.clear();
 }
 
-StatusOr<IssuedToken> TokenService::Issue(const Client& client, std::string_view issuer,
-                                          std::string_view audience) {
+StatusOr<IssuedToken> TokenService::Issue(const AuthenticatedClient& client,
+                                          std::string_view issuer, std::string_view audience) {
+  const ServicePrincipal& principal = client.principal;
+  if (client.key_id.empty()) return InternalError("a token must name the secret it is issued for");
   std::shared_lock lock(mu_);
   if (!key_) return UnavailableError("Coffer is sealed; no tokens can be issued.");
   UnixSeconds now = clock_.Now();
@@ -92,12 +97,13 @@ StatusOr<IssuedToken> TokenService::Issue(const Client& client, std::string_view
                   {"iat", now},
                   {"nbf", now},
                   {"exp", now + options_.lifetime_seconds},
-                  {"sub", client.object_id},
-                  {"oid", client.object_id},
-                  {"tid", client.tenant_id},
-                  {"appid", client.client_id},
-                  {"azp", client.client_id},
+                  {"sub", principal.object_id},
+                  {"oid", principal.object_id},
+                  {"tid", principal.tenant_id},
+                  {"appid", principal.client_id},
+                  {"azp", principal.client_id},
                   {"idtyp", "app"},
+                  {kSecretKeyIdClaim, client.key_id},
                   {"jti", RandomGuid()},
                   {"ver", "2.0"}};
   std::string signing_input =
@@ -112,19 +118,35 @@ StatusOr<Principal> TokenService::Validate(
   if (token.size() > kMaxTokenBytes) return Invalid("it is longer than 8 KB");
   std::string cache_key = std::string(audience) + "\n" + std::string(token);
   UnixSeconds now = clock_.Now();
+  std::optional<Principal> cached;
   {
     std::lock_guard lock(cache_mu_);
     auto it = cache_.find(cache_key);
     if (it != cache_.end()) {
-      if (it->second.expires > now) return it->second;
-      cache_.erase(it);
+      if (it->second.expires > now) {
+        cached = it->second;
+      } else {
+        cache_.erase(it);
+      }
     }
   }
-  ASSIGN_OR_RETURN(Principal p, ValidateUncached(token, audience, origin_ok));
-  std::lock_guard lock(cache_mu_);
-  if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-  cache_.emplace(std::move(cache_key), p);
-  return p;
+  if (!cached) {
+    ASSIGN_OR_RETURN(Principal p, ValidateUncached(token, audience, origin_ok));
+    cached = std::move(p);
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= kMaxCachedTokens) cache_.clear();
+    cache_.emplace(cache_key, *cached);
+  }
+  // Asked on every call, cached or not: the cache remembers the signature check, never that
+  // the credential is live.
+  if (!is_active_ || !is_active_(cached->object_id, cached->key_id)) {
+    std::lock_guard lock(cache_mu_);
+    cache_.erase(cache_key);
+    return Invalid(
+        "the client secret it was issued for has been revoked, or its principal deleted; "
+        "request a new token with a current secret");
+  }
+  return *cached;
 }
 
 StatusOr<Principal> TokenService::ValidateUncached(
@@ -195,8 +217,13 @@ StatusOr<Principal> TokenService::ValidateUncached(
   if (!sub || sub->empty() || !tid || *tid != options_.tenant_id) {
     return Invalid("it does not name a principal of this tenant");
   }
+  auto key_id = str(kSecretKeyIdClaim);
+  if (!key_id || key_id->empty()) {
+    return Invalid("it does not name the client secret it was issued for; request a new token");
+  }
   Principal out;
   out.object_id = *sub;
+  out.key_id = *key_id;
   out.client_id = str("appid").value_or("");
   out.tenant_id = *tid;
   out.audience = *aud;

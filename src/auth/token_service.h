@@ -1,16 +1,21 @@
 // TokenService: issues and validates Coffer's access tokens — JWTs signed with ES256 by a P-256
 // key that is created once and kept behind the barrier ("sys/token-key").
 //
-// Validation (DESIGN.md §2): at most 8 KB; exactly three strict base64url parts; header `alg`
-// must be exactly "ES256" and `kid` must name our key (so `none` in any spelling, HMAC and
-// foreign keys fail); `jwk`/`jku`/`x5u`/`x5c` are ignored; any `crit` is refused; the signature
-// must verify; `iss` must be "<one of our origins>/<tenant>/v2.0"; `aud` must equal the audience
-// the route expects; `exp`/`nbf` are checked against the real clock (never the dev clock).
-// Validated tokens are cached until they expire. Every failure is Unauthenticated with a message
-// that names the problem but never echoes the token.
+// Validation (CONTRACT.md "Identity and tokens"): at most 8 KB; exactly three strict base64url
+// parts; header `alg` must be exactly "ES256" and `kid` must name our key (so `none` in any
+// spelling, HMAC and foreign keys fail); `jwk`/`jku`/`x5u`/`x5c` are ignored; any `crit` is
+// refused; the signature must verify; `iss` must be "<one of our origins>/<tenant>/v2.0"; `aud`
+// must equal the audience the route expects; `exp`/`nbf` are checked against the real clock
+// (never the dev clock). Every token names the client secret it was issued for (claim
+// `coffer_skid`, the secret's key id), and every Validate — cached or not — asks the injected
+// CredentialCheck whether (oid, key id) is still live, so a revoked secret or a deleted
+// principal stops working on the next request. Validated tokens are cached until they expire.
+// Every failure is Unauthenticated with a message that names the problem but never echoes the
+// token.
 //
 // Thread-safety: safe to call concurrently; LoadOrCreateKey/Unload are called by the server
-// when it unseals and seals.
+// when it unseals and seals. The CredentialCheck is called on I/O threads and must be fast
+// and non-blocking (PrincipalRegistry::IsActive is).
 #pragma once
 
 #include <functional>
@@ -22,12 +27,18 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "auth/clients.h"
+#include "auth/principals.h"
 #include "barrier/barrier.h"
 #include "core/clock.h"
 #include "crypto/ec_key.h"
 
 namespace coffer::auth {
+
+// The private claim that carries the key id of the client secret a token was issued for.
+inline constexpr char kSecretKeyIdClaim[] = "coffer_skid";
+
+// Is the credential (principal object id, client secret key id) a token names still live?
+using CredentialCheck = std::function<bool(std::string_view object_id, std::string_view key_id)>;
 
 struct TokenOptions {
   std::string tenant_id;
@@ -41,6 +52,7 @@ struct Principal {
   std::string tenant_id;
   std::string audience;
   UnixSeconds expires = 0;
+  std::string key_id;  // the client secret the token was issued for
 };
 
 struct IssuedToken {
@@ -50,16 +62,20 @@ struct IssuedToken {
 
 class TokenService {
  public:
-  TokenService(barrier::Barrier& barrier, const Clock& real_clock, TokenOptions options);
+  // `is_active` is asked on every Validate; an empty one makes every Validate fail.
+  TokenService(barrier::Barrier& barrier, const Clock& real_clock, TokenOptions options,
+               CredentialCheck is_active);
 
   Status LoadOrCreateKey();
   void Unload();
 
   // `issuer` is "<origin>/<tenant>/v2.0" for the origin the request arrived at.
-  StatusOr<IssuedToken> Issue(const Client& client, std::string_view issuer,
+  StatusOr<IssuedToken> Issue(const AuthenticatedClient& client, std::string_view issuer,
                               std::string_view audience);
 
   // `origin_ok` decides whether the origin part of `iss` is one of this server's.
+  // Unauthenticated for every invalid token, including one whose secret was revoked or whose
+  // principal was deleted since it was issued; Unavailable while no key is loaded.
   StatusOr<Principal> Validate(std::string_view token, std::string_view audience,
                                const std::function<bool(std::string_view origin)>& origin_ok);
 
@@ -73,6 +89,7 @@ class TokenService {
   barrier::Barrier& barrier_;
   const Clock& clock_;
   TokenOptions options_;
+  CredentialCheck is_active_;
   mutable std::shared_mutex mu_;
   std::optional<crypto::EcSigningKey> key_;
   std::string kid_;

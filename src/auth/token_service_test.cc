@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/encoding.h"
@@ -67,16 +69,22 @@ class TokenServiceTest : public ::testing::Test {
  protected:
   TokenServiceTest()
       : barrier_(storage_, crypto::SystemRandom()),
-        tokens_(barrier_, clock_, TokenOptions{std::string(kTenant), kLifetime, kSkew}) {}
+        tokens_(barrier_, clock_, TokenOptions{std::string(kTenant), kLifetime, kSkew},
+                [this](std::string_view object_id, std::string_view key_id) {
+                  ++credential_checks_;
+                  return live_.contains({std::string(object_id), std::string(key_id)});
+                }) {}
 
   void SetUp() override {
     auto unseal = barrier_.Initialize();
     ASSERT_TRUE(unseal.ok()) << unseal.status().ToString();
     ASSERT_TRUE(tokens_.LoadOrCreateKey().ok());
-    client_.client_id = "0a1b2c3d-0000-4000-8000-000000000001";
-    client_.object_id = "0a1b2c3d-0000-4000-8000-0000000000aa";
-    client_.tenant_id = std::string(kTenant);
-    client_.display_name = "test client";
+    client_.principal.client_id = "0a1b2c3d-0000-4000-8000-000000000001";
+    client_.principal.object_id = "0a1b2c3d-0000-4000-8000-0000000000aa";
+    client_.principal.tenant_id = std::string(kTenant);
+    client_.principal.display_name = "test client";
+    client_.key_id = "5e1f0c2a-7d3b-4c8e-9f60-1a2b3c4d5e6f";
+    live_.insert({client_.principal.object_id, client_.key_id});
     std::string fresh = IssueFor(kDataAudience);
     kid_ = DecodePart(Split(fresh).header64).at("kid").get<std::string>();
     server_key_ = LoadServerKey();
@@ -115,10 +123,11 @@ class TokenServiceTest : public ::testing::Test {
             {"iat", now},
             {"nbf", now},
             {"exp", now + kLifetime},
-            {"sub", client_.object_id},
-            {"oid", client_.object_id},
+            {"sub", client_.principal.object_id},
+            {"oid", client_.principal.object_id},
             {"tid", kTenant},
-            {"appid", client_.client_id}};
+            {"appid", client_.principal.client_id},
+            {kSecretKeyIdClaim, client_.key_id}};
   }
 
   // Asserts `token` is refused as Unauthenticated without echoing it.
@@ -134,8 +143,10 @@ class TokenServiceTest : public ::testing::Test {
   store::MemoryStorage storage_;
   barrier::Barrier barrier_;
   ManualClock clock_;
+  std::set<std::pair<std::string, std::string>> live_;  // (object id, key id) still valid
+  int credential_checks_ = 0;
   TokenService tokens_;
-  Client client_;
+  AuthenticatedClient client_;
   std::string kid_;
   std::optional<crypto::EcSigningKey> server_key_;
 };
@@ -144,11 +155,12 @@ TEST_F(TokenServiceTest, FreshTokenValidatesToItsPrincipal) {
   std::string token = IssueFor(kDataAudience);
   auto p = Validate(token);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  EXPECT_EQ(p->object_id, client_.object_id);
-  EXPECT_EQ(p->client_id, client_.client_id);
+  EXPECT_EQ(p->object_id, client_.principal.object_id);
+  EXPECT_EQ(p->client_id, client_.principal.client_id);
   EXPECT_EQ(p->tenant_id, kTenant);
   EXPECT_EQ(p->audience, kDataAudience);
   EXPECT_EQ(p->expires, clock_.Now() + kLifetime);
+  EXPECT_EQ(p->key_id, client_.key_id);
 }
 
 TEST_F(TokenServiceTest, IssuedTokenIsEs256WithOurKidAndStandardClaims) {
@@ -177,6 +189,7 @@ TEST_F(TokenServiceTest, CachedValidationReturnsTheSamePrincipal) {
   EXPECT_EQ(first->tenant_id, second->tenant_id);
   EXPECT_EQ(first->audience, second->audience);
   EXPECT_EQ(first->expires, second->expires);
+  EXPECT_EQ(first->key_id, second->key_id);
 }
 
 TEST_F(TokenServiceTest, TokenStillValidAfterKeyReload) {
@@ -475,6 +488,152 @@ TEST_F(TokenServiceTest, RejectsTokenWithoutSubject) {
   ExpectRejected(Sign(*server_key_, Header(), claims));
   claims["sub"] = "";
   ExpectRejected(Sign(*server_key_, Header(), claims));
+}
+
+// ---- Revocation: every Validate asks whether the token's credential is still live. ----
+
+TEST_F(TokenServiceTest, IssuedTokenNamesTheSecretItWasIssuedFor) {
+  json claims = DecodePart(Split(IssueFor(kDataAudience)).payload64);
+  EXPECT_EQ(claims.at(kSecretKeyIdClaim), client_.key_id);
+  EXPECT_EQ(claims.at("oid"), client_.principal.object_id);
+}
+
+TEST_F(TokenServiceTest, IssueRefusesAClientWithoutKeyId) {
+  AuthenticatedClient no_key = client_;
+  no_key.key_id.clear();
+  EXPECT_EQ(tokens_.Issue(no_key, Issuer(), kDataAudience).status().code(),
+            StatusCode::kInternal);
+}
+
+TEST_F(TokenServiceTest, RejectsTokenWithoutSecretKeyId) {
+  json claims = Claims();
+  claims.erase(kSecretKeyIdClaim);
+  ExpectRejected(Sign(*server_key_, Header(), claims));
+  claims[kSecretKeyIdClaim] = "";
+  ExpectRejected(Sign(*server_key_, Header(), claims));
+  claims[kSecretKeyIdClaim] = 42;
+  ExpectRejected(Sign(*server_key_, Header(), claims));
+}
+
+TEST_F(TokenServiceTest, EveryValidateAsksTheCredentialCheckCachedOrNot) {
+  std::string token = IssueFor(kDataAudience);
+  credential_checks_ = 0;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Validate(token).ok());
+  EXPECT_EQ(credential_checks_, 3);
+}
+
+TEST_F(TokenServiceTest, RevokedCredentialFailsOnTheNextValidateOfACachedToken) {
+  std::string token = IssueFor(kDataAudience);
+  ASSERT_TRUE(Validate(token).ok());
+  ASSERT_TRUE(Validate(token).ok());  // served from the cache
+  live_.clear();
+  auto revoked = Validate(token);
+  ASSERT_EQ(revoked.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(revoked.status().message().find("revoked"), std::string::npos)
+      << revoked.status().message();
+  EXPECT_EQ(revoked.status().message().find(token), std::string::npos);
+  EXPECT_EQ(Validate(token).status().code(), StatusCode::kUnauthenticated);  // and stays so
+}
+
+TEST_F(TokenServiceTest, TokenOfAnotherSecretOfTheSamePrincipalStaysValid) {
+  AuthenticatedClient other = client_;
+  other.key_id = "0f0e0d0c-0b0a-4908-8706-050403020100";
+  live_.insert({other.principal.object_id, other.key_id});
+  auto issued = tokens_.Issue(other, Issuer(), kDataAudience);
+  ASSERT_TRUE(issued.ok());
+  std::string first = IssueFor(kDataAudience);
+  ASSERT_TRUE(Validate(first).ok());
+  ASSERT_TRUE(Validate(issued->access_token).ok());
+  live_.erase({client_.principal.object_id, client_.key_id});
+  EXPECT_EQ(Validate(first).status().code(), StatusCode::kUnauthenticated);
+  auto still = Validate(issued->access_token);
+  ASSERT_TRUE(still.ok()) << still.status().ToString();
+  EXPECT_EQ(still->key_id, other.key_id);
+}
+
+TEST_F(TokenServiceTest, WithoutACredentialCheckEveryTokenIsRefused) {
+  TokenService unchecked(barrier_, clock_, TokenOptions{std::string(kTenant), kLifetime, kSkew},
+                         CredentialCheck());
+  ASSERT_TRUE(unchecked.LoadOrCreateKey().ok());
+  auto issued = unchecked.Issue(client_, Issuer(), kDataAudience);
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ(unchecked.Validate(issued->access_token, kDataAudience, OurOrigin).status().code(),
+            StatusCode::kUnauthenticated);
+}
+
+// The same, end to end with the real PrincipalRegistry as the check.
+class TokenRevocationTest : public TokenServiceTest {
+ protected:
+  TokenRevocationTest()
+      : principals_(barrier_, clock_, crypto::SystemRandom(), std::string(kTenant)),
+        checked_(barrier_, clock_, TokenOptions{std::string(kTenant), kLifetime, kSkew},
+                 [this](std::string_view object_id, std::string_view key_id) {
+                   return principals_.IsActive(object_id, key_id);
+                 }) {}
+
+  void SetUp() override {
+    TokenServiceTest::SetUp();
+    ASSERT_TRUE(principals_.Load().ok());
+    ASSERT_TRUE(checked_.LoadOrCreateKey().ok());
+  }
+
+  // Authenticates with `secret` and returns a token for it.
+  std::string TokenFor(const std::string& client_id, const SecretBytes& secret) {
+    auto client = principals_.Authenticate(kTenant, client_id, secret.view());
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    if (!client.ok()) return "";
+    auto issued = checked_.Issue(*client, Issuer(), kManagementAudience);
+    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
+    return issued.ok() ? issued->access_token : "";
+  }
+
+  StatusOr<Principal> Check(const std::string& token) {
+    return checked_.Validate(token, kManagementAudience, OurOrigin);
+  }
+
+  PrincipalRegistry principals_;
+  TokenService checked_;
+};
+
+TEST_F(TokenRevocationTest, RevokingASecretStopsItsCachedTokenOnTheNextRequest) {
+  auto created = principals_.Create("build-agent");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto second = principals_.AddSecret(created->principal.object_id);
+  ASSERT_TRUE(second.ok());
+  std::string first_token = TokenFor(created->principal.client_id, created->client_secret);
+  std::string second_token = TokenFor(created->principal.client_id, second->client_secret);
+  auto p = Check(first_token);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->key_id, created->key_id);
+  ASSERT_TRUE(Check(second_token).ok());
+
+  ASSERT_TRUE(principals_.RevokeSecret(created->principal.object_id, created->key_id).ok());
+  auto revoked = Check(first_token);
+  ASSERT_EQ(revoked.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(revoked.status().message().find("revoked"), std::string::npos);
+  EXPECT_TRUE(Check(second_token).ok());
+}
+
+TEST_F(TokenRevocationTest, DeletingAPrincipalStopsItsCachedTokensOnTheNextRequest) {
+  auto created = principals_.Create("short-lived");
+  ASSERT_TRUE(created.ok());
+  std::string token = TokenFor(created->principal.client_id, created->client_secret);
+  ASSERT_TRUE(Check(token).ok());
+  ASSERT_TRUE(principals_.Delete(created->principal.object_id).ok());
+  auto deleted = Check(token);
+  ASSERT_EQ(deleted.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(deleted.status().message().find("revoked"), std::string::npos);
+}
+
+TEST_F(TokenRevocationTest, RevocationSurvivesARestartOfTheRegistry) {
+  auto created = principals_.Create("restarted");
+  ASSERT_TRUE(created.ok());
+  std::string token = TokenFor(created->principal.client_id, created->client_secret);
+  ASSERT_TRUE(principals_.RevokeSecret(created->principal.object_id, created->key_id).ok());
+  PrincipalRegistry reloaded(barrier_, clock_, crypto::SystemRandom(), std::string(kTenant));
+  ASSERT_TRUE(reloaded.Load().ok());
+  EXPECT_FALSE(reloaded.IsActive(created->principal.object_id, created->key_id));
+  EXPECT_EQ(Check(token).status().code(), StatusCode::kUnauthenticated);
 }
 
 }  // namespace

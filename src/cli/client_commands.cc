@@ -10,7 +10,7 @@ namespace coffer::cli {
 namespace {
 
 using nlohmann::json;
-constexpr const char* kArmApiVersion = "2023-07-01";
+constexpr const char* kArmApiVersion = "2026-02-01";
 
 int Error(const std::string& message) {
   std::cerr << "coffer: " << message << std::endl;
@@ -103,6 +103,13 @@ std::string Scope(const Session& s, const std::string& subscription, const std::
 }
 
 }  // namespace
+
+std::optional<ManagementConnection> ConnectManagement(const ClientContext& ctx,
+                                                      std::string* error) {
+  auto s = Connect(ctx, error);
+  if (!s) return std::nullopt;
+  return ManagementConnection{s->base, s->ca_file, s->token};
+}
 
 int VaultCreate(const ClientContext& ctx, const VaultCreateArgs& args) {
   std::string error;

@@ -23,6 +23,17 @@ struct VaultCreateArgs {
   bool purge_protection = false;
 };
 
+// A management-plane connection for the other command files: the server's base URL, its CA
+// file and a management-audience token obtained with the dev credentials of `ctx.data_dir`.
+struct ManagementConnection {
+  std::string base_url;
+  std::string ca_file;
+  std::string token;
+};
+// nullopt, with `*error` saying why, when the credentials cannot be read or are refused.
+std::optional<ManagementConnection> ConnectManagement(const ClientContext& ctx,
+                                                      std::string* error);
+
 int VaultCreate(const ClientContext& ctx, const VaultCreateArgs& args);
 int VaultShow(const ClientContext& ctx, const std::string& name, const std::string& group,
               const std::string& subscription);

@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/audit_commands.h"
 #include "cli/client_commands.h"
+#include "cli/principal_commands.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
@@ -72,7 +74,15 @@ int main(int argc, char** argv) {
   shift->add_option("--seconds", seconds, "Seconds to add");
   shift->add_option("--days", days, "Days to add");
 
+  int audit_exit = 0;
+  auto* audit = coffer::cli::AddAuditCommands(app, &audit_exit);  // runs during parsing
+
+  std::optional<int> principal_exit;
+  coffer::cli::AddPrincipalCommands(app, &principal_exit);  // runs during parsing
+
   CLI11_PARSE(app, argc, argv);
+  if (principal_exit) return *principal_exit;
+  if (audit->parsed()) return audit_exit;
 
   auto load_config = [&]() -> bool {
     if (config_file.empty()) return true;

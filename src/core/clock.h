@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace coffer {
 
@@ -17,6 +18,9 @@ class Clock {
   virtual ~Clock() = default;
   virtual UnixSeconds Now() const = 0;
 };
+
+// "2026-12-06T03:38:16Z" (RFC 3339, UTC, whole seconds), as ARM writes dates.
+std::string FormatRfc3339(UnixSeconds t);
 
 // The real wall clock.
 class SystemClock final : public Clock {

@@ -6,6 +6,23 @@ namespace coffer::model {
 namespace {
 constexpr uint8_t kVaultRecordType = 0x01;
 constexpr uint8_t kFormatV1 = 1;
+constexpr uint8_t kFormatV2 = 2;  // V1 + access policies
+constexpr size_t kMaxAccessPolicies = 1024;
+constexpr size_t kMaxPermissions = 64;
+
+void WriteList(RecordWriter& w, const std::vector<std::string>& list) {
+  w.U32(static_cast<uint32_t>(list.size()));
+  for (const auto& s : list) w.Bytes(s);
+}
+
+Status ReadList(RecordReader& r, std::vector<std::string>* list) {
+  uint32_t n = 0;
+  RETURN_IF_ERROR(r.U32(&n));
+  if (n > kMaxPermissions) return DataLossError("vault record: too many permissions");
+  list->resize(n);
+  for (auto& s : *list) RETURN_IF_ERROR(r.String(&s, 64));
+  return OkStatus();
+}
 }  // namespace
 
 std::string VaultRecord::RecoveryLevel() const {
@@ -17,7 +34,7 @@ std::string VaultRecord::RecoveryLevel() const {
 SecretBytes EncodeVaultRecord(const VaultRecord& v) {
   RecordWriter w;
   w.U8(kVaultRecordType);
-  w.U8(kFormatV1);
+  w.U8(kFormatV2);
   w.Bytes(v.name);
   w.Bytes(v.id);
   w.Bytes(v.tenant_id);
@@ -36,6 +53,15 @@ SecretBytes EncodeVaultRecord(const VaultRecord& v) {
     w.I64(v.deleted->deleted_date);
     w.I64(v.deleted->scheduled_purge_date);
   }
+  w.U32(static_cast<uint32_t>(v.access_policies.size()));
+  for (const AccessPolicyEntry& e : v.access_policies) {
+    w.Bytes(e.tenant_id);
+    w.Bytes(e.object_id);
+    w.Bytes(e.application_id);
+    for (const auto* list : {&e.keys, &e.secrets, &e.certificates, &e.storage}) {
+      WriteList(w, *list);
+    }
+  }
   return w.Finish();
 }
 
@@ -44,7 +70,7 @@ StatusOr<VaultRecord> DecodeVaultRecord(std::string_view record) {
   uint8_t type = 0, format = 0;
   RETURN_IF_ERROR(r.U8(&type));
   RETURN_IF_ERROR(r.U8(&format));
-  if (type != kVaultRecordType || format != kFormatV1) {
+  if (type != kVaultRecordType || (format != kFormatV1 && format != kFormatV2)) {
     return DataLossError("vault record has an unknown type or format");
   }
   VaultRecord v;
@@ -70,6 +96,20 @@ StatusOr<VaultRecord> DecodeVaultRecord(std::string_view record) {
     RETURN_IF_ERROR(r.I64(&d.deleted_date));
     RETURN_IF_ERROR(r.I64(&d.scheduled_purge_date));
     v.deleted = d;
+  }
+  if (format >= kFormatV2) {
+    uint32_t n = 0;
+    RETURN_IF_ERROR(r.U32(&n));
+    if (n > kMaxAccessPolicies) return DataLossError("vault record: too many access policies");
+    v.access_policies.resize(n);
+    for (AccessPolicyEntry& e : v.access_policies) {
+      RETURN_IF_ERROR(r.String(&e.tenant_id, 64));
+      RETURN_IF_ERROR(r.String(&e.object_id, 64));
+      RETURN_IF_ERROR(r.String(&e.application_id, 64));
+      for (auto* list : {&e.keys, &e.secrets, &e.certificates, &e.storage}) {
+        RETURN_IF_ERROR(ReadList(r, list));
+      }
+    }
   }
   RETURN_IF_ERROR(r.ExpectEnd());
   return v;

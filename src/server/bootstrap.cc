@@ -1,7 +1,9 @@
 #include "server/bootstrap.h"
 
 #include "core/encoding.h"
+#include "core/log.h"
 #include "core/record_codec.h"
+#include "crypto/primitives.h"
 
 namespace coffer::server {
 namespace {
@@ -46,40 +48,99 @@ StatusOr<Bootstrap> Decode(std::string_view record) {
   RETURN_IF_ERROR(r.ExpectEnd());
   return b;
 }
-}  // namespace
 
-std::string NewGuid(Random& rng) {
-  std::string b = rng.Bytes(16);
-  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
-  std::string h = EncodeHex(b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20);
-}
-
-StatusOr<Bootstrap> LoadOrCreateBootstrap(barrier::Barrier& barrier, auth::ClientRegistry& clients,
-                                          vault::VaultRegistry& vaults, Random& rng,
-                                          const std::string& default_vault,
-                                          const std::string& region, bool keep_secret) {
+StatusOr<std::optional<Bootstrap>> Read(barrier::Barrier& barrier) {
   std::optional<Bootstrap> existing;
   RETURN_IF_ERROR(barrier.View([&](barrier::Txn& t) -> Status {
+    existing.reset();
     ASSIGN_OR_RETURN(auto plain, t.Get(kBootstrapKey));
     if (plain) {
       ASSIGN_OR_RETURN(existing, Decode(plain->view()));
     }
     return OkStatus();
   }));
-  if (existing) return *existing;
+  return existing;
+}
 
+Status Write(barrier::Barrier& barrier, const Bootstrap& b, bool keep_secret) {
+  Bootstrap stored = b;
+  if (!keep_secret) stored.client_secret.Wipe();
+  return barrier.Update([&](barrier::Txn& t) { return t.Put(kBootstrapKey, Encode(stored)); });
+}
+
+Status RegisterSubscriptions(const Bootstrap& b, auth::SubscriptionRegistry& subscriptions) {
+  for (size_t i = 0; i < b.subscriptions.size(); ++i) {
+    if (subscriptions.Exists(b.subscriptions[i])) continue;
+    auth::Subscription s;
+    s.id = b.subscriptions[i];
+    s.display_name = "Coffer subscription " + std::to_string(i + 1);
+    s.tenant_id = b.tenant_id;
+    auto registered = subscriptions.Register(s);
+    if (!registered.ok()) return registered.status();
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string NewGuid(Random& rng) { return auth::NewGuid(rng); }
+
+StatusOr<Bootstrap> LoadOrCreateBootstrap(barrier::Barrier& barrier,
+                                          auth::PrincipalRegistry& principals,
+                                          auth::SubscriptionRegistry& subscriptions,
+                                          vault::VaultRegistry& vaults, Random& rng,
+                                          const std::string& default_vault,
+                                          const std::string& region, bool keep_secret) {
+  // Load first: it migrates a legacy client record into the tenant administrator principal.
+  RETURN_IF_ERROR(principals.Load());
+  RETURN_IF_ERROR(subscriptions.Load());
+  ASSIGN_OR_RETURN(std::optional<Bootstrap> existing, Read(barrier));
+  bool fresh = !existing;
   Bootstrap b;
-  b.tenant_id = NewGuid(rng);
-  b.client_id = NewGuid(rng);
-  b.object_id = NewGuid(rng);
-  b.client_secret = SecretBytes(EncodeBase64Url(rng.Bytes(30)));
-  b.subscriptions = {NewGuid(rng), NewGuid(rng)};
-  auth::Client client{b.client_id, b.object_id, b.tenant_id, "coffer-dev"};
-  RETURN_IF_ERROR(clients.Put(client, b.client_secret));
-  if (!default_vault.empty()) {
+  if (existing) {
+    b = std::move(*existing);
+  } else {
+    if (!auth::IsGuid(principals.tenant_id())) {
+      return FailedPreconditionError("bootstrap needs the deployment's tenant id");
+    }
+    b.tenant_id = principals.tenant_id();
+    b.client_id = NewGuid(rng);
+    b.object_id = NewGuid(rng);
+    b.client_secret = auth::GenerateClientSecret(rng);
+    b.subscriptions = {NewGuid(rng), NewGuid(rng)};
+    // Written first, so a crash below resumes with these ids on the next start instead of
+    // minting a second tenant administrator.
+    RETURN_IF_ERROR(Write(barrier, b, keep_secret));
+  }
+
+  if (!b.client_secret.empty() || principals.IsTenantAdmin(b.object_id)) {
+    ASSIGN_OR_RETURN(bool created,
+                     principals.EnsureTenantAdministrator(
+                         b.object_id, b.client_id, b.tenant_id,
+                         keep_secret ? "coffer-dev" : "coffer-admin", b.client_secret));
+    if (!created && keep_secret && !b.client_secret.empty()) {
+      // Dev: the kept secret is what dev-credentials.json will carry; if it was revoked, make
+      // a new one rather than write credentials that cannot work.
+      auto works = principals.Authenticate(b.tenant_id, b.client_id, b.client_secret.view());
+      if (!works.ok() && works.status().code() != StatusCode::kUnauthenticated) {
+        return works.status();
+      }
+      if (!works.ok()) {
+        ASSIGN_OR_RETURN(auth::NewClientSecret added, principals.AddSecret(b.object_id));
+        b.client_secret = std::move(added.client_secret);
+        RETURN_IF_ERROR(Write(barrier, b, keep_secret));
+        log::warn("the dev client's secret had been revoked; dev-credentials.json gets a new one");
+      }
+    }
+  } else {
+    return FailedPreconditionError(
+        "the bootstrap record names a tenant administrator that does not exist and keeps no "
+        "secret to recreate it; initialise a new data dir");
+  }
+
+  RETURN_IF_ERROR(RegisterSubscriptions(b, subscriptions));
+
+  if (fresh && !default_vault.empty()) {
     vault::VaultSpec spec;
     spec.name = default_vault;
     spec.subscription_id = b.subscriptions[0];
@@ -89,12 +150,43 @@ StatusOr<Bootstrap> LoadOrCreateBootstrap(barrier::Barrier& barrier, auth::Clien
     auto created = vaults.CreateOrUpdate(spec);
     if (!created.ok()) return created.status();
   }
-  // Written last: a crash before this point simply bootstraps again on the next start.
-  Bootstrap stored = b;
-  if (!keep_secret) stored.client_secret.Wipe();
-  RETURN_IF_ERROR(
-      barrier.Update([&](barrier::Txn& t) { return t.Put(kBootstrapKey, Encode(stored)); }));
   return b;
+}
+
+Status EnsureBootstrapRoleAssignments(barrier::Barrier& barrier,
+                                      auth::RoleAssignmentStore& roles) {
+  constexpr std::string_view kMarker = "sys/bootstrap-roles";
+  ASSIGN_OR_RETURN(std::optional<Bootstrap> boot, Read(barrier));
+  if (!boot) return OkStatus();
+  bool done = false;
+  RETURN_IF_ERROR(barrier.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto marker, t.Get(kMarker));
+    done = marker.has_value();
+    return OkStatus();
+  }));
+  if (done) return OkStatus();
+  constexpr const char* kOwner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+  constexpr const char* kKeyVaultAdministrator = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
+  for (const std::string& sub : boot->subscriptions) {
+    for (const char* role : {kOwner, kKeyVaultAdministrator}) {
+      auth::RoleAssignment a;
+      a.name = NewGuid(crypto::SystemRandom());
+      a.scope = "/subscriptions/" + sub;
+      a.role_definition_id = role;
+      a.principal_id = AsciiLower(boot->object_id);
+      auto made = roles.Create(std::move(a));
+      // Already there (an earlier start crashed before the marker): fine.
+      if (!made.ok() && made.status().reason() != "RoleAssignmentExists") return made.status();
+    }
+  }
+  return barrier.Update([&](barrier::Txn& t) { return t.Put(kMarker, SecretBytes()); });
+}
+
+Status RegisterBootstrapSubscriptions(barrier::Barrier& barrier,
+                                      auth::SubscriptionRegistry& subscriptions) {
+  ASSIGN_OR_RETURN(std::optional<Bootstrap> existing, Read(barrier));
+  if (!existing) return OkStatus();
+  return RegisterSubscriptions(*existing, subscriptions);
 }
 
 }  // namespace coffer::server

@@ -1,5 +1,6 @@
 // coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads;
-// [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite").
+// [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
+// max_size_mb, keep.
 #include <toml++/toml.h>
 
 #include "server/server.h"
@@ -28,6 +29,21 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
   if (auto v = t["tls"]["cert_file"].value<std::string>()) config->tls_cert_file = *v;
   if (auto v = t["tls"]["key_file"].value<std::string>()) config->tls_key_file = *v;
   if (auto v = t["seal"]["unseal_key_file"].value<std::string>()) config->unseal_key_file = *v;
+  if (auto v = t["audit"]["path"].value<std::string>()) config->audit_path = *v;
+  if (auto v = t["audit"]["max_size_mb"].value<int64_t>()) {
+    if (*v < 1 || *v > 1'000'000) {
+      *error = "audit.max_size_mb must be a whole number of megabytes from 1 to 1000000";
+      return false;
+    }
+    config->audit_max_size_mb = *v;
+  }
+  if (auto v = t["audit"]["keep"].value<int64_t>()) {
+    if (*v < 0 || *v > 1000) {
+      *error = "audit.keep must be a whole number of rotated files from 0 to 1000";
+      return false;
+    }
+    config->audit_keep = *v;
+  }
   if (auto v = t["storage"]["engine"].value<std::string>(); v && *v != "sqlite") {
     *error = "storage.engine '" + *v + "' is not available yet; use \"sqlite\"";
     return false;

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
-#include "auth/clients.h"
+#include "auth/audit_log.h"
+#include "auth/principals.h"
+#include "auth/subscriptions.h"
 #include "auth/token_service.h"
 #include "backup/backup_service.h"
 #include "barrier/barrier.h"
@@ -69,10 +71,28 @@ struct Runtime {
   std::unique_ptr<vault::SecretService> secrets;
   std::unique_ptr<vault::KeyService> keys;
   std::unique_ptr<backup::BackupService> backups;
-  std::unique_ptr<auth::ClientRegistry> clients;
+  std::unique_ptr<auth::PrincipalRegistry> principals;
+  std::unique_ptr<auth::SubscriptionRegistry> subscriptions;
+  std::unique_ptr<auth::RoleAssignmentStore> roles;
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<vault::Sweeper> sweeper;
 };
+
+// (Re)builds what depends on the tenant id: principals, subscriptions and the token service,
+// whose every Validate asks the principal registry whether the token's secret is still live.
+void BuildAuth(Runtime* rt, const std::string& tenant_id) {
+  Random& rng = crypto::SystemRandom();
+  rt->principals =
+      std::make_unique<auth::PrincipalRegistry>(*rt->barrier, *rt->domain_clock, rng, tenant_id);
+  rt->subscriptions = std::make_unique<auth::SubscriptionRegistry>(
+      *rt->barrier, *rt->domain_clock, rng, tenant_id);
+  auth::PrincipalRegistry* principals = rt->principals.get();
+  rt->tokens = std::make_unique<auth::TokenService>(
+      *rt->barrier, rt->real_clock, auth::TokenOptions{tenant_id},
+      [principals](std::string_view object_id, std::string_view key_id) {
+        return principals->IsActive(object_id, key_id);
+      });
+}
 
 Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Runtime* rt) {
   ASSIGN_OR_RETURN(rt->storage, store::SqliteStorage::Open(config.data_dir + "/coffer.db"));
@@ -84,15 +104,20 @@ Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Run
   rt->keys = std::make_unique<vault::KeyService>(*rt->barrier, *rt->domain_clock, rng);
   rt->backups = std::make_unique<backup::BackupService>(*rt->barrier, *rt->secrets, rng,
                                                         *rt->domain_clock, rt->keys.get());
-  rt->clients = std::make_unique<auth::ClientRegistry>(*rt->barrier);
-  rt->tokens = std::make_unique<auth::TokenService>(*rt->barrier, rt->real_clock,
-                                                    auth::TokenOptions{tenant_id});
+  BuildAuth(rt, tenant_id);
+  rt->roles = std::make_unique<auth::RoleAssignmentStore>(*rt->barrier, *rt->domain_clock);
   rt->sweeper = std::make_unique<vault::Sweeper>(*rt->barrier, *rt->vaults, *rt->domain_clock);
   rt->sweeper->AttachKeys(rt->keys.get());
   return OkStatus();
 }
 
 Status AfterUnseal(Runtime& rt) {
+  // Principals first: no token validates before the revocation index is loaded.
+  RETURN_IF_ERROR(rt.principals->Load());
+  RETURN_IF_ERROR(rt.subscriptions->Load());
+  RETURN_IF_ERROR(RegisterBootstrapSubscriptions(*rt.barrier, *rt.subscriptions));
+  RETURN_IF_ERROR(rt.roles->Load());
+  RETURN_IF_ERROR(EnsureBootstrapRoleAssignments(*rt.barrier, *rt.roles));
   RETURN_IF_ERROR(rt.tokens->LoadOrCreateKey());
   rt.vaults->InvalidateCache();
   return OkStatus();
@@ -151,10 +176,10 @@ int RunServer(const ServerConfig& config) {
     options.cert_chain_pem = tls->cert_chain_pem;
     options.private_key_pem = tls->private_key_pem;
     auto existing_tenant = ReadTenant(config.data_dir);
-    if (Status s = OpenRuntime(config, existing_tenant.ok() ? *existing_tenant : "", &rt);
-        !s.ok()) {
-      return Fail("storage", s);
-    }
+    // A first start mints the tenant here; an existing bootstrap record's tenant wins below.
+    std::string runtime_tenant =
+        existing_tenant.ok() ? *existing_tenant : NewGuid(crypto::SystemRandom());
+    if (Status s = OpenRuntime(config, runtime_tenant, &rt); !s.ok()) return Fail("storage", s);
     auto initialized = rt.barrier->IsInitialized();
     if (!initialized.ok()) return Fail("storage", initialized.status());
     std::string key_path = config.data_dir + "/unseal.key";
@@ -174,7 +199,7 @@ int RunServer(const ServerConfig& config) {
       if (!key) return Fail("unseal key", InvalidArgumentError("unseal.key is not base64url"));
       if (Status s = rt.barrier->Unseal(*key); !s.ok()) return Fail("unseal", s);
     }
-    auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.clients, *rt.vaults,
+    auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.principals, *rt.subscriptions, *rt.vaults,
                                    crypto::SystemRandom(), "dev", config.region,
                                    /*keep_secret=*/true);
     if (!b.ok()) return Fail("bootstrap", b.status());
@@ -184,10 +209,9 @@ int RunServer(const ServerConfig& config) {
       if (Status s = WriteDeployment(config.data_dir, tenant); !s.ok()) {
         return Fail("deployment", s);
       }
-      // The token service was built before the tenant was known; rebuild it.
-      rt.tokens = std::make_unique<auth::TokenService>(*rt.barrier, rt.real_clock,
-                                                       auth::TokenOptions{tenant});
     }
+    // deployment.json was lost: the services were built for another tenant; rebuild them.
+    if (tenant != runtime_tenant) BuildAuth(&rt, tenant);
     if (Status s = AfterUnseal(rt); !s.ok()) return Fail("tokens", s);
   } else {
     auto t = ReadTenant(config.data_dir);
@@ -220,6 +244,15 @@ int RunServer(const ServerConfig& config) {
     }
   }
 
+  // The audit log must outlive the HTTP server (its destructor is the final flush).
+  auth::AuditLogOptions audit_options;
+  audit_options.path =
+      config.audit_path.empty() ? config.data_dir + "/audit.jsonl" : config.audit_path;
+  audit_options.max_size_bytes = static_cast<uint64_t>(config.audit_max_size_mb) << 20;
+  audit_options.keep = static_cast<int>(config.audit_keep);
+  auto audit = auth::AuditLog::Open(audit_options);
+  if (!audit.ok()) return Fail("audit log", audit.status());
+
   api::AppOptions app_options;
   app_options.tenant_id = tenant;
   app_options.extra_hosts = config.extra_hosts;
@@ -231,7 +264,10 @@ int RunServer(const ServerConfig& config) {
   services.keys = rt.keys.get();
   services.backups = rt.backups.get();
   services.tokens = rt.tokens.get();
-  services.clients = rt.clients.get();
+  services.principals = rt.principals.get();
+  services.subscriptions = rt.subscriptions.get();
+  services.roles = rt.roles.get();
+  services.audit = audit->get();
   services.sweeper = rt.sweeper.get();
   services.dev_clock = config.dev ? rt.domain_clock.get() : nullptr;
   services.unseal = [&rt](const SecretBytes& key) -> Status {
@@ -277,16 +313,23 @@ int InitDeployment(const ServerConfig& config, const std::string& key_file) {
   auto lock = DirectoryLock::Acquire(config.data_dir);
   if (!lock.ok()) return Fail("data dir", lock.status());
   Runtime rt;
-  if (Status s = OpenRuntime(config, "", &rt); !s.ok()) return Fail("storage", s);
+  if (Status s = OpenRuntime(config, NewGuid(crypto::SystemRandom()), &rt); !s.ok()) {
+    return Fail("storage", s);
+  }
   auto key = rt.barrier->Initialize();
   if (!key.ok()) return Fail("init", key.status());
   if (Status s = WriteFileAtomically(key_file, EncodeBase64Url(key->view()) + "\n", 0600);
       !s.ok()) {
     return Fail("unseal key", s);
   }
-  auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.clients, *rt.vaults, crypto::SystemRandom(),
-                                 "", config.region, /*keep_secret=*/false);
+  auto b = LoadOrCreateBootstrap(*rt.barrier, *rt.principals, *rt.subscriptions, *rt.vaults,
+                                 crypto::SystemRandom(), "", config.region,
+                                 /*keep_secret=*/false);
   if (!b.ok()) return Fail("bootstrap", b.status());
+  if (Status s = rt.roles->Load(); !s.ok()) return Fail("bootstrap", s);
+  if (Status s = EnsureBootstrapRoleAssignments(*rt.barrier, *rt.roles); !s.ok()) {
+    return Fail("bootstrap", s);
+  }
   if (Status s = WriteDeployment(config.data_dir, b->tenant_id); !s.ok()) {
     return Fail("deployment", s);
   }

@@ -3,6 +3,7 @@
 // and serves until SIGINT/SIGTERM.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ struct ServerConfig {
   std::string unseal_key_file;  // production: unseal at start if set
   std::vector<std::string> extra_hosts;
   int worker_threads = 64;
+  // [audit]: every request's line (CONTRACT.md "Audit log"); "" = <data-dir>/audit.jsonl.
+  std::string audit_path;
+  int64_t audit_max_size_mb = 100;
+  int64_t audit_keep = 10;
 };
 
 // Reads a coffer.toml into `config` (fields absent from the file keep their values).

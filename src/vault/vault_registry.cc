@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "vault/vault_registry.h"
 
 #include "core/encoding.h"
@@ -82,11 +84,30 @@ StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
   auto it = cache_.find(lower);
   if (it != cache_.end()) {
     const model::VaultRecord& old = it->second;
+    if (old.deleted && spec.recover) {
+      if (!SameScope(old, spec.subscription_id, spec.resource_group)) {
+        return VaultNotFound(spec.name);
+      }
+      model::VaultRecord back = old;
+      back.deleted.reset();
+      back.updated = now;
+      ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(back.name));
+      std::string mac = key.substr(Keyspace::kVaultPrefix.size());
+      RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+        RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(back)));
+        return t.Delete(Keyspace::DueKey(old.deleted->scheduled_purge_date,
+                                         Keyspace::VaultDueTarget(mac)));
+      }));
+      it->second = back;
+      return std::make_pair(back, false);
+    }
     if (old.deleted) {
-      return AlreadyExistsError("The vault name '" + spec.name +
-                                    "' belongs to a soft-deleted vault; it can be reused after "
-                                    "the vault is purged.",
-                                "ConflictError");
+      return AlreadyExistsError(
+          "A vault with the same name already exists in deleted state. You need to either "
+          "recover or purge existing key vault. Follow this link "
+          "https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft "
+          "delete.",
+          "ConflictError");
     }
     if (!SameScope(old, spec.subscription_id, spec.resource_group)) {
       return AlreadyExistsError("The vault name '" + spec.name +
@@ -110,6 +131,10 @@ StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
       return InvalidArgumentError(
           "Purge protection cannot be turned off once it is enabled on a vault.", "BadRequest");
     }
+  } else if (spec.recover) {
+    return NotFoundError("There is no soft-deleted vault '" + spec.name +
+                             "' to recover in this subscription and resource group.",
+                         "DeletedVaultNotFound");
   } else {
     created = true;
     record.name = spec.name;
@@ -118,6 +143,7 @@ StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
     record.resource_group = spec.resource_group;
     record.location = spec.location;
     record.retention_days = spec.retention_days.value_or(90);
+    record.rbac_authorization = spec.default_rbac;
     record.created = now;
   }
   record.tenant_id = spec.tenant_id;
@@ -125,6 +151,7 @@ StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
   if (spec.purge_protection && *spec.purge_protection) record.purge_protection = true;
   if (spec.rbac_authorization) record.rbac_authorization = *spec.rbac_authorization;
   if (spec.tags) record.tags = *spec.tags;
+  if (spec.access_policies) record.access_policies = *spec.access_policies;
   record.updated = now;
 
   ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
@@ -164,6 +191,7 @@ StatusOr<model::VaultRecord> VaultRegistry::Patch(std::string_view subscription,
   }
   if (patch.rbac_authorization) record.rbac_authorization = *patch.rbac_authorization;
   if (patch.tags) record.tags = *patch.tags;
+  if (patch.access_policies) record.access_policies = *patch.access_policies;
   record.updated = clock_.Now();
   ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
   RETURN_IF_ERROR(barrier_.Update(
@@ -223,6 +251,136 @@ Status VaultRegistry::Delete(std::string_view subscription, std::string_view gro
   }));
   it->second = record;
   return OkStatus();
+}
+
+namespace {
+
+std::vector<std::string>* PermissionList(model::AccessPolicyEntry& e, int i) {
+  std::vector<std::string>* lists[] = {&e.keys, &e.secrets, &e.certificates, &e.storage};
+  return lists[i];
+}
+
+bool HasPermission(const std::vector<std::string>& list, std::string_view p) {
+  for (const auto& q : list) {
+    if (EqualsIgnoreCase(q, p)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+StatusOr<model::VaultRecord> VaultRegistry::UpdateAccessPolicies(
+    std::string_view subscription, std::string_view group, std::string_view name,
+    AccessPolicyOp op, const std::vector<model::AccessPolicyEntry>& entries) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  auto it = cache_.find(AsciiLower(name));
+  if (it == cache_.end() || it->second.deleted || !SameScope(it->second, subscription, group)) {
+    return VaultNotFound(name);
+  }
+  model::VaultRecord record = it->second;
+  auto& policies = record.access_policies;
+  for (const model::AccessPolicyEntry& in : entries) {
+    auto found = std::find_if(policies.begin(), policies.end(), [&](const auto& e) {
+      return EqualsIgnoreCase(e.object_id, in.object_id) &&
+             EqualsIgnoreCase(e.tenant_id, in.tenant_id);
+    });
+    if (op == AccessPolicyOp::kReplace) {
+      if (found != policies.end()) {
+        *found = in;
+      } else {
+        policies.push_back(in);
+      }
+      continue;
+    }
+    if (op == AccessPolicyOp::kAdd) {
+      if (found == policies.end()) {
+        policies.push_back(in);
+        continue;
+      }
+      model::AccessPolicyEntry from = in;
+      for (int i = 0; i < 4; ++i) {
+        for (const auto& p : *PermissionList(from, i)) {
+          if (!HasPermission(*PermissionList(*found, i), p)) PermissionList(*found, i)->push_back(p);
+        }
+      }
+      continue;
+    }
+    if (found == policies.end()) continue;  // remove from nothing: nothing to do
+    model::AccessPolicyEntry from = in;
+    for (int i = 0; i < 4; ++i) {
+      auto* list = PermissionList(*found, i);
+      std::erase_if(*list, [&](const std::string& p) {
+        return HasPermission(*PermissionList(from, i), p);
+      });
+    }
+    if (found->keys.empty() && found->secrets.empty() && found->certificates.empty() &&
+        found->storage.empty()) {
+      policies.erase(found);
+    }
+  }
+  if (policies.size() > 1024) {
+    return InvalidArgumentError("A vault has at most 1024 access policies.", "BadRequest");
+  }
+  record.updated = clock_.Now();
+  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
+  RETURN_IF_ERROR(barrier_.Update(
+      [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
+  it->second = record;
+  return record;
+}
+
+StatusOr<std::vector<model::VaultRecord>> VaultRegistry::ListDeleted(
+    std::string_view subscription) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  std::vector<model::VaultRecord> out;
+  for (const auto& [lower, v] : cache_) {
+    if (!v.deleted) continue;
+    if (!subscription.empty() && !EqualsIgnoreCase(v.subscription_id, subscription)) continue;
+    out.push_back(v);
+  }
+  return out;
+}
+
+StatusOr<model::VaultRecord> VaultRegistry::GetDeleted(std::string_view subscription,
+                                                       std::string_view location,
+                                                       std::string_view name) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(LoadCache());
+  auto it = cache_.find(AsciiLower(name));
+  const model::Region* region = model::FindRegion(location);
+  if (it == cache_.end() || !it->second.deleted ||
+      !EqualsIgnoreCase(it->second.subscription_id, subscription) || region == nullptr ||
+      !EqualsIgnoreCase(model::FindRegion(it->second.location)->name, region->name)) {
+    return NotFoundError("There is no soft-deleted vault '" + std::string(name) +
+                             "' in this subscription and location.",
+                         "DeletedVaultNotFound");
+  }
+  return it->second;
+}
+
+StatusOr<model::VaultRecord> VaultRegistry::PurgeNow(std::string_view subscription,
+                                                     std::string_view location,
+                                                     std::string_view name) {
+  ASSIGN_OR_RETURN(model::VaultRecord v, GetDeleted(subscription, location, name));
+  if (v.purge_protection) {
+    return FailedPreconditionError(
+        "The vault '" + v.name +
+            "' has purge protection enabled: it cannot be purged before its scheduled purge "
+            "date (" + FormatRfc3339(v.deleted->scheduled_purge_date) + ").",
+        "PurgeProtected");
+  }
+  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(v.name));
+  ASSIGN_OR_RETURN(std::string purged, PurgeDeleted(key, v.deleted->scheduled_purge_date));
+  if (purged.empty()) return NotFoundError("The vault '" + v.name + "' is already purged.",
+                                           "DeletedVaultNotFound");
+  std::string mac = key.substr(Keyspace::kVaultPrefix.size());
+  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) {
+    return t.Delete(Keyspace::DueKey(v.deleted->scheduled_purge_date,
+                                     Keyspace::VaultDueTarget(mac)));
+  }));
+  return v;
 }
 
 StatusOr<std::string> VaultRegistry::PurgeDeleted(std::string_view vault_key, UnixSeconds now) {

@@ -36,6 +36,9 @@ struct VaultSpec {
   std::optional<bool> purge_protection;
   std::optional<bool> rbac_authorization;
   std::optional<model::Tags> tags;
+  std::optional<std::vector<model::AccessPolicyEntry>> access_policies;
+  bool recover = false;  // createMode "recover": bring the soft-deleted vault back
+  bool default_rbac = true;  // a new vault's model when rbac_authorization is omitted
 };
 
 struct VaultPatch {
@@ -44,7 +47,11 @@ struct VaultPatch {
   std::optional<bool> purge_protection;
   std::optional<bool> rbac_authorization;
   std::optional<model::Tags> tags;
+  std::optional<std::vector<model::AccessPolicyEntry>> access_policies;
 };
+
+// PUT …/vaults/{v}/accessPolicies/{add|replace|remove}.
+enum class AccessPolicyOp { kAdd, kReplace, kRemove };
 
 class VaultRegistry {
  public:
@@ -66,6 +73,23 @@ class VaultRegistry {
   // Soft-deletes: the vault disappears at once and its name stays reserved until the sweeper
   // purges it at the retention date. NotFound if absent.
   Status Delete(std::string_view subscription, std::string_view group, std::string_view name);
+  // Changes the access policies of a live vault (CONTRACT.md "Authorization"): add merges the
+  // listed permissions into the entry of each objectId (creating it), remove takes only the
+  // listed permissions away (dropping an entry left empty), replace replaces each entry.
+  StatusOr<model::VaultRecord> UpdateAccessPolicies(
+      std::string_view subscription, std::string_view group, std::string_view name,
+      AccessPolicyOp op, const std::vector<model::AccessPolicyEntry>& entries);
+
+  // Soft-deleted vaults of a subscription (empty = all).
+  StatusOr<std::vector<model::VaultRecord>> ListDeleted(std::string_view subscription);
+  // A soft-deleted vault of that subscription and location (region names compare
+  // case-insensitively). NotFound otherwise.
+  StatusOr<model::VaultRecord> GetDeleted(std::string_view subscription,
+                                          std::string_view location, std::string_view name);
+  // Purges a soft-deleted vault now: FailedPrecondition under purge protection. Returns the
+  // purged vault (its id keys the caches to drop).
+  StatusOr<model::VaultRecord> PurgeNow(std::string_view subscription, std::string_view location,
+                                        std::string_view name);
   // Purges a deleted vault whose date has come (used by the sweeper). Returns the purged vault's
   // id, or "" when there was nothing to purge (already gone, not deleted, or not yet due).
   StatusOr<std::string> PurgeDeleted(std::string_view vault_key, UnixSeconds now);

@@ -11,7 +11,7 @@ export const VAULT_SCOPE = 'https://vault.localhost/.default';
 export const MGMT_SCOPE = 'https://management.localhost/.default';
 export const VAULT_RESOURCE = 'https://vault.localhost';
 export const MGMT_RESOURCE = 'https://management.localhost';
-export const ARM_API = 'api-version=2023-07-01';
+export const ARM_API = 'api-version=2026-02-01';
 
 /** ClientSecretCredential bound to the server's dev client (`secret` overrides the secret). */
 export function credentialFor(creds, secret = creds.clientSecret) {

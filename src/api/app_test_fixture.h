@@ -1,0 +1,78 @@
+// AppTest: the whole request path in one process — MemoryStorage, an unsealed barrier, the
+// domain services and api::App behind a real TLS server on 127.0.0.1 port 0 — so routing,
+// authentication, authorization and audit are tested over HTTPS with exact status codes, no
+// child process and no sleeps. The domain clock is a ManualClock; tokens are checked against
+// the real clock, as in production.
+//
+// Thread-safety: one test thread; the server's threads call into the services.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/app.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "http/test_tls.h"
+#include "store/memory_storage.h"
+
+namespace coffer::api::testing {
+
+class AppTest : public ::testing::Test {
+ protected:
+  AppTest();
+  ~AppTest() override;
+
+  // Makes a principal of the tenant and returns a token for `audience` (data or management).
+  struct Caller {
+    std::string object_id;
+    std::string client_id;
+    std::string data_token;
+    std::string management_token;
+  };
+  Caller NewCaller(const std::string& display_name);
+
+  // One HTTPS request to `host` ("127.0.0.1" is the base host, "<vault>.vault.localhost" a
+  // vault); `path` includes the query. An empty token sends no Authorization header.
+  http::ClientResponse Call(const std::string& method, const std::string& host,
+                            const std::string& path, const std::string& token,
+                            const std::string& body = "");
+
+  // Assigns `role` (a GUID) to `oid` at `scope` directly in the store.
+  void Assign(const std::string& oid, const std::string& role, const std::string& scope);
+  // "/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.KeyVault/vaults/vault-one".
+  std::string VaultScope() const;
+  std::string VaultHost() const { return std::string(kVault) + ".vault.localhost"; }
+
+  // The audit lines written so far (each a JSON object), and a switch that makes every further
+  // audit write fail (the request must then get 503).
+  std::vector<std::string> AuditLines() const;
+  void FailAuditWrites(bool fail);
+
+  AppServices& services() { return services_; }
+  const std::string& tenant() const { return tenant_; }
+  const std::string& subscription() const { return subscription_; }
+  static constexpr const char* kVault = "vault-one";
+  static constexpr const char* kGroup = "rg1";
+
+  ManualClock clock_;
+  SystemClock real_clock_;
+  store::MemoryStorage storage_;
+
+ private:
+  struct Services;
+  struct RecordingSink;
+  std::unique_ptr<Services> owned_;
+  RecordingSink* audit_sink_ = nullptr;  // owned by owned_->audit
+  AppServices services_;
+  std::string tenant_;
+  std::string subscription_;
+  http::testing::TestPki pki_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace coffer::api::testing

@@ -1,0 +1,28 @@
+// JSON of the ARM vault resources: vaults, deleted vaults and access policies
+// (AZURE_API.md Part 2 §B5, §D), shared by vault_routes.cc and deleted_vault_routes.cc.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/host.h"
+#include "api/json_body.h"
+#include "model/vault_record.h"
+
+namespace coffer::api {
+
+Json VaultJson(const model::VaultRecord& v, const HostInfo& host);
+Json DeletedVaultJson(const model::VaultRecord& v);
+// Every entry carries `permissions` with all four lists, even when empty (the SDK's
+// deserializer reads them unconditionally).
+Json AccessPoliciesJson(const std::vector<model::AccessPolicyEntry>& policies);
+// Parses an `accessPolicies` array: tenantId must be the deployment's `tenant`, objectId a
+// GUID, every permission one of Azure's names for its kind (case-insensitive). InvalidArgument
+// naming the entry and the problem otherwise.
+StatusOr<std::vector<model::AccessPolicyEntry>> ParseAccessPolicies(const Json& array,
+                                                                    const std::string& tenant);
+bool IsGuid(std::string_view s);
+
+}  // namespace coffer::api
