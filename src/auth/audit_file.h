@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,8 +36,11 @@ class AuditSink {
   virtual Status Sync() = 0;
 };
 
-// Opens (creating if needed) the audit file at `path`; its directory must exist.
-StatusOr<std::unique_ptr<AuditSink>> OpenAuditFile(const std::string& path,
-                                                   uint64_t max_size_bytes, int keep);
+// Opens (creating if needed) the audit file at `path`; its directory must exist. Whether the
+// path still names the open file (removed, or moved away by logrotate) is checked at most every
+// `check_interval` (0: before every line).
+StatusOr<std::unique_ptr<AuditSink>> OpenAuditFile(
+    const std::string& path, uint64_t max_size_bytes, int keep,
+    std::chrono::milliseconds check_interval = std::chrono::milliseconds(0));
 
 }  // namespace coffer::auth

@@ -37,7 +37,8 @@ int64_t NowMs() {
 }  // namespace
 
 StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(AuditLogOptions options) {
-  auto sink = OpenAuditFile(options.path, options.max_size_bytes, options.keep);
+  auto sink = OpenAuditFile(options.path, options.max_size_bytes, options.keep,
+                            options.path_check_interval);
   if (!sink.ok()) {
     return UnavailableError("cannot open the audit log: " + sink.status().message() +
                             " (check [audit] path and the permissions of its directory)");

@@ -36,6 +36,9 @@ struct AuditLogOptions {
   int keep = 10;  // rotated files kept: audit.1.jsonl (newest) … audit.10.jsonl
   std::chrono::milliseconds sync_interval{1000};
   bool aggregate_unauthorized = true;  // aggregate identical 401s from one address (above)
+  // How often the path is checked for removal or rotation by another process (audit_file.h);
+  // 0 checks before every line.
+  std::chrono::milliseconds path_check_interval{100};
 };
 
 class AuditLog {

@@ -208,6 +208,7 @@ class AuditLogFileTest : public ::testing::Test {
     dir_ = tmpl;
     options_.path = dir_ + "/audit.jsonl";
     options_.sync_interval = 1h;
+    options_.path_check_interval = 0ms;  // detect a removed file before the next line
   }
   void TearDown() override { fs::remove_all(dir_); }
 
