@@ -312,6 +312,9 @@ COFFER_ROUTE_HANDLER(ListKeyVersions) {
   if (!max.ok()) return ErrorResponse(max.status());
   const std::string& name = ctx.Param("name");
   auto page = Keys(app).ListVersions(*ctx.vault, name, *max, SkipToken(req));
+  // Azure lists the versions of a name that never existed as an empty page (the SDKs' pagers
+  // throw on a 404 here).
+  if (page.status().code() == StatusCode::kNotFound) page = decltype(page)::value_type{};
   if (!page.ok()) return ErrorResponse(page.status());
   return Writer{ctx, *ctx.vault}.Page(*page, true, "/keys/" + name + "/versions",
                                       ctx.api_version, *max);

@@ -111,9 +111,8 @@ StatusOr<std::string> RestoreBlob(const http::Request& req) {
   if (!value) return FieldTypeError("value", "the base64url backup blob");
   auto blob = DecodeBase64Url(*value);
   if (!blob || blob->empty()) {
-    return InvalidArgumentError(
-        "The backup blob is empty or not base64url; pass the value returned by backup.",
-        "BadParameter");
+    return InvalidArgumentError("Backup blob contains invalid or corrupt version.",
+                                "BadParameter");
   }
   return std::move(*blob);
 }
@@ -192,6 +191,9 @@ COFFER_ROUTE_HANDLER(ListSecretVersions) {
   if (!max.ok()) return ErrorResponse(max.status());
   const std::string& name = ctx.Param("name");
   auto page = Secrets(app).ListVersions(*ctx.vault, name, *max, SkipToken(req));
+  // Azure lists the versions of a name that never existed as an empty page (the SDKs' pagers
+  // throw on a 404 here).
+  if (page.status().code() == StatusCode::kNotFound) page = decltype(page)::value_type{};
   if (!page.ok()) return ErrorResponse(page.status());
   return Writer{ctx, *ctx.vault}.Page(*page, true, "/secrets/" + name + "/versions",
                                       ctx.api_version, *max);

@@ -237,7 +237,7 @@ TEST_F(BackupServiceTest, EveryTruncationIsRejectedAndWritesNothing) {
   for (size_t len = 0; len < blob.size(); ++len) {
     auto r = d_.backups.RestoreSecret(west_, std::string_view(blob).substr(0, len));
     ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument) << "length " << len;
-    EXPECT_THAT(r.status().message(), HasSubstr("malformed or truncated"));
+    EXPECT_THAT(r.status().message(), HasSubstr("invalid or corrupt version"));
   }
   EXPECT_EQ(d_.storage.commits(), commits);
 }
@@ -245,7 +245,7 @@ TEST_F(BackupServiceTest, EveryTruncationIsRejectedAndWritesNothing) {
 TEST_F(BackupServiceTest, TrailingByteIsRejected) {
   auto r = d_.backups.RestoreSecret(west_, SimpleBlob() + '\0');
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(r.status().message(), HasSubstr("malformed"));
+  EXPECT_THAT(r.status().message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST_F(BackupServiceTest, EmptyAndForeignInputsAreRejected) {
@@ -278,7 +278,7 @@ TEST_F(BackupServiceTest, HeaderAlteredPastTheChecksFailsIntegrity) {
   ASSERT_NE(at, std::string::npos);
   blob[at] = 'S';
   EXPECT_THAT(d_.backups.RestoreSecret(west_, blob).status().message(),
-              HasSubstr("integrity verification"));
+              HasSubstr("invalid or corrupt version"));
 }
 
 TEST_F(BackupServiceTest, RestoreWhileSealedIsUnavailable) {
@@ -348,7 +348,7 @@ TEST_F(BackupServiceTest, KeyBlobIsBoundToSubscriptionAndGeography) {
   EXPECT_THAT(d_.backups.RestoreKey(europe_, *blob).status().message(), HasSubstr("geography"));
   std::string flipped = *blob;
   flipped[flipped.size() - 3] ^= 1;
-  EXPECT_THAT(d_.backups.RestoreKey(west_, flipped).status().message(), HasSubstr("integrity"));
+  EXPECT_THAT(d_.backups.RestoreKey(west_, flipped).status().message(), HasSubstr("invalid or corrupt version"));
 }
 
 }  // namespace

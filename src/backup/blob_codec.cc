@@ -94,11 +94,11 @@ StatusOr<std::string> SealBlob(const BlobHeader& header, const SecretBytes& plai
 
 }  // namespace
 
+// Azure's exact message for a blob that is not a backup (the SDKs' own tests compare it);
+// refusals of valid blobs (another kind, deployment, subscription or geography) keep messages
+// that say why.
 Status MalformedBlobError() {
-  return InvalidArgumentError(
-      "The backup blob is malformed or truncated. Use the complete, unmodified value returned "
-      "by the backup operation.",
-      "BadParameter");
+  return InvalidArgumentError("Backup blob contains invalid or corrupt version.", "BadParameter");
 }
 
 Status WrongKindError(model::ObjectKind held, model::ObjectKind wanted) {
@@ -110,12 +110,7 @@ Status WrongKindError(model::ObjectKind held, model::ObjectKind wanted) {
                               "BadParameter");
 }
 
-Status IntegrityError() {
-  return InvalidArgumentError(
-      "The backup blob failed integrity verification: it was altered or damaged after it was "
-      "made. Use the unmodified value returned by the backup operation.",
-      "BadParameter");
-}
+Status IntegrityError() { return MalformedBlobError(); }
 
 std::string CanonicalSubscription(std::string_view subscription_id) {
   return AsciiLower(subscription_id);

@@ -119,7 +119,7 @@ TEST(BlobGoldenVector, CommittedVectorDoesNotOpenUnderAnotherRoot) {
   auto opened = OpenSecretBlob(*parsed, *key);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(opened.status().message(), HasSubstr("integrity"));
+  EXPECT_THAT(opened.status().message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, EncodedBlobKeepsNameAndValuesOutOfTheClear) {
@@ -138,14 +138,14 @@ TEST(BlobCodec, EveryTruncationIsRejectedAsMalformed) {
     Status s = Decode(std::string_view(blob).substr(0, len));
     ASSERT_EQ(s.code(), StatusCode::kInvalidArgument) << "length " << len;
     EXPECT_EQ(s.reason(), "BadParameter");
-    EXPECT_THAT(s.message(), HasSubstr("malformed or truncated")) << "length " << len;
+    EXPECT_THAT(s.message(), HasSubstr("invalid or corrupt version")) << "length " << len;
   }
 }
 
 TEST(BlobCodec, OneTrailingByteIsRejectedAsMalformed) {
   Status s = Decode(FreshBlob() + "x");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("malformed"));
+  EXPECT_THAT(s.message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, EverySingleBitFlipIsRejected) {
@@ -163,7 +163,7 @@ TEST(BlobCodec, FlipInPayloadOrTagFailsIntegrityVerification) {
   for (size_t pos : {blob.size() - 1, blob.size() - 17, blob.size() - 20}) {
     std::string bad = blob;
     bad[pos] ^= 0x10;
-    EXPECT_THAT(Decode(bad).message(), HasSubstr("integrity verification")) << pos;
+    EXPECT_THAT(Decode(bad).message(), HasSubstr("invalid or corrupt version")) << pos;
   }
 }
 
@@ -188,13 +188,13 @@ TEST(BlobCodec, KeyBlobIsRejectedAsTheWrongKind) {
 TEST(BlobCodec, UnknownKindIsMalformed) {
   std::string blob = FreshBlob();
   blob[5] = 9;
-  EXPECT_THAT(Decode(blob).message(), HasSubstr("malformed"));
+  EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, HugeStringLengthIsRejectedBeforeAllocating) {
   std::string blob = FreshBlob();
   blob.replace(6, 4, "\xff\xff\xff\xf0");
-  EXPECT_THAT(Decode(blob).message(), HasSubstr("malformed"));
+  EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, VersionCountAbove500IsRejectedBeforeDecrypting) {
@@ -204,15 +204,15 @@ TEST(BlobCodec, VersionCountAbove500IsRejectedBeforeDecrypting) {
                     h.source_vault.size() + 8;
   ASSERT_EQ(blob.substr(count_at, 4), std::string("\0\0\0\x02", 4));
   blob.replace(count_at, 4, std::string("\0\0\x01\xf5", 4));  // 501
-  EXPECT_THAT(Decode(blob).message(), HasSubstr("malformed"));
+  EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
   blob.replace(count_at, 4, std::string("\0\0\0\0", 4));
-  EXPECT_THAT(Decode(blob).message(), HasSubstr("malformed"));
+  EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, BlobOver20MiBIsRejected) {
   std::string blob = FreshBlob();
   blob.resize(kMaxBlobBytes + 1, 'x');
-  EXPECT_THAT(Decode(blob).message(), HasSubstr("malformed"));
+  EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, AltersToClearHeaderFieldsFailIntegrity) {
@@ -220,13 +220,13 @@ TEST(BlobCodec, AltersToClearHeaderFieldsFailIntegrity) {
   size_t vault_at = blob.find("golden-vault");
   ASSERT_NE(vault_at, std::string::npos);
   blob[vault_at] = 'x';  // still a well-formed header; only the AAD check can catch it
-  EXPECT_THAT(Decode(blob).message(), HasSubstr("integrity verification"));
+  EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, UppercaseSubscriptionInHeaderIsMalformed) {
   std::string blob = FreshBlob();
   blob[10 + 1] = 'F';  // "6f1c…" → "6F1c…": not canonical
-  EXPECT_THAT(Decode(blob).message(), HasSubstr("malformed"));
+  EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
 TEST(BlobCodec, KeyInfoFieldsAreLengthPrefixed) {

@@ -138,7 +138,11 @@ describe('tampered and malformed blobs → 400 with the error envelope, never 50
   }
 
   test('empty, truncated and extended blobs', async () => {
-    await expect400({ value: '' }, 'empty');
+    const empty = await expect400({ value: '' }, 'empty');
+    // Azure's exact message for a blob that is not a backup (the SDKs' own tests compare it).
+    assert.equal(empty.json.error.message, 'Backup blob contains invalid or corrupt version.');
+    const garbage = await expect400({ value: enc(Buffer.from('not a backup at all')) }, 'garbage');
+    assert.equal(garbage.json.error.message, 'Backup blob contains invalid or corrupt version.');
     const cuts = [1, 4, 8, 16, 32, 64, Math.floor(blob.length / 2), blob.length - 17, blob.length - 16, blob.length - 1];
     for (const cut of cuts) {
       if (cut > 0 && cut < blob.length) await expect400({ value: enc(blob.subarray(0, cut)) }, `truncated at ${cut}`);

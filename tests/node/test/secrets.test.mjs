@@ -127,6 +127,10 @@ describe('listing', () => {
     assert.ok(pages >= 4);
   });
 
+  test('the versions of a name that never existed are an empty list, not a 404 (Azure)', async () => {
+    assert.deepEqual(await collect(client.listPropertiesOfSecretVersions(uniqueName('never'))), []);
+  });
+
   test('listPropertiesOfSecretVersions pages of 2 across 6 versions', async () => {
     const versions = [];
     for (let i = 0; i < 6; i += 1) versions.push((await client.setSecret('versioned', `v${i}`)).properties.version);
