@@ -98,12 +98,25 @@ const Json* Lookup(const Json& claims, const std::string& name) {
   return nullptr;
 }
 
+// Azure compares a claim with `equals` by value: JSON-equal, or a string against a boolean or a
+// number by its text ("true" equals true; the SDK's own release tests rely on it).
+bool ClaimEquals(const Json& actual, const Json& expected) {
+  if (actual == expected) return true;
+  const Json* text = actual.is_string() ? &actual : expected.is_string() ? &expected : nullptr;
+  const Json* other = text == &actual ? &expected : &actual;
+  if (text == nullptr) return false;
+  const std::string& s = text->get_ref<const std::string&>();
+  if (other->is_boolean()) return EqualsIgnoreCase(s, other->get<bool>() ? "true" : "false");
+  if (other->is_number()) return s == other->dump();
+  return false;
+}
+
 // True if the condition holds; on false, *why names the first claim that did not match.
 bool Holds(const ReleaseCondition& c, const Json& claims, std::string* why) {
   switch (c.kind) {
     case ReleaseCondition::Kind::kClaim: {
       const Json* v = Lookup(claims, c.claim);
-      if (v != nullptr && *v == Json::parse(c.equals_json)) return true;
+      if (v != nullptr && ClaimEquals(*v, Json::parse(c.equals_json))) return true;
       if (why->empty()) {
         *why = v == nullptr ? "claim '" + c.claim + "' is missing from the attestation token"
                             : "claim '" + c.claim + "' does not have the value the policy requires";

@@ -102,8 +102,16 @@ TEST(ReleasePolicyTest, AllowsOnlyTokensOfTheAuthorityWithMatchingClaims) {
   Status other_issuer = EvaluateReleasePolicy(*p, "https://evil.localhost", R"({"sdk-test":true})");
   EXPECT_EQ(other_issuer.code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(other_issuer.message(), HasSubstr("not an authority"));
-  // A string "true" is not the boolean true.
-  EXPECT_FALSE(EvaluateReleasePolicy(*p, iss, R"({"sdk-test":"true"})").ok());
+  // Values compare by their text: the policy's true matches a claim "true" and the SDK tests'
+  // "true" (a string) matches the claim true; nothing else does.
+  EXPECT_TRUE(EvaluateReleasePolicy(*p, iss, R"({"sdk-test":"true"})").ok());
+  EXPECT_FALSE(EvaluateReleasePolicy(*p, iss, R"({"sdk-test":"yes"})").ok());
+  EXPECT_FALSE(EvaluateReleasePolicy(*p, iss, R"({"sdk-test":1})").ok());
+  auto as_string = ParseReleasePolicy(R"({"version":"1.0","anyOf":[{"authority":"https://a",
+    "allOf":[{"claim":"sdk-test","equals":"true"},{"claim":"svn","equals":"2"}]}]})");
+  ASSERT_TRUE(as_string.ok());
+  EXPECT_TRUE(EvaluateReleasePolicy(*as_string, "https://a", R"({"sdk-test":true,"svn":2})").ok());
+  EXPECT_FALSE(EvaluateReleasePolicy(*as_string, "https://a", R"({"sdk-test":false,"svn":2})").ok());
 }
 
 TEST(ReleasePolicyTest, EvaluatesAllOfAnyOfAndDottedClaims) {
