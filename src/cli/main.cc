@@ -4,10 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "cli/audit_commands.h"
 #include "cli/client_commands.h"
 #include "cli/principal_commands.h"
+#include "cli/role_commands.h"
+#include "cli/vault_commands.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
@@ -39,49 +42,32 @@ int main(int argc, char** argv) {
   unseal->add_option("--url", url, "Server base URL")->capture_default_str();
   unseal->add_option("--ca-file", ca_file, "CA that signed the server's certificate");
 
-  coffer::cli::ClientContext ctx;
-  auto* vault = app.add_subcommand("vault", "Manage vaults (like `az keyvault`)");
-  vault->add_option("--data-dir", ctx.data_dir, "Data dir holding dev-credentials.json");
-  vault->require_subcommand(1);
-  coffer::cli::VaultCreateArgs create_args;
-  std::string name, group = "coffer-dev", subscription;
-  int retention = 0;
-  auto* create = vault->add_subcommand("create", "Create or update a vault");
-  create->add_option("--name,-n", create_args.name, "Vault name")->required();
-  create->add_option("--location,-l", create_args.location, "Region")->capture_default_str();
-  create->add_option("--resource-group,-g", create_args.resource_group, "Resource group")
-      ->capture_default_str();
-  create->add_option("--subscription", create_args.subscription, "Subscription id");
-  create->add_option("--retention-days", retention, "Soft-delete retention (7-90)");
-  create->add_flag("--enable-purge-protection", create_args.purge_protection,
-                   "Turn on purge protection (irreversible)");
-  auto* show = vault->add_subcommand("show", "Show a vault");
-  auto* del = vault->add_subcommand("delete", "Delete a vault");
-  for (auto* c : {show, del}) {
-    c->add_option("--name,-n", name, "Vault name")->required();
-    c->add_option("--resource-group,-g", group, "Resource group")->capture_default_str();
-    c->add_option("--subscription", subscription, "Subscription id");
-  }
-  auto* list = vault->add_subcommand("list", "List vaults");
-  list->add_option("--resource-group,-g", group, "Resource group (empty: all)");
-  list->add_option("--subscription", subscription, "Subscription id");
+  std::optional<int> command_exit;  // set by the command callbacks below
+  coffer::cli::AddVaultCommands(app, &command_exit);
+  coffer::cli::AddRoleCommands(app, &command_exit);
+  coffer::cli::AddPrincipalCommands(app, &command_exit);
 
+  coffer::cli::ClientContext ctx;
   auto* dev = app.add_subcommand("dev", "Dev-mode helpers");
   dev->add_option("--data-dir", ctx.data_dir, "Data dir holding dev-credentials.json");
   dev->require_subcommand(1);
+  dev->fallthrough();  // so `--data-dir` may follow the leaf command
   int64_t seconds = 0, days = 0;
   auto* shift = dev->add_subcommand("time-shift", "Move the domain clock forward");
   shift->add_option("--seconds", seconds, "Seconds to add");
   shift->add_option("--days", days, "Days to add");
 
   int audit_exit = 0;
-  auto* audit = coffer::cli::AddAuditCommands(app, &audit_exit);  // runs during parsing
+  auto* audit = coffer::cli::AddAuditCommands(app, &audit_exit);
 
-  std::optional<int> principal_exit;
-  coffer::cli::AddPrincipalCommands(app, &principal_exit);  // runs during parsing
-
-  CLI11_PARSE(app, argc, argv);
-  if (principal_exit) return *principal_exit;
+  // CLI11's own exit codes (105 RequiredError, 109 ExtrasError, …) become 2, the CLI's one
+  // usage-error code (CONTRACT.md "CLI"); --help is not an error.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == static_cast<int>(CLI::ExitCodes::Success) ? 0 : 2;
+  }
+  if (command_exit) return *command_exit;
   if (audit->parsed()) return audit_exit;
 
   auto load_config = [&]() -> bool {
@@ -107,15 +93,6 @@ int main(int argc, char** argv) {
     return coffer::server::InitDeployment(config, key_file);
   }
   if (unseal->parsed()) return coffer::cli::OperatorUnseal(url, key_file, ca_file);
-  if (create->parsed()) {
-    if (retention != 0) create_args.retention_days = retention;
-    return coffer::cli::VaultCreate(ctx, create_args);
-  }
-  if (show->parsed()) return coffer::cli::VaultShow(ctx, name, group, subscription);
-  if (del->parsed()) return coffer::cli::VaultDelete(ctx, name, group, subscription);
-  if (list->parsed()) {
-    return coffer::cli::VaultList(ctx, list->count("--resource-group") ? group : "", subscription);
-  }
   if (shift->parsed()) return coffer::cli::DevTimeShift(ctx, seconds + days * 86400);
   return 0;
 }

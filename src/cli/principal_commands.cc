@@ -13,62 +13,24 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSubscriptionsApiVersion = "2022-12-01";
-
-int Fail(const std::string& message) {
-  std::cerr << "ERROR: " << message << std::endl;
-  return 1;
-}
-
-// The message of a refusal: the error envelope's, the OAuth description, or the status.
-std::string ServerMessage(int status, const json& body) {
-  if (body.is_object()) {
-    auto error = body.find("error");
-    if (error != body.end() && error->is_object()) {
-      auto message = error->find("message");
-      if (message != error->end() && message->is_string()) return message->get<std::string>();
-    }
-    auto description = body.find("error_description");
-    if (description != body.end() && description->is_string()) {
-      return description->get<std::string>();
-    }
-  }
-  return "the server answered HTTP " + std::to_string(status);
-}
-
 enum class Print { kBody, kValueArray };
 
-// Sends one management request and prints the answer. `path_and_query` starts with '/'.
+// Sends one management request and prints the answer (lists as their value array). The
+// session clears the response buffer and PrintJson the printed text: create and secret add
+// answer with a client secret, shown once.
 int Send(const ClientContext& ctx, const std::string& method, const std::string& path_and_query,
          const std::optional<json>& body, Print print = Print::kBody) {
-  std::string error;
-  auto conn = ConnectManagement(ctx, &error);
-  if (!conn) return Fail(error);
-  http::ClientRequest req;
-  req.method = method;
-  req.url = conn->base_url + path_and_query;
-  req.ca_file = conn->ca_file;
-  req.headers.Set("Authorization", "Bearer " + conn->token);
-  if (body) {
-    req.headers.Set("Content-Type", "application/json");
-    req.body = body->dump();
+  auto session = ManagementSession::Connect(ctx);
+  if (!session.ok()) return ReportError(session.status());
+  auto answer = session->Request(method, path_and_query, body);
+  if (!answer.ok()) return ReportError(answer.status());
+  json& j = *answer;
+  int code = PrintJson(
+      print == Print::kValueArray && j.is_object() && j.contains("value") ? j["value"] : j);
+  if (j.is_object() && j.contains("clientSecret") && j["clientSecret"].is_string()) {
+    SecureClear(j["clientSecret"].get_ref<std::string&>());
   }
-  auto resp = http::Fetch(req);
-  SecureClear(conn->token);
-  if (!resp.ok()) return Fail("cannot reach the server: " + resp.status().message());
-  json j = resp->body.empty() ? json() : json::parse(resp->body, nullptr, false);
-  // The body may carry a client secret (create, secret add): it is printed once, then cleared.
-  SecureClear(resp->body);
-  if (resp->status >= 400) return Fail(ServerMessage(resp->status, j));
-  if (j.is_discarded()) return Fail("the server's answer is not JSON");
-  if (!j.is_null()) {
-    const json& out =
-        print == Print::kValueArray && j.is_object() && j.contains("value") ? j["value"] : j;
-    std::string text = out.dump(2);
-    std::cout << text << std::endl;
-    SecureClear(text);
-  }
-  return 0;
+  return code;
 }
 
 std::string Segment(const std::string& s) { return http::PercentEncode(s); }

@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/client_commands.h"
+#include "cli/management_session.h"
 
 namespace CLI {
 class App;

@@ -1,0 +1,236 @@
+#include "cli/management_session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "core/files.h"
+#include "core/secret_bytes.h"
+#include "http/client.h"
+
+namespace coffer::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxThrottleRetries = 5;
+constexpr int kMaxRetryAfterSeconds = 60;
+
+// The code of a refusal with this HTTP status: the inverse of the server's status table, as far
+// as a client needs it.
+StatusCode CodeOfHttpStatus(int status) {
+  switch (status) {
+    case 400:
+    case 413:
+      return StatusCode::kInvalidArgument;
+    case 401:
+      return StatusCode::kUnauthenticated;
+    case 403:
+      return StatusCode::kPermissionDenied;
+    case 404:
+      return StatusCode::kNotFound;
+    case 409:
+      return StatusCode::kAlreadyExists;
+    case 429:
+      return StatusCode::kResourceExhausted;
+    case 503:
+      return StatusCode::kUnavailable;
+    default:
+      return StatusCode::kInternal;
+  }
+}
+
+// The Status of a refusal: the error envelope's message and code, the OAuth description, or,
+// when the body says nothing, the HTTP status.
+Status RefusalStatus(int status, const json& body) {
+  std::string message = "the server answered HTTP " + std::to_string(status);
+  std::string reason;
+  if (body.is_object()) {
+    auto error = body.find("error");
+    if (error != body.end() && error->is_object()) {
+      if (auto m = error->find("message"); m != error->end() && m->is_string()) {
+        message = m->get<std::string>();
+      }
+      if (auto c = error->find("code"); c != error->end() && c->is_string()) {
+        reason = c->get<std::string>();
+      }
+    } else if (auto d = body.find("error_description"); d != body.end() && d->is_string()) {
+      message = d->get<std::string>();
+    }
+  }
+  return Status(CodeOfHttpStatus(status), std::move(message), std::move(reason));
+}
+
+int RetryAfterSeconds(const http::ClientResponse& resp) {
+  auto value = resp.headers.Get("Retry-After");
+  int seconds = 1;
+  if (value && !value->empty() &&
+      std::all_of(value->begin(), value->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    seconds = value->size() > 3 ? kMaxRetryAfterSeconds : std::stoi(std::string(*value));
+  }
+  return std::clamp(seconds, 1, kMaxRetryAfterSeconds);
+}
+
+}  // namespace
+
+std::string WithApiVersion(const std::string& path, const char* version) {
+  return path + (path.find('?') == std::string::npos ? "?" : "&") + "api-version=" + version;
+}
+
+StatusOr<ManagementSession> ManagementSession::Connect(const ClientContext& ctx) {
+  const std::string creds_path = ctx.data_dir + "/dev-credentials.json";
+  auto text = ReadFile(creds_path);
+  if (!text.ok()) {
+    return NotFoundError("cannot read " + creds_path +
+                         "; is `coffer server --dev` running with this --data-dir?");
+  }
+  json creds = json::parse(*text, nullptr, false);
+  SecureClear(*text);
+  if (!creds.is_object()) return InvalidArgumentError(creds_path + " is not a JSON object");
+  ManagementSession s;
+  auto str = [&creds](const char* field) {
+    auto it = creds.find(field);
+    return it != creds.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  s.base_url_ = str("managementUrl");
+  s.ca_file_ = str("caFile");
+  s.tenant_id_ = str("tenantId");
+  if (auto subs = creds.find("subscriptions"); subs != creds.end() && subs->is_array()) {
+    for (const json& sub : *subs) {
+      if (sub.is_string()) s.dev_subscriptions_.push_back(sub.get<std::string>());
+    }
+  }
+  if (s.base_url_.empty() || s.tenant_id_.empty()) {
+    return InvalidArgumentError(creds_path + " lacks managementUrl or tenantId");
+  }
+
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = str("authorityHost") + "/" + s.tenant_id_ + "/oauth2/v2.0/token";
+  req.ca_file = s.ca_file_;
+  req.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  std::string client_secret = str("clientSecret");
+  req.body = "grant_type=client_credentials&client_id=" + http::PercentEncode(str("clientId")) +
+             "&client_secret=" + http::PercentEncode(client_secret) +
+             "&scope=" + http::PercentEncode("https://management.localhost/.default");
+  SecureClear(client_secret);
+  auto resp = http::Fetch(req);
+  SecureClear(req.body);
+  if (!resp.ok()) return UnavailableError("cannot reach the server: " + resp.status().message());
+  json token = json::parse(resp->body, nullptr, false);
+  SecureClear(resp->body);
+  if (resp->status != 200 || !token.is_object() || !token.contains("access_token") ||
+      !token["access_token"].is_string()) {
+    return UnauthenticatedError("the token endpoint refused the credentials of " + creds_path +
+                                " (" + RefusalStatus(resp->status, token).message() + ")");
+  }
+  s.token_ = token["access_token"].get<std::string>();
+  return s;
+}
+
+ManagementSession::~ManagementSession() { SecureClear(token_); }
+
+StatusOr<ManagementSession::Answer> ManagementSession::Send(const std::string& method,
+                                                            const std::string& path_and_query,
+                                                            const std::optional<json>& body) {
+  http::ClientRequest req;
+  req.method = method;
+  req.url = path_and_query.starts_with("https://") ? path_and_query : base_url_ + path_and_query;
+  req.ca_file = ca_file_;
+  req.headers.Set("Authorization", "Bearer " + token_);
+  if (body) {
+    req.headers.Set("Content-Type", "application/json");
+    req.body = body->dump();
+  }
+  StatusOr<http::ClientResponse> resp = UnavailableError("no request sent");
+  for (int attempt = 0;; ++attempt) {
+    resp = http::Fetch(req);
+    if (!resp.ok()) {
+      return UnavailableError("cannot reach the server: " + resp.status().message());
+    }
+    if (resp->status != 429 || attempt == kMaxThrottleRetries) break;
+    std::this_thread::sleep_for(std::chrono::seconds(RetryAfterSeconds(*resp)));
+  }
+  SecureClear(req.body);
+  Answer answer;
+  answer.status = resp->status;
+  answer.location = std::string(resp->headers.Get("Location").value_or(""));
+  answer.body = resp->body.empty() ? json() : json::parse(resp->body, nullptr, false);
+  SecureClear(resp->body);
+  if (resp->status >= 400) {
+    return RefusalStatus(resp->status, answer.body.is_discarded() ? json() : answer.body);
+  }
+  if (answer.body.is_discarded()) {
+    return InternalError("the server's answer to " + method + " is not JSON (HTTP " +
+                         std::to_string(resp->status) + ")");
+  }
+  return answer;
+}
+
+StatusOr<json> ManagementSession::Request(const std::string& method,
+                                          const std::string& path_and_query,
+                                          const std::optional<json>& body) {
+  ASSIGN_OR_RETURN(Answer answer, Send(method, path_and_query, body));
+  return std::move(answer.body);
+}
+
+StatusOr<json> ManagementSession::ListAll(const std::string& path_and_query) {
+  json all = json::array();
+  std::string next = path_and_query;
+  // A server that keeps answering with a nextLink is not followed forever.
+  for (int page = 0; !next.empty() && page < 10000; ++page) {
+    ASSIGN_OR_RETURN(json j, Request("GET", next));
+    if (!j.is_object() || !j.contains("value") || !j["value"].is_array()) {
+      return InternalError("the server's list answer has no value array");
+    }
+    for (json& item : j["value"]) all.push_back(std::move(item));
+    auto link = j.find("nextLink");
+    next = link != j.end() && link->is_string() ? link->get<std::string>() : "";
+  }
+  return all;
+}
+
+std::string ManagementSession::SubscriptionOr(const std::string& subscription) const {
+  if (!subscription.empty() || dev_subscriptions_.empty()) return subscription;
+  return dev_subscriptions_.front();
+}
+
+StatusOr<std::vector<std::string>> ManagementSession::AllSubscriptions() {
+  std::vector<std::string> subs = dev_subscriptions_;
+  ASSIGN_OR_RETURN(json listed,
+                   ListAll(WithApiVersion("/subscriptions", kSubscriptionsApiVersion)));
+  for (const json& s : listed) {
+    if (!s.is_object() || !s.contains("subscriptionId") || !s["subscriptionId"].is_string()) {
+      continue;
+    }
+    std::string id = s["subscriptionId"].get<std::string>();
+    if (std::find(subs.begin(), subs.end(), id) == subs.end()) subs.push_back(std::move(id));
+  }
+  return subs;
+}
+
+std::string StringField(const json& j, const char* name) {
+  if (!j.is_object()) return "";
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int ReportError(const Status& status) {
+  std::cerr << "ERROR: " << status.message() << std::endl;
+  return 1;
+}
+
+int PrintJson(const json& j) {
+  if (j.is_null()) return 0;
+  std::string text = j.dump(2);
+  std::cout << text << std::endl;
+  SecureClear(text);
+  return 0;
+}
+
+int PrintOrReport(const StatusOr<json>& result) {
+  return result.ok() ? PrintJson(*result) : ReportError(result.status());
+}
+
+}  // namespace coffer::cli
