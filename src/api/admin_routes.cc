@@ -6,6 +6,7 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "core/encoding.h"
+#include "crypto/primitives.h"
 
 namespace coffer::api {
 namespace {
@@ -99,6 +100,16 @@ COFFER_ROUTE_HANDLER(CreateSubscription) {
   if (!name.ok()) return ArmErrorResponse(name.status());
   auto s = app.services().subscriptions->Create(*name);
   if (!s.ok()) return ArmErrorResponse(s.status());
+  // As in Azure, whoever creates a subscription is its Owner (an explicit assignment, listed
+  // and removable like any other); nobody else gets anything.
+  auth::RoleAssignment owner;
+  owner.name = auth::NewGuid(crypto::SystemRandom());
+  owner.scope = "/subscriptions/" + s->id;
+  owner.role_definition_id = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";  // Owner
+  owner.principal_id = AsciiLower(ctx.principal.object_id);
+  owner.created_by = owner.principal_id;
+  auto made = app.services().roles->Create(std::move(owner));
+  if (!made.ok()) return ArmErrorResponse(made.status());
   return JsonResponse(201, Dump(SubscriptionJson(*s)));
 }
 

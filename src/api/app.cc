@@ -66,7 +66,23 @@ std::optional<std::vector<std::string>> SplitPath(std::string_view path) {
 }
 
 App::App(AppOptions options, AppServices services)
-    : options_(std::move(options)), services_(std::move(services)) {}
+    : options_(std::move(options)), services_(std::move(services)), metrics_(CofferRoutes()) {}
+
+StatusOr<auth::Principal> App::Authenticate(const http::RequestHead& head,
+                                            const std::string& audience) const {
+  auto authz = head.headers.Get("Authorization");
+  constexpr std::string_view kBearer = "bearer ";
+  if (!authz || authz->size() <= kBearer.size() ||
+      !EqualsIgnoreCase(authz->substr(0, kBearer.size()), kBearer)) {
+    return UnauthenticatedError("AKV10000: Request is missing a Bearer or PoP token.");
+  }
+  std::string_view token = authz->substr(kBearer.size());
+  return services_.tokens->Validate(token, audience, [this](std::string_view origin) {
+    if (!origin.starts_with("https://")) return false;
+    auto h = ParseHost(origin.substr(8), options_.extra_hosts);
+    return h.ok() && !h->is_vault;
+  });
+}
 
 http::Response App::ErrorResponse(int status, std::string_view message) {
   return ProtocolErrorResponse(status, message);
@@ -118,19 +134,7 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
   bool data = route != nullptr ? route->plane == Plane::kData
                                : LooksLikeData(ctx.host, ctx.segments);
   const std::string& audience = data ? options_.data_audience : options_.management_audience;
-  auto authz = head.headers.Get("Authorization");
-  constexpr std::string_view kBearer = "bearer ";
-  if (!authz || authz->size() <= kBearer.size() ||
-      !EqualsIgnoreCase(authz->substr(0, kBearer.size()), kBearer)) {
-    return refuse(Challenge(*this, ctx.host, audience,
-                            "AKV10000: Request is missing a Bearer or PoP token."));
-  }
-  std::string_view token = authz->substr(kBearer.size());
-  auto principal = services_.tokens->Validate(token, audience, [this](std::string_view origin) {
-    if (!origin.starts_with("https://")) return false;
-    auto h = ParseHost(origin.substr(8), options_.extra_hosts);
-    return h.ok() && !h->is_vault;
-  });
+  auto principal = Authenticate(head, audience);
   if (!principal.ok()) {
     if (principal.status().code() == StatusCode::kUnauthenticated) {
       return refuse(Challenge(*this, ctx.host, audience, principal.status().message()));
@@ -246,6 +250,12 @@ bool App::Audit(const RequestContext& ctx, const http::RequestHead& head, int st
 
 http::Response App::Finish(const RequestContext& ctx, const http::RequestHead& head,
                            http::Response resp) const {
+  // Only a resolved vault is a label: a made-up host name must not add a series.
+  std::string_view vault = ctx.vault ? std::string_view(ctx.vault->name) : std::string_view();
+  metrics_.Observe(ctx.route, resp.status,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.start)
+                       .count(),
+                   vault);
   if (!Audit(ctx, head, resp.status)) {
     SecureClear(resp.body);
     resp = api::ErrorResponse(UnavailableError(

@@ -5,13 +5,14 @@
 // routes need a management-audience token; data-plane routes a data-audience token.
 //
 // Thread-safety: OnHead runs on I/O threads and Handle on worker threads, concurrently; App
-// holds no mutable state of its own.
+// holds no mutable state of its own but its metrics counters.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "api/metrics.h"
 #include "api/request_context.h"
 #include "auth/audit_log.h"
 #include "auth/principals.h"
@@ -64,6 +65,12 @@ class App final : public http::Handler {
 
   const AppOptions& options() const { return options_; }
   const AppServices& services() const { return services_; }
+  const Metrics& metrics() const { return metrics_; }
+
+  // The caller of a request by its bearer token for `audience`: Unauthenticated (with a
+  // message for the challenge) when there is none or it is not valid.
+  StatusOr<auth::Principal> Authenticate(const http::RequestHead& head,
+                                         const std::string& audience) const;
 
  private:
   // The route's action for the caller (RBAC or the vault's access policies); PermissionDenied
@@ -76,6 +83,7 @@ class App final : public http::Handler {
 
   AppOptions options_;
   AppServices services_;
+  mutable Metrics metrics_;  // counters only
 };
 
 }  // namespace coffer::api

@@ -53,6 +53,11 @@ std::vector<Route> BuildTable() {
       // Operator: no token, served while sealed.
       {"GET", "_coffer/health", Plane::kOperator, Authz::kNone, "", "", ObjectKind::kNone, 0,
        true, Health},
+      {"GET", "healthz", Plane::kOperator, Authz::kNone, "", "", ObjectKind::kNone, 0, true,
+       Healthz},
+      // Loopback without a token; elsewhere the handler asks for the tenant administrator.
+      {"GET", "metrics", Plane::kOperator, Authz::kNone, "", "", ObjectKind::kNone, 0, true,
+       MetricsScrape},
       {"POST", "_coffer/operator/unseal", Plane::kOperator, Authz::kNone, "", "",
        ObjectKind::kNone, kIdentityBody, false, Unseal},
       // Dev clock (dev mode only).

@@ -21,6 +21,10 @@ COFFER_ROUTE_HANDLER(Health);
 COFFER_ROUTE_HANDLER(Unseal);
 COFFER_ROUTE_HANDLER(DevClock);
 
+// status_routes.cc: health and metrics.
+COFFER_ROUTE_HANDLER(Healthz);
+COFFER_ROUTE_HANDLER(MetricsScrape);
+
 // vault_routes.cc: ARM vaults.
 COFFER_ROUTE_HANDLER(ListVaults);
 COFFER_ROUTE_HANDLER(PutVault);

@@ -358,16 +358,20 @@ describe('the tenant and its subscriptions', () => {
     });
     assert.equal(made.status, 201, made.body);
     assert.equal(made.json.state, 'Enabled');
-    // Nobody holds an assignment there yet, so it is not listed; creating a vault in it is
-    // refused for want of a role, not for want of a subscription.
+    // Its creator is its Owner (an explicit assignment): it is listed and takes vaults.
     const listed = await mgmtRequest(server, { path: '/subscriptions?api-version=2022-12-01' });
-    assert.ok(!listed.json.value.some((s) => s.subscriptionId === made.json.subscriptionId));
+    assert.ok(listed.json.value.some((s) => s.subscriptionId === made.json.subscriptionId));
     const put = await mgmtRequest(server, {
       method: 'PUT',
       path: `${vaultPath(made.json.subscriptionId, 'rg1', uniqueName('nb'))}?api-version=2026-02-01`,
       body: { location: 'eastus' },
     });
-    assert.equal(put.status, 403, put.body);
+    assert.equal(put.status, 201, put.body);
+    // A principal without an assignment there sees neither the subscription nor its vaults.
+    const p = await newPrincipal('outsider');
+    const token = (await credential(p).getToken(MGMT_SCOPE)).token;
+    const theirs = await mgmtRequest(server, { path: '/subscriptions?api-version=2022-12-01', token });
+    assert.deepEqual(theirs.json.value, []);
   });
 
   test('the token endpoint accepts exactly one known <audience>/.default', async () => {

@@ -1,0 +1,63 @@
+// Metrics: request counters and latency histograms per route and status, requests per vault,
+// and the serving state, rendered in Prometheus' text format for GET /metrics (CONTRACT.md
+// "Throttling": requests by route, status and vault, latency histograms, seal state, serving
+// mode). Fed from one place, App::Finish, for every answered request.
+//
+// Thread-safety: Observe is lock-free for routes and statuses (relaxed atomics); the per-vault
+// counters take a shared lock, and a new vault name an exclusive one. Render may run
+// concurrently with Observe (counters are read one by one, as Prometheus allows).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/route_table.h"
+
+namespace coffer::api {
+
+struct ServingState {
+  bool sealed = false;
+  std::string storage = "primary";  // "primary" | "paired"
+  bool writable = true;
+};
+
+class Metrics {
+ public:
+  explicit Metrics(const RouteTable& table);
+
+  // One answered request: its route (null when none matched), HTTP status, duration in
+  // seconds and vault name ("" when none).
+  void Observe(const Route* route, int status, double seconds, std::string_view vault);
+
+  std::string Render(const ServingState& state) const;
+
+  static constexpr size_t kMaxVaults = 10000;  // further vaults are counted under "_other"
+
+ private:
+  static constexpr std::array<int, 15> kStatuses = {200, 201, 202, 204, 400, 401, 403, 404,
+                                                    405, 409, 413, 429, 500, 503, 0};
+  static constexpr std::array<double, 13> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,  0.05,  0.1,    0.25,  0.5,
+                                                      1,      2.5,   5};
+  struct RouteStats {
+    std::array<std::atomic<uint64_t>, kStatuses.size()> by_status{};
+    std::array<std::atomic<uint64_t>, kBuckets.size()> buckets{};  // cumulative at render
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> sum_micros{0};
+  };
+
+  const RouteTable& table_;
+  std::unique_ptr<RouteStats[]> stats_;  // one per route, plus one for "no route"
+  size_t slots_;
+  mutable std::shared_mutex vault_mu_;
+  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>> vaults_;
+};
+
+}  // namespace coffer::api
