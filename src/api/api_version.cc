@@ -20,6 +20,18 @@ Status Unsupported(std::string_view got, std::string_view latest) {
                               "BadParameter");
 }
 
+// A repeated api-version (two values, whichever a proxy or the server would pick) is refused.
+Status Repeated(const http::RequestHead& head) {
+  int n = 0;
+  for (const auto& [name, value] : head.query) n += name == "api-version";
+  if (n > 1) {
+    return InvalidArgumentError(
+        "The api-version query parameter appears more than once; give it exactly once.",
+        "BadParameter");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 namespace {
@@ -47,6 +59,7 @@ bool IsDataApiVersion(std::string_view v) {
 }  // namespace
 
 Status CheckDataApiVersion(const http::RequestHead& head, std::string* version) {
+  RETURN_IF_ERROR(Repeated(head));
   auto v = head.Query("api-version");
   std::string got = v ? std::string(*v) : "";
   if (got.empty() || got.size() > 40 || !IsDataApiVersion(got)) {
@@ -57,6 +70,7 @@ Status CheckDataApiVersion(const http::RequestHead& head, std::string* version) 
 }
 
 Status CheckManagementApiVersion(const http::RequestHead& head) {
+  RETURN_IF_ERROR(Repeated(head));
   auto v = head.Query("api-version");
   std::string got = v ? std::string(*v) : "";
   static const std::regex kPattern(R"(^(\d{4}-\d{2}-\d{2})(-preview)?$)");

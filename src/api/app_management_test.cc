@@ -69,6 +69,19 @@ TEST_F(AppManagementTest, UnknownPathIs404AndAWrongMethodIs405WithAllow) {
   EXPECT_EQ(*r.headers.Get("Allow"), "PUT, GET, PATCH, DELETE");
 }
 
+TEST_F(AppManagementTest, ARepeatedApiVersionIs400OnBothPlanes) {
+  Caller c = NewCaller("c");
+  Assign(c.object_id, kOwner, Sub());
+  Assign(c.object_id, kKvAdministrator, Sub());
+  auto r = Call("GET", VaultHost(), "/secrets?api-version=7.5&api-version=7.6", c.data_token);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("more than once"), std::string::npos);
+  EXPECT_EQ(Call("GET", VaultHost(), "/secrets?api-version=7.5", c.data_token).status, 200);
+  r = Call("GET", "127.0.0.1",
+           VaultPath(kVault) + "&api-version=2026-02-01", c.management_token);
+  EXPECT_EQ(r.status, 400);
+}
+
 TEST_F(AppManagementTest, DataTokenIsRefusedOnTheManagementPlaneAndBack) {
   Caller c = NewCaller("c");
   Assign(c.object_id, kOwner, Sub());

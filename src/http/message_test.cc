@@ -71,10 +71,13 @@ TEST(ParseTargetTest, AcceptsAbsoluteFormAndAsterisk) {
   auto absolute = impl::ParseTarget("https://dev.vault.localhost:8443/secrets?a=1");
   ASSERT_TRUE(absolute.ok());
   EXPECT_EQ(absolute->path, "/secrets");
+  EXPECT_EQ(absolute->authority, "dev.vault.localhost:8443");
   EXPECT_EQ(absolute->query.size(), 1u);
   auto bare = impl::ParseTarget("https://localhost");
   ASSERT_TRUE(bare.ok());
   EXPECT_EQ(bare->path, "/");
+  EXPECT_EQ(bare->authority, "localhost");
+  EXPECT_EQ(impl::ParseTarget("/secrets")->authority, "");
   auto star = impl::ParseTarget("*");
   ASSERT_TRUE(star.ok());
   EXPECT_EQ(star->path, "*");

@@ -129,3 +129,27 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
 
 }  // namespace
 }  // namespace coffer::http
+
+namespace coffer::http {
+namespace {
+
+TEST_F(ServerTest, AbsoluteFormTargetMustNameTheHostHeadersAuthority) {
+  StartServer(Options());
+  auto client = Connect();
+  ASSERT_TRUE(client->Send("GET https://other.vault.localhost/secrets/a HTTP/1.1\r\n"
+                           "Host: mine.vault.localhost\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+
+  auto same = Connect();
+  ASSERT_TRUE(same->Send("GET https://Mine.vault.localhost/secrets/a HTTP/1.1\r\n"
+                         "Host: mine.vault.localhost\r\n\r\n"));
+  auto ok = same->ReadResponse();
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->status, 200);
+}
+
+}  // namespace
+}  // namespace coffer::http

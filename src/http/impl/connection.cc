@@ -234,6 +234,12 @@ bool Connection::FillHead() {
     head_.headers.Add(std::string(field.name_string()), std::string(field.value()));
   }
   head_.host = std::string(req[bhttp::field::host]);
+  // RFC 9112 §3.2.2: an absolute-form target names the authority. One that differs from the
+  // Host header would let a request address one vault in the path and another in Host.
+  if (!parsed->authority.empty() && !EqualsIgnoreCase(parsed->authority, head_.host)) {
+    SendError(400, "the request target's authority does not match the Host header");
+    return false;
+  }
   if (auto length = head_parser_->content_length()) head_.content_length = *length;
   head_.chunked = head_parser_->chunked();
   head_.remote_address = remote_address_;

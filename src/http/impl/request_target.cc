@@ -18,9 +18,13 @@ StatusOr<ParsedTarget> ParseTarget(std::string_view target) {
   }
   bool absolute = target.starts_with("https://") || target.starts_with("http://");
   if (absolute) {
-    // Absolute-form: drop scheme and authority; the Host header still names the authority.
+    // Absolute-form: the authority is kept for the caller to check against Host (RFC 9112
+    // §3.2.2); the rest is read like origin-form.
     size_t authority = target.find("//") + 2;
     size_t rest = target.find_first_of("/?", authority);
+    out.authority = std::string(target.substr(authority, rest == std::string_view::npos
+                                                             ? std::string_view::npos
+                                                             : rest - authority));
     target = rest == std::string_view::npos ? std::string_view() : target.substr(rest);
   }
   size_t q = target.find('?');

@@ -14,6 +14,7 @@
 namespace coffer::http::impl {
 
 struct ParsedTarget {
+  std::string authority;  // absolute-form only: "host[:port]" as sent; "" otherwise
   std::string path;                                        // still percent-encoded
   std::vector<std::pair<std::string, std::string>> query;  // names and values decoded
 };
