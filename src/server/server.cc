@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -59,6 +60,20 @@ std::string BaseUrl(const std::string& host, uint16_t port) {
   std::string h = host == "0.0.0.0" ? "127.0.0.1" : host;
   if (h.find(':') != std::string::npos) h = "[" + h + "]";
   return "https://" + h + ":" + std::to_string(port);
+}
+
+// Raises the soft limit on open files to the hard limit (CONTRACT.md "Overload and abuse"):
+// every connection is a descriptor, and the default soft limit (1,024) is far below what a
+// busy server holds.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    log::info("open file limit raised from {} to {}", static_cast<unsigned long long>(before),
+              static_cast<unsigned long long>(limit.rlim_max));
+  }
 }
 
 // Everything the running server owns, in construction order.
@@ -154,6 +169,7 @@ int RunServer(const ServerConfig& config) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  RaiseOpenFileLimit();
 
   if (Status s = EnsureDirectory(config.data_dir, 0700); !s.ok()) return Fail("data dir", s);
   auto lock = DirectoryLock::Acquire(config.data_dir);

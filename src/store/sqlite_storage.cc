@@ -1,5 +1,12 @@
 #include "store/sqlite_storage.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <sqlite3.h>
 
 #include <exception>
@@ -31,6 +38,22 @@ struct SqliteStorage::PendingUpdate {
 StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path,
                                                              SqliteOptions options) {
   if (options.max_batch == 0) options.max_batch = 1;
+  // The database file is private to the server: create it (or tighten it) mode 0600 before
+  // SQLite opens it; SQLite gives its -wal and -journal files the database file's mode.
+  if (path != ":memory:") {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return UnavailableError("cannot open the database file " + path + ": " +
+                              std::strerror(errno));
+    }
+    int rc = ::fchmod(fd, 0600);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) {
+      return UnavailableError("cannot make the database file " + path + " private (mode 0600): " +
+                              std::strerror(err));
+    }
+  }
   ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(path, /*create=*/true,
                                                      options.busy_timeout_ms));
   ASSIGN_OR_RETURN(std::string mode, conn->QueryText("PRAGMA journal_mode=WAL"));

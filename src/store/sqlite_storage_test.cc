@@ -137,6 +137,18 @@ TEST_F(SqliteStorageTest, WalIndexLivesInProcessMemory) {
   EXPECT_FALSE(fs::exists(path_ + "-shm"));
 }
 
+TEST_F(SqliteStorageTest, DatabaseFilesArePrivate) {
+  // An existing, world-readable file is tightened too.
+  std::ofstream(path_).close();
+  fs::permissions(path_, fs::perms(0644));
+  auto s = OpenOrDie();
+  ASSERT_TRUE(PutKey(*s, "a").ok());
+  for (const std::string& f : {path_, path_ + "-wal"}) {
+    ASSERT_TRUE(fs::exists(f)) << f;
+    EXPECT_EQ(fs::status(f).permissions() & fs::perms::all, fs::perms(0600)) << f;
+  }
+}
+
 TEST_F(SqliteStorageTest, OpenRejectsAFileThatIsNotADatabase) {
   std::ofstream(path_) << std::string(4096, 'x');
   auto s = SqliteStorage::Open(path_);
