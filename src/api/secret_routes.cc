@@ -109,6 +109,12 @@ StatusOr<std::string> RestoreBlob(const http::Request& req) {
   ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
   ASSIGN_OR_RETURN(std::optional<std::string> value, OptString(body, "value"));
   if (!value) return FieldTypeError("value", "the base64url backup blob");
+  // Backup blobs travel as base64url only (CONTRACT.md): standard base64's '+', '/' and '='
+  // padding mean the value was re-encoded or is not a backup.
+  if (value->find_first_of("+/=") != std::string::npos) {
+    return InvalidArgumentError("Backup blob contains invalid or corrupt version.",
+                                "BadParameter");
+  }
   auto blob = DecodeBase64Url(*value);
   if (!blob || blob->empty()) {
     return InvalidArgumentError("Backup blob contains invalid or corrupt version.",

@@ -143,6 +143,10 @@ describe('tampered and malformed blobs → 400 with the error envelope, never 50
     assert.equal(empty.json.error.message, 'Backup blob contains invalid or corrupt version.');
     const garbage = await expect400({ value: enc(Buffer.from('not a backup at all')) }, 'garbage');
     assert.equal(garbage.json.error.message, 'Backup blob contains invalid or corrupt version.');
+    // The real blob re-encoded as standard base64 is refused: base64url only. (Its standard
+    // form has '+', '/' or '=' but for a chance of about 1e-6 for a blob this long.)
+    const standard = blob.toString('base64');
+    if (/[+/=]/.test(standard)) await expect400({ value: standard }, 'standard base64 of a real blob');
     const cuts = [1, 4, 8, 16, 32, 64, Math.floor(blob.length / 2), blob.length - 17, blob.length - 16, blob.length - 1];
     for (const cut of cuts) {
       if (cut > 0 && cut < blob.length) await expect400({ value: enc(blob.subarray(0, cut)) }, `truncated at ${cut}`);
