@@ -63,6 +63,12 @@ struct ServerOptions {
   std::chrono::seconds header_timeout{30};
   std::chrono::seconds body_timeout{60};
   std::chrono::seconds idle_timeout{75};
+  // Connection caps (CONTRACT.md "Overload and abuse"): beyond max_connections the server stops
+  // accepting, so further clients wait in the kernel's accept queue; a client address holding
+  // max_connections_per_address connections has its further ones held, unread, until one of
+  // its own closes. Neither is ever reset.
+  size_t max_connections = 10000;
+  size_t max_connections_per_address = 1024;
 };
 
 class Server {

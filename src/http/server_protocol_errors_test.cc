@@ -2,7 +2,9 @@
 // and the server keeps serving.
 #include "http/server_test_fixture.h"
 
+#include <future>
 #include <string>
+#include <thread>
 
 namespace coffer::http {
 namespace {
@@ -149,6 +151,47 @@ TEST_F(ServerTest, AbsoluteFormTargetMustNameTheHostHeadersAuthority) {
   auto ok = same->ReadResponse();
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->status, 200);
+}
+
+}  // namespace
+}  // namespace coffer::http
+
+namespace coffer::http {
+namespace {
+
+// Beyond the per-address cap a connection is held, unanswered but open, until one of that
+// address's connections closes; it is then served. Nothing is reset.
+TEST_F(ServerTest, ConnectionsBeyondTheCapWaitAndAreServedWhenOneCloses) {
+  ServerOptions options = Options();
+  options.max_connections_per_address = 2;
+  options.max_connections = 3;
+  StartServer(options);
+  auto a = Connect();
+  auto b = Connect();
+  for (auto* c : {a.get(), b.get()}) {
+    ASSERT_TRUE(c->Send("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    auto r = c->ReadResponse();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+  }
+  // The third from the same address: TCP is accepted by the kernel, TLS is not answered yet.
+  std::promise<int> third_status;
+  auto third = third_status.get_future();
+  std::thread t([&] {
+    RawTlsClient c(pki_->ca_file);
+    if (!c.Connect(server_->port()) || !c.Send("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n")) {
+      third_status.set_value(-1);
+      return;
+    }
+    auto r = c.ReadResponse();
+    third_status.set_value(r ? r->status : -2);
+  });
+  EXPECT_EQ(third.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "the held connection was served before a place was free";
+  a.reset();  // closes one of the address's connections
+  ASSERT_EQ(third.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(third.get(), 200);
+  t.join();
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads;
+// coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads,
+// max_connections, max_connections_per_address;
 // [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
 // max_size_mb, keep.
 #include <toml++/toml.h>
@@ -20,6 +21,18 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
   if (auto v = t["server"]["region"].value<std::string>()) config->region = *v;
   if (auto v = t["server"]["worker_threads"].value<int64_t>()) {
     config->worker_threads = static_cast<int>(*v);
+  }
+  for (auto [key, out] : {std::pair{"max_connections", &config->max_connections},
+                          std::pair{"max_connections_per_address",
+                                    &config->max_connections_per_address}}) {
+    auto node = t["server"][key];
+    if (!node) continue;
+    auto v = node.value<int64_t>();
+    if (!v || !node.is_integer() || *v < 1 || *v > 10'000'000) {
+      *error = std::string("server.") + key + " must be a whole number from 1 to 10000000";
+      return false;
+    }
+    *out = *v;
   }
   if (auto* hosts = t["server"]["hosts"].as_array()) {
     for (auto& h : *hosts) {

@@ -183,6 +183,8 @@ int RunServer(const ServerConfig& config) {
   options.listen_host = listen_host;
   options.port = listen_port;
   options.worker_threads = config.worker_threads;
+  options.max_connections = static_cast<size_t>(config.max_connections);
+  options.max_connections_per_address = static_cast<size_t>(config.max_connections_per_address);
 
   if (config.dev) {
     // Dev: auto-unseal with a key file inside the data dir, created on first start.

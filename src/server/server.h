@@ -20,6 +20,8 @@ struct ServerConfig {
   std::string unseal_key_file;  // production: unseal at start if set
   std::vector<std::string> extra_hosts;
   int worker_threads = 64;
+  int64_t max_connections = 10000;            // [server]; see http::ServerOptions
+  int64_t max_connections_per_address = 1024;
   // [audit]: every request's line (CONTRACT.md "Audit log"); "" = <data-dir>/audit.jsonl.
   std::string audit_path;
   int64_t audit_max_size_mb = 100;

@@ -65,7 +65,9 @@ Connection::Connection(net::ip::tcp::socket socket, net::ssl::context& tls,
   if (!ec) local_port_ = local.port();
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (env_.observer != nullptr) env_.observer->OnConnectionClosed(remote_address_);
+}
 
 void Connection::Start() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {

@@ -36,11 +36,19 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using ErrorCode = boost::system::error_code;
 
+// Told when a connection ends (its destructor), so the server can admit a waiting one.
+class ConnectionObserver {
+ public:
+  virtual ~ConnectionObserver() = default;
+  virtual void OnConnectionClosed(const std::string& address) = 0;
+};
+
 // What every connection of one server shares; outlives all connections (see ServerImpl::Stop).
 struct ConnectionEnv {
   const ServerOptions* options = nullptr;
   Handler* handler = nullptr;
   net::thread_pool* workers = nullptr;
+  ConnectionObserver* observer = nullptr;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -51,6 +59,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Starts the TLS handshake on the connection's strand.
   void Start();
+  const std::string& remote_address() const { return remote_address_; }
 
  private:
   enum class OnTimeout { kClose, kRespond408 };

@@ -10,8 +10,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -63,7 +66,7 @@ StatusOr<std::unique_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions&
   return tls;
 }
 
-class ServerImpl final : public Server {
+class ServerImpl final : public Server, public ConnectionObserver {
  public:
   ServerImpl(const ServerOptions& options, Handler& handler)
       : options_(options), handler_(handler) {}
@@ -77,6 +80,17 @@ class ServerImpl final : public Server {
   void Accept();
   void OnAccept(ErrorCode ec, net::ip::tcp::socket socket);
   void RunIo(net::io_context& io);
+  void StartConnection(net::ip::tcp::socket socket);
+  // ConnectionObserver: runs on the closing connection's I/O thread.
+  void OnConnectionClosed(const std::string& address) override;
+
+  // Connection caps. `open_` counts live connections and held sockets (each holds a
+  // descriptor); held sockets wait, unread, for their address to drop below its cap.
+  std::mutex limit_mu_;
+  size_t open_ = 0;
+  bool accept_paused_ = false;
+  std::map<std::string, size_t> per_address_;
+  std::map<std::string, std::deque<net::ip::tcp::socket>> held_;
 
   ServerOptions options_;
   Handler& handler_;
@@ -119,7 +133,7 @@ Status ServerImpl::Init() {
     work_.push_back(net::make_work_guard(*ios_.back()));
   }
   workers_ = std::make_unique<net::thread_pool>(static_cast<size_t>(worker_threads));
-  env_ = ConnectionEnv{&options_, &handler_, workers_.get()};
+  env_ = ConnectionEnv{&options_, &handler_, workers_.get(), this};
 
   net::ip::tcp::endpoint endpoint(address, options_.port);
   acceptor_ = std::make_unique<net::ip::tcp::acceptor>(*ios_[0]);
@@ -172,6 +186,27 @@ void ServerImpl::OnAccept(ErrorCode ec, net::ip::tcp::socket socket) {
     });
     return;
   }
+  ErrorCode addr_ec;
+  auto remote = socket.remote_endpoint(addr_ec);
+  std::string address = addr_ec ? std::string() : remote.address().to_string();
+  bool pause = false;
+  {
+    std::lock_guard<std::mutex> lock(limit_mu_);
+    ++open_;
+    if (per_address_[address] >= std::max<size_t>(1, options_.max_connections_per_address)) {
+      held_[address].push_back(std::move(socket));
+    } else {
+      ++per_address_[address];
+    }
+    pause = open_ >= std::max<size_t>(1, options_.max_connections);
+    accept_paused_ = pause;
+  }
+  if (socket.is_open()) StartConnection(std::move(socket));
+  // At the global cap, stop accepting: new clients wait in the listen backlog, never reset.
+  if (!pause) Accept();
+}
+
+void ServerImpl::StartConnection(net::ip::tcp::socket socket) {
   try {
     ErrorCode ignored;
     socket.set_option(net::ip::tcp::no_delay(true), ignored);
@@ -179,7 +214,33 @@ void ServerImpl::OnAccept(ErrorCode ec, net::ip::tcp::socket socket) {
   } catch (const std::exception& e) {
     log::error("http: cannot set up a connection: {}", e.what());
   }
-  Accept();
+}
+
+void ServerImpl::OnConnectionClosed(const std::string& address) {
+  std::optional<net::ip::tcp::socket> next;
+  bool resume = false;
+  {
+    std::lock_guard<std::mutex> lock(limit_mu_);
+    if (open_ > 0) --open_;
+    auto held = held_.find(address);
+    if (held != held_.end() && !held->second.empty()) {
+      next.emplace(std::move(held->second.front()));  // takes this address's freed place
+      held->second.pop_front();
+      if (held->second.empty()) held_.erase(held);
+    } else if (auto it = per_address_.find(address); it != per_address_.end()) {
+      if (--it->second == 0) per_address_.erase(it);
+    }
+    if (accept_paused_ && open_ < std::max<size_t>(1, options_.max_connections)) {
+      accept_paused_ = false;
+      resume = true;
+    }
+  }
+  if (next) {
+    // The held socket belongs to its own strand; start it there.
+    auto socket = std::make_shared<net::ip::tcp::socket>(std::move(*next));
+    net::post(socket->get_executor(), [this, socket] { StartConnection(std::move(*socket)); });
+  }
+  if (resume && acceptor_) net::post(acceptor_->get_executor(), [this] { Accept(); });
 }
 
 void ServerImpl::Stop() {
@@ -198,6 +259,10 @@ void ServerImpl::Stop() {
   }
   ErrorCode ignored;
   if (acceptor_) acceptor_->close(ignored);
+  {
+    std::lock_guard<std::mutex> lock(limit_mu_);
+    held_.clear();
+  }
   acceptor_.reset();
   accept_retry_.reset();
   work_.clear();
