@@ -36,14 +36,39 @@ Status ReadPreamble(RecordReader& r, uint8_t want_type) {
 
 }  // namespace
 
-char ObjectKindTag(ObjectKind kind) {
-  switch (kind) {
-    case ObjectKind::kSecret: return 's';
-    case ObjectKind::kKey: return 'k';
-    case ObjectKind::kCertificate: return 'c';
+namespace {
+struct KindEntry {
+  ObjectKind kind;
+  char tag;
+  std::string_view name;
+  std::string_view word;
+};
+constexpr KindEntry kKinds[] = {
+    {ObjectKind::kSecret, 's', "secret", "Secret"},
+    {ObjectKind::kKey, 'k', "key", "Key"},
+    {ObjectKind::kCertificate, 'c', "certificate", "Certificate"},
+};
+const KindEntry& EntryOf(ObjectKind kind) {
+  for (const auto& e : kKinds) {
+    if (e.kind == kind) return e;
   }
-  return '?';
+  static constexpr KindEntry kUnknown{ObjectKind::kSecret, '?', "object", "Object"};
+  return kUnknown;
 }
+}  // namespace
+
+char ObjectKindTag(ObjectKind kind) { return EntryOf(kind).tag; }
+
+StatusOr<ObjectKind> ObjectKindFromTag(char tag) {
+  for (const auto& e : kKinds) {
+    if (e.tag == tag) return e.kind;
+  }
+  return DataLossError("a storage key names an unknown object kind");
+}
+
+std::string_view ObjectKindName(ObjectKind kind) { return EntryOf(kind).name; }
+
+std::string_view ObjectKindWord(ObjectKind kind) { return EntryOf(kind).word; }
 
 SecretBytes EncodeObjectHead(const ObjectHead& head) {
   RecordWriter w;

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/secret_bytes.h"
@@ -18,8 +19,15 @@ namespace coffer::model {
 
 enum class ObjectKind : uint8_t { kSecret = 1, kKey = 2, kCertificate = 3 };
 
+// The one mapping of a kind to its storage-key letter and its words (object.cc).
 // Single-letter tag used in storage keys ("s", "k", "c").
 char ObjectKindTag(ObjectKind kind);
+// The kind a storage-key letter names; DataLoss for any other letter (never a default kind).
+StatusOr<ObjectKind> ObjectKindFromTag(char tag);
+// Lower-case noun: "secret", "key", "certificate".
+std::string_view ObjectKindName(ObjectKind kind);
+// Capitalised word for messages and reasons: "Secret", "Key", "Certificate".
+std::string_view ObjectKindWord(ObjectKind kind);
 
 using Tags = std::map<std::string, std::string>;
 

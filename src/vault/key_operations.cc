@@ -124,13 +124,6 @@ StatusOr<std::shared_ptr<const crypto::KeyMaterial>> KeyService::Material(
   return material;
 }
 
-Status KeyService::UpdateKey(std::string_view vault_id, std::string_view mac,
-                             const barrier::BarrierFn& fn) {
-  Status s = barrier_.Update(fn);
-  versions_.ErasePrefix(CacheKey(vault_id, mac, ""));
-  return s;
-}
-
 void KeyService::ForgetCached(std::string_view vault_id, std::string_view mac) {
   std::string prefix = CacheKey(vault_id, mac, "");
   versions_.ErasePrefix(prefix);
@@ -153,21 +146,13 @@ StatusOr<KeyService::Usable> KeyService::ReadOperationalVersion(std::string_view
   std::string key = CacheKey(vault_id, loc.mac, version);  // version "" = the latest entry
   auto cached = versions_.Lookup(key);
   if (cached.value) return *cached.value;
-  std::string head_name;
-  std::optional<model::KeyVersion> found;
-  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    std::string want = version.empty() ? head->latest_version : std::string(version);
-    ASSIGN_OR_RETURN(found,
-                     ReadKeyVersion(t, Keyspace::VersionKey(vault_id, kKind, loc.mac, want)));
-    if (!found) return VersionNotFound(kKind, name, version);
-    head_name = head->name;
-    return OkStatus();
+  ASSIGN_OR_RETURN(auto stored, ReadInTxn(barrier_, [&](barrier::Txn& t) {
+    return store_.ReadLive(t, loc, name, version);
   }));
+  const model::KeyVersion* found = &stored.version;
   ASSIGN_OR_RETURN(auto material, Material(vault_id, loc.mac, *found));
   auto v = std::make_shared<OperationalVersion>();
-  v->name = std::move(head_name);
+  v->name = std::move(stored.head.name);
   v->version = found->version;
   v->kty = found->kty;
   v->key_ops = found->key_ops;
@@ -183,10 +168,8 @@ StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord&
                                                        std::string_view name,
                                                        std::string_view version,
                                                        KeyOperation op, std::string_view alg) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
-  if (!version.empty() && !IsVersionId(version)) {
-    return ObjectNotFound(kKind, std::string(name) + "/" + std::string(version));
-  }
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  RETURN_IF_ERROR(ValidateVersionSyntax(kKind, name, version));
   ASSIGN_OR_RETURN(Usable found, ReadOperationalVersion(vault.id, loc, name, version));
   RETURN_IF_ERROR(CheckAlgorithm(op, alg, found->kty));
   std::string op_name(OperationName(op));

@@ -14,21 +14,6 @@ namespace {
 
 Status Bad(std::string message) { return InvalidArgumentError(std::move(message), "BadParameter"); }
 
-Status ValidateTags(const model::Tags& tags) {
-  if (tags.size() > model::kMaxTags) return Bad("A key may have at most 15 tags.");
-  for (const auto& [k, v] : tags) {
-    if (k.empty() || k.size() > model::kMaxTagNameLength || v.size() > model::kMaxTagValueLength) {
-      return Bad("Tag names must be 1-512 characters and tag values at most 256 characters.");
-    }
-  }
-  return OkStatus();
-}
-
-Status ValidateVersionSyntax(std::string_view name, std::string_view version) {
-  if (version.empty() || IsVersionId(version)) return OkStatus();
-  return ObjectNotFound(kKind, std::string(name) + "/" + std::string(version));
-}
-
 // "RSA-HSM" → kRsa; nullopt for an unknown kty.
 std::optional<crypto::KeyType> BaseType(std::string_view kty) {
   if (kty == "RSA" || kty == "RSA-HSM") return crypto::KeyType::kRsa;
@@ -67,6 +52,14 @@ StatusOr<std::vector<std::string>> NormalizeKeyOps(const std::vector<std::string
   return out;
 }
 
+// The fields of a new version that create and import requests share.
+template <typename Params>
+void SetRequestedFields(const Params& params, UnixSeconds now, model::KeyVersion& version) {
+  version.attributes = NewAttributes(params, now);
+  version.exportable = params.exportable.value_or(false);
+  version.tags = params.tags.value_or(model::Tags{});
+}
+
 }  // namespace
 
 std::optional<std::string> CanonicalKeyOperation(std::string_view op) {
@@ -82,7 +75,7 @@ KeyService::KeyService(barrier::Barrier& barrier, const Clock& clock, Random& rn
 
 StatusOr<KeyView> KeyService::Create(const model::VaultRecord& vault, std::string_view name,
                                      const KeyCreateParams& params) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
   auto type = BaseType(params.kty);
   if (!type) return UnknownKty(params.kty);
   model::KeyVersion version;
@@ -92,7 +85,7 @@ StatusOr<KeyView> KeyService::Create(const model::VaultRecord& vault, std::strin
   } else {
     version.key_ops = DefaultKeyOps(*type);
   }
-  if (params.tags) RETURN_IF_ERROR(ValidateTags(*params.tags));
+  if (params.tags) RETURN_IF_ERROR(ValidateTags(kKind, *params.tags));
 
   StatusOr<crypto::KeyMaterial> generated = Bad("unreachable");
   switch (*type) {
@@ -126,25 +119,17 @@ StatusOr<KeyView> KeyService::Create(const model::VaultRecord& vault, std::strin
   }
   if (!generated.ok()) return generated.status();
   ASSIGN_OR_RETURN(version.material, generated->Serialize());
-
-  UnixSeconds now = clock_.Now();
-  version.attributes.enabled = params.enabled.value_or(true);
-  version.attributes.not_before = params.not_before;
-  version.attributes.expires = params.expires;
-  version.attributes.created = now;
-  version.attributes.updated = now;
-  version.exportable = params.exportable.value_or(false);
-  version.tags = params.tags.value_or(model::Tags{});
+  SetRequestedFields(params, clock_.Now(), version);
   return WriteNewVersion(vault, name, loc, std::move(version),
                          std::make_shared<const crypto::KeyMaterial>(std::move(*generated)));
 }
 
 StatusOr<KeyView> KeyService::Import(const model::VaultRecord& vault, std::string_view name,
                                      const KeyImportParams& params) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
   auto type = BaseType(params.jwk.kty);
   if (!type) return UnknownKty(params.jwk.kty);
-  if (params.tags) RETURN_IF_ERROR(ValidateTags(*params.tags));
+  if (params.tags) RETURN_IF_ERROR(ValidateTags(kKind, *params.tags));
   crypto::JwkParts jwk = params.jwk;
   std::string kty = jwk.kty;
   if (kty.ends_with("-HSM")) jwk.kty = kty.substr(0, kty.size() - 4);
@@ -159,14 +144,7 @@ StatusOr<KeyView> KeyService::Import(const model::VaultRecord& vault, std::strin
     version.key_ops = DefaultKeyOps(*type);
   }
   ASSIGN_OR_RETURN(version.material, material.Serialize());
-  UnixSeconds now = clock_.Now();
-  version.attributes.enabled = params.enabled.value_or(true);
-  version.attributes.not_before = params.not_before;
-  version.attributes.expires = params.expires;
-  version.attributes.created = now;
-  version.attributes.updated = now;
-  version.exportable = params.exportable.value_or(false);
-  version.tags = params.tags.value_or(model::Tags{});
+  SetRequestedFields(params, clock_.Now(), version);
   return WriteNewVersion(vault, name, loc, std::move(version),
                          std::make_shared<const crypto::KeyMaterial>(std::move(material)));
 }
@@ -175,30 +153,12 @@ StatusOr<KeyView> KeyService::WriteNewVersion(
     const model::VaultRecord& vault, std::string_view name, const ObjectLocation& loc,
     model::KeyVersion version, std::shared_ptr<const crypto::KeyMaterial> material) {
   version.version = EncodeHex(rng_.Bytes(16));
-  std::string display;
-  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto deleted, ReadHead(t, loc.deleted_key));
-    if (deleted) return ObjectIsDeleted(kKind, deleted->name);
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) {
-      head = model::ObjectHead{};
-      head->name = std::string(name);
-      head->created = version.attributes.created;
-    }
-    version.sequence = head->next_sequence++;
-    head->latest_version = version.version;
-    head->latest_sequence = version.sequence;
-    RETURN_IF_ERROR(t.Put(Keyspace::VersionKey(vault.id, kKind, loc.mac, version.version),
-                          model::EncodeKeyVersion(version)));
-    RETURN_IF_ERROR(WriteHead(t, loc.live_key, *head));
-    RETURN_IF_ERROR(Reschedule(t, vault.id, loc.mac, version));
-    display = head->name;
-    return OkStatus();
-  }));
+  // KeyTraits reschedule the rotation from the new version.
+  ASSIGN_OR_RETURN(auto added, store_.AddVersion(barrier_, loc, name, version));
   // The material just written is current: seed the cache so that the first operation does not
   // parse it again.
-  materials_.Insert(CacheKey(vault.id, loc.mac, version.version), std::move(material));
-  return MakeView(vault.id, loc.mac, std::move(display), std::move(version), std::nullopt);
+  materials_.Insert(CacheKey(vault.id, loc.mac, added.version.version), std::move(material));
+  return View(vault.id, loc.mac, std::move(added));
 }
 
 StatusOr<KeyView> KeyService::MakeView(std::string_view vault_id, std::string_view mac,
@@ -216,97 +176,142 @@ StatusOr<KeyView> KeyService::MakeView(std::string_view vault_id, std::string_vi
 
 StatusOr<KeyView> KeyService::Get(const model::VaultRecord& vault, std::string_view name,
                                   std::string_view version) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
-  RETURN_IF_ERROR(ValidateVersionSyntax(name, version));
-  std::string display;
-  std::optional<model::KeyVersion> found;
-  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    std::string want = version.empty() ? head->latest_version : std::string(version);
-    ASSIGN_OR_RETURN(found, ReadKeyVersion(t, Keyspace::VersionKey(vault.id, kKind, loc.mac, want)));
-    if (!found) return VersionNotFound(kKind, name, version);
-    display = head->name;
-    return OkStatus();
-  }));
-  return MakeView(vault.id, loc.mac, std::move(display), std::move(*found), std::nullopt);
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  ASSIGN_OR_RETURN(auto found, store_.ReadLive(barrier_, loc, name, version));
+  return View(vault.id, loc.mac, std::move(found));
 }
 
 StatusOr<KeyView> KeyService::Update(const model::VaultRecord& vault, std::string_view name,
                                      std::string_view version, const KeyPatch& patch) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
-  RETURN_IF_ERROR(ValidateVersionSyntax(name, version));
-  if (patch.tags) RETURN_IF_ERROR(ValidateTags(*patch.tags));
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  RETURN_IF_ERROR(ValidateVersionSyntax(kKind, name, version));
+  if (patch.tags) RETURN_IF_ERROR(ValidateTags(kKind, *patch.tags));
   std::optional<std::vector<std::string>> ops;
   if (patch.key_ops) {
     ASSIGN_OR_RETURN(ops, NormalizeKeyOps(*patch.key_ops));
   }
-  std::string display;
-  std::optional<model::KeyVersion> updated;
-  RETURN_IF_ERROR(UpdateKey(vault.id, loc.mac, [&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    std::string want = version.empty() ? head->latest_version : std::string(version);
-    std::string vkey = Keyspace::VersionKey(vault.id, kKind, loc.mac, want);
-    ASSIGN_OR_RETURN(updated, ReadKeyVersion(t, vkey));
-    if (!updated) return VersionNotFound(kKind, name, version);
-    if (ops) updated->key_ops = *ops;
-    if (patch.tags) updated->tags = *patch.tags;
-    if (patch.enabled) updated->attributes.enabled = *patch.enabled;
-    if (patch.not_before) updated->attributes.not_before = *patch.not_before;
-    if (patch.expires) updated->attributes.expires = *patch.expires;
-    updated->attributes.updated = clock_.Now();
-    RETURN_IF_ERROR(t.Put(vkey, model::EncodeKeyVersion(*updated)));
-    // exp drives timeBeforeExpiry triggers.
-    if (want == head->latest_version) RETURN_IF_ERROR(Reschedule(t, vault.id, loc.mac, *updated));
-    display = head->name;
-    return OkStatus();
+  auto apply = [&](model::KeyVersion& v) {
+    if (ops) v.key_ops = *ops;
+    ApplyAttributePatch(patch, v, clock_.Now());
+  };
+  // A new exp of the latest version moves timeBeforeExpiry rotations (KeyTraits).
+  ASSIGN_OR_RETURN(auto updated, WriteInTxn(barrier_, [&](barrier::Txn& t, TxnEffects& effects) {
+    return store_.UpdateVersion(t, effects, loc, name, version, apply);
   }));
-  return MakeView(vault.id, loc.mac, std::move(display), std::move(*updated), std::nullopt);
+  return View(vault.id, loc.mac, std::move(updated));
 }
 
 StatusOr<KeyPage> KeyService::List(const model::VaultRecord& vault, size_t max_results,
                                    std::string_view page_token) {
-  KeyPage page;
-  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(
-        page.next_token,
-        ScanPage(t, keys_, vault.id + "/keys", Keyspace::LivePrefix(vault.id, kKind), page_token,
-                 max_results, [&](std::string_view mac, const SecretBytes& record) {
-                   ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(record.view()));
-                   ASSIGN_OR_RETURN(auto v, ReadKeyVersion(t, Keyspace::VersionKey(
-                                                                  vault.id, kKind, mac,
-                                                                  head.latest_version)));
-                   if (!v) return DataLossError("a key's latest version is missing");
-                   v->material.Wipe();
-                   page.items.push_back(KeyView{head.name, std::move(*v), {}, std::nullopt});
-                   return OkStatus();
-                 }));
-    return OkStatus();
-  }));
-  return page;
+  ASSIGN_OR_RETURN(auto stored, store_.List(barrier_, vault.id, page_token, max_results));
+  return Page(std::move(stored));
 }
 
 StatusOr<KeyPage> KeyService::ListVersions(const model::VaultRecord& vault, std::string_view name,
                                            size_t max_results, std::string_view page_token) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, keys_.Locate(vault.id, kKind, name));
+  ASSIGN_OR_RETURN(auto stored,
+                   store_.ListVersions(barrier_, vault.id, name, page_token, max_results));
+  return Page(std::move(stored));
+}
+
+StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::string_view name) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  UnixSeconds now = clock_.Now();
+  // KeyTraits unschedule the rotation: a deleted key is not rotated.
+  ASSIGN_OR_RETURN(auto found, store_.SoftDelete(barrier_, vault, loc, name, now));
+  return View(vault.id, loc.mac, std::move(found));
+}
+
+StatusOr<KeyView> KeyService::GetDeleted(const model::VaultRecord& vault, std::string_view name) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  ASSIGN_OR_RETURN(auto found, store_.ReadDeleted(barrier_, loc, name));
+  return View(vault.id, loc.mac, std::move(found));
+}
+
+StatusOr<KeyPage> KeyService::ListDeleted(const model::VaultRecord& vault, size_t max_results,
+                                          std::string_view page_token) {
+  ASSIGN_OR_RETURN(auto stored, store_.ListDeleted(barrier_, vault.id, page_token, max_results));
+  return Page(std::move(stored));
+}
+
+StatusOr<KeyView> KeyService::Recover(const model::VaultRecord& vault, std::string_view name) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  // KeyTraits reschedule the rotation from the latest version.
+  ASSIGN_OR_RETURN(auto found, store_.Recover(barrier_, loc, name));
+  return View(vault.id, loc.mac, std::move(found));
+}
+
+Status KeyService::Purge(const model::VaultRecord& vault, std::string_view name) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  // KeyTraits remove the rotation policy; CachingTraits forget the key's cached entries.
+  return UpdateWithEffects(barrier_, [&](barrier::Txn& t, TxnEffects& effects) {
+    return store_.Purge(t, effects, vault, loc, name);
+  });
+}
+
+StatusOr<KeyObject> KeyService::ExportObject(const model::VaultRecord& vault,
+                                             std::string_view name) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  return ReadInTxn(barrier_, [&](barrier::Txn& t) -> StatusOr<KeyObject> {
+    ASSIGN_OR_RETURN(auto stored, store_.Export(t, loc, name, kMaxKeyVersionsPerBackup));
+    KeyObject out{std::move(stored.head.name), stored.head.created, std::move(stored.versions),
+                  std::nullopt};
+    // The schedule belongs to the source; the restore makes its own.
+    ASSIGN_OR_RETURN(out.policy,
+                     ReadRotationPolicy(t, Keyspace::RotationPolicyKey(vault.id, loc.mac)));
+    if (out.policy) out.policy->scheduled_rotation.reset();
+    return out;
+  });
+}
+
+StatusOr<KeyView> KeyService::RestoreObject(const model::VaultRecord& vault,
+                                            const KeyObject& object) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, object.name));
+  RETURN_IF_ERROR(store_.ValidateImport(object.versions, kMaxKeyVersionsPerBackup));
+  auto restore = [&](barrier::Txn& t,
+                     TxnEffects& effects) -> StatusOr<StoredObject<model::KeyVersion>> {
+    ASSIGN_OR_RETURN(auto restored, store_.Import(t, effects, loc, object.name, object.created,
+                                                  object.versions));
+    std::string policy_key = Keyspace::RotationPolicyKey(vault.id, loc.mac);
+    RETURN_IF_ERROR(t.Delete(policy_key));  // a stale one would carry a foreign schedule
+    if (object.policy) {
+      model::RotationPolicy policy = *object.policy;
+      policy.scheduled_rotation.reset();
+      RETURN_IF_ERROR(t.Put(policy_key, model::EncodeRotationPolicy(policy)));
+      RETURN_IF_ERROR(RescheduleRotation(t, loc, restored.version));
+    }
+    return restored;
+  };
+  ASSIGN_OR_RETURN(auto restored, WriteInTxn(barrier_, restore));
+  return View(vault.id, loc.mac, std::move(restored));
+}
+
+StatusOr<KeyView> KeyService::View(std::string_view vault_id, std::string_view mac,
+                                   StoredObject<model::KeyVersion> found) {
+  return MakeView(vault_id, mac, std::move(found.head.name), std::move(found.version),
+                  found.head.deleted);
+}
+
+KeyPage KeyService::Page(StoredPage<model::KeyVersion> stored) {
   KeyPage page;
-  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
-    if (!head) return ObjectNotFound(kKind, name);
-    ASSIGN_OR_RETURN(
-        page.next_token,
-        ScanPage(t, keys_, vault.id + "/key-versions/" + loc.mac,
-                 Keyspace::VersionPrefix(vault.id, kKind, loc.mac), page_token, max_results,
-                 [&](std::string_view, const SecretBytes& record) {
-                   ASSIGN_OR_RETURN(model::KeyVersion v, model::DecodeKeyVersion(record.view()));
-                   v.material.Wipe();
-                   page.items.push_back(KeyView{head->name, std::move(v), {}, std::nullopt});
-                   return OkStatus();
-                 }));
-    return OkStatus();
-  }));
+  for (auto& item : stored.items) {
+    page.items.push_back(
+        KeyView{std::move(item.head.name), std::move(item.version), {}, item.head.deleted});
+  }
+  page.next_token = std::move(stored.next_token);
   return page;
+}
+
+void KeyService::CachingTraits::AfterWrite(TxnEffects& effects, const ObjectLocation& loc) const {
+  effects.Add([&service = service_, prefix = CacheKey(loc.vault_id, loc.mac, "")] {
+    service.versions_.ErasePrefix(prefix);
+  });
+}
+
+void KeyService::CachingTraits::AfterPurge(TxnEffects& effects, const ObjectLocation& loc) const {
+  effects.Add([&service = service_, vault_id = loc.vault_id, mac = loc.mac] {
+    service.ForgetCached(vault_id, mac);
+  });
 }
 
 }  // namespace coffer::vault

@@ -5,6 +5,11 @@
 // wrapKey and sign) inside nbf..exp by the domain clock. Private key material never leaves this service except as the opaque
 // Serialize() blob inside records and backups; views carry only the public JWK.
 //
+// The versioned-object lifecycle is the object store's (object_store.h) with KeyTraits, which
+// keep the rotation schedule in step; this service adds key generation and import, rotation
+// policies, the operations and the caches, which it drops through the store's after-commit
+// effects — so a key written by another service's transaction (a certificate's) still drops them.
+//
 // Each public call is one barrier transaction (key generation happens before it, so a slow RSA
 // keygen never holds the writer); every check that decides a 404/409 runs inside it.
 //
@@ -39,6 +44,8 @@
 #include "model/object.h"
 #include "model/vault_record.h"
 #include "vault/keyspace.h"
+#include "vault/kind_traits.h"
+#include "vault/object_store.h"
 #include "vault/lru_cache.h"
 
 namespace coffer::vault {
@@ -177,6 +184,9 @@ class KeyService {
   void ForgetCached(std::string_view vault_id, std::string_view mac);
   // Drops everything cached of every key of one vault (after the vault is purged).
   void ForgetVault(std::string_view vault_id);
+  // The key lifecycle's hooks with this service's cache invalidation, for purges run by the
+  // sweeper (or any caller composing key writes into its own transaction).
+  const KindTraits<model::KeyVersion>& traits() const { return traits_; }
 
   // Cryptographic operations on a version ("" = latest).
   StatusOr<KeyOperationResult> Encrypt(const model::VaultRecord& vault, std::string_view name,
@@ -213,6 +223,11 @@ class KeyService {
   StatusOr<KeyView> WriteNewVersion(const model::VaultRecord& vault, std::string_view name,
                                     const ObjectLocation& loc, model::KeyVersion version,
                                     std::shared_ptr<const crypto::KeyMaterial> material);
+  // MakeView of a head and version read by the store (name, deleted info from the head).
+  StatusOr<KeyView> View(std::string_view vault_id, std::string_view mac,
+                         StoredObject<model::KeyVersion> found);
+  // List items: no public key, material wiped by the store.
+  static KeyPage Page(StoredPage<model::KeyVersion> stored);
   // A view of `v` with the public key filled in and the private material wiped.
   StatusOr<KeyView> MakeView(std::string_view vault_id, std::string_view mac, std::string name,
                              model::KeyVersion v, std::optional<model::DeletedInfo> deleted);
@@ -242,19 +257,25 @@ class KeyService {
                                  std::string_view version, KeyOperation op,
                                  std::string_view alg);
   static KeyOperationResult Result(const Usable& u, SecretBytes value);
-  // barrier_.Update followed by dropping the key's cached versions (whether or not `fn`
-  // committed): every write to a key's head or versions goes through it.
-  Status UpdateKey(std::string_view vault_id, std::string_view mac, const barrier::BarrierFn& fn);
 
-  // Due-index maintenance for automatic rotation (inside t).
-  static Status Reschedule(barrier::Txn& t, std::string_view vault_id, std::string_view mac,
-                           const model::KeyVersion& latest);
-  static Status Unschedule(barrier::Txn& t, std::string_view vault_id, std::string_view mac);
+  // KeyTraits that also drop this service's caches after every write to a key (whether or not
+  // the transaction committed) and after a purge.
+  class CachingTraits : public KeyTraits {
+   public:
+    explicit CachingTraits(KeyService& service) : service_(service) {}
+    void AfterWrite(TxnEffects& effects, const ObjectLocation& loc) const override;
+    void AfterPurge(TxnEffects& effects, const ObjectLocation& loc) const override;
+
+   private:
+    KeyService& service_;
+  };
 
   barrier::Barrier& barrier_;
   const Clock& clock_;
   Random& rng_;
   Keyspace keys_;
+  CachingTraits traits_{*this};
+  ObjectStore<model::KeyVersion> store_{keys_, traits_};
 
   LruCache<std::shared_ptr<const crypto::KeyMaterial>> materials_{kMaterialCacheCapacity};
   LruCache<Usable> versions_{kVersionCacheCapacity};
@@ -263,8 +284,5 @@ class KeyService {
 // Helpers shared by the key service files and their tests.
 // The canonical spelling of a key operation ("wrapkey" → "wrapKey"); nullopt if unknown.
 std::optional<std::string> CanonicalKeyOperation(std::string_view op);
-// Next rotation time of `latest` under `policy`, if any Rotate action applies.
-std::optional<UnixSeconds> NextRotation(const model::RotationPolicy& policy,
-                                        const model::KeyVersion& latest);
 
 }  // namespace coffer::vault

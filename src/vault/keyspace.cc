@@ -24,54 +24,170 @@ StatusOr<std::string> Keyspace::NameMac(std::string_view vault_id, model::Object
 
 StatusOr<ObjectLocation> Keyspace::Locate(std::string_view vault_id, model::ObjectKind kind,
                                           std::string_view name) const {
-  const char* what = kind == model::ObjectKind::kSecret ? "secret"
-                     : kind == model::ObjectKind::kKey  ? "key"
-                                                        : "certificate";
-  RETURN_IF_ERROR(ValidateObjectName(name, what));
+  RETURN_IF_ERROR(ValidateObjectName(name, model::ObjectKindName(kind)));
   ASSIGN_OR_RETURN(std::string mac, NameMac(vault_id, kind, name));
+  return At(vault_id, kind, mac);
+}
+
+ObjectLocation Keyspace::At(std::string_view vault_id, model::ObjectKind kind,
+                            std::string_view mac) {
   ObjectLocation loc;
+  loc.vault_id = std::string(vault_id);
+  loc.kind = kind;
+  loc.mac = std::string(mac);
   loc.live_key = LiveKey(vault_id, kind, mac);
   loc.deleted_key = DeletedKey(vault_id, kind, mac);
-  loc.mac = std::move(mac);
   return loc;
 }
 
+std::string ObjectLocation::VersionPrefix() const {
+  return Keyspace::VersionPrefix(vault_id, kind, mac);
+}
+
+std::string ObjectLocation::VersionKey(std::string_view version) const {
+  return Keyspace::VersionKey(vault_id, kind, mac, version);
+}
+
+std::string Keyspace::VaultKeyForMac(std::string_view vault_mac) {
+  return std::string(kVaultPrefix) + std::string(vault_mac);
+}
+
+StatusOr<std::string> Keyspace::VaultMac(std::string_view vault_key) {
+  if (!vault_key.starts_with(kVaultPrefix) || vault_key.size() == kVaultPrefix.size()) {
+    return DataLossError("a vault's storage key is malformed");
+  }
+  return std::string(vault_key.substr(kVaultPrefix.size()));
+}
+
+namespace {
+constexpr std::string_view kLiveArea = "obj/";
+constexpr std::string_view kDeletedArea = "del/";
+constexpr std::string_view kVersionArea = "ver/";
+
+// "<area><vault id>/<kind letter>/"
+std::string AreaPrefix(std::string_view area, std::string_view vault_id, model::ObjectKind kind) {
+  std::string out(area);
+  out += vault_id;
+  out += '/';
+  out += model::ObjectKindTag(kind);
+  out += '/';
+  return out;
+}
+
+// "<vault id>/<kind letter>/<mac>", the tail shared by object due targets and rotation keys.
+std::string ObjectTail(std::string_view vault_id, model::ObjectKind kind, std::string_view mac) {
+  return AreaPrefix("", vault_id, kind) + std::string(mac);
+}
+
+Status MalformedDueKey() { return DataLossError("a due entry's storage key is malformed"); }
+
+// Splits "<vault id>/<kind letter>/<mac>".
+Status ParseObjectTail(std::string_view tail, DueEntry* entry) {
+  size_t slash = tail.find('/');
+  if (slash == 0 || slash == std::string_view::npos || tail.size() < slash + 4 ||
+      tail[slash + 2] != '/') {
+    return MalformedDueKey();
+  }
+  ASSIGN_OR_RETURN(entry->kind, model::ObjectKindFromTag(tail[slash + 1]));
+  entry->vault_id = std::string(tail.substr(0, slash));
+  entry->mac = std::string(tail.substr(slash + 3));
+  if (entry->mac.find('/') != std::string::npos) return MalformedDueKey();
+  return OkStatus();
+}
+
+std::string HexTime(UnixSeconds when) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx",
+                static_cast<unsigned long long>(when < 0 ? 0 : when));
+  return buf;
+}
+}  // namespace
+
+std::vector<std::string> Keyspace::VaultObjectAreas(std::string_view vault_id) {
+  std::vector<std::string> out;
+  for (std::string_view area : {kLiveArea, kDeletedArea, kVersionArea, kRotationPolicyArea}) {
+    out.push_back(std::string(area) + std::string(vault_id) + "/");
+  }
+  return out;
+}
+
 std::string Keyspace::LivePrefix(std::string_view vault_id, model::ObjectKind kind) {
-  return "obj/" + std::string(vault_id) + "/" + model::ObjectKindTag(kind) + "/";
+  return AreaPrefix(kLiveArea, vault_id, kind);
 }
 
 std::string Keyspace::DeletedPrefix(std::string_view vault_id, model::ObjectKind kind) {
-  return "del/" + std::string(vault_id) + "/" + model::ObjectKindTag(kind) + "/";
+  return AreaPrefix(kDeletedArea, vault_id, kind);
 }
 
 std::string Keyspace::VersionPrefix(std::string_view vault_id, model::ObjectKind kind,
                                     std::string_view mac) {
-  return "ver/" + std::string(vault_id) + "/" + model::ObjectKindTag(kind) + "/" +
-         std::string(mac) + "/";
-}
-
-std::string Keyspace::DueKey(UnixSeconds when, std::string_view target) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx",
-                static_cast<unsigned long long>(when < 0 ? 0 : when));
-  return std::string(kDuePrefix) + buf + "/" + std::string(target);
-}
-
-std::string Keyspace::ObjectDueTarget(std::string_view vault_id, model::ObjectKind kind,
-                                      std::string_view mac) {
-  return "o/" + std::string(vault_id) + "/" + model::ObjectKindTag(kind) + "/" + std::string(mac);
-}
-
-std::string Keyspace::VaultDueTarget(std::string_view vault_key_mac) {
-  return "v/" + std::string(vault_key_mac);
-}
-
-std::string Keyspace::RotationDueTarget(std::string_view vault_id, std::string_view mac) {
-  return "r/" + std::string(vault_id) + "/k/" + std::string(mac);
+  return AreaPrefix(kVersionArea, vault_id, kind) + std::string(mac) + "/";
 }
 
 std::string Keyspace::RotationPolicyKey(std::string_view vault_id, std::string_view mac) {
-  return std::string(kRotationPolicyArea) + std::string(vault_id) + "/k/" + std::string(mac);
+  return std::string(kRotationPolicyArea) + ObjectTail(vault_id, model::ObjectKind::kKey, mac);
+}
+
+DueEntry DueEntry::PurgeObject(UnixSeconds when, const ObjectLocation& loc) {
+  return DueEntry{when, DueAction::kPurgeObject, loc.vault_id, loc.kind, loc.mac};
+}
+
+DueEntry DueEntry::RotateKey(UnixSeconds when, std::string_view vault_id, std::string_view mac) {
+  return DueEntry{when, DueAction::kRotateKey, std::string(vault_id), model::ObjectKind::kKey,
+                  std::string(mac)};
+}
+
+DueEntry DueEntry::PurgeVault(UnixSeconds when, std::string_view vault_mac) {
+  return DueEntry{when, DueAction::kPurgeVault, "", model::ObjectKind::kKey,
+                  std::string(vault_mac)};
+}
+
+std::string Keyspace::DueKey(const DueEntry& e) {
+  std::string key = std::string(kDuePrefix) + HexTime(e.when) + "/";
+  key += static_cast<char>(e.action);
+  key += '/';
+  if (e.action == DueAction::kPurgeVault) return key + e.mac;
+  // A rotation entry always names a key.
+  model::ObjectKind kind = e.action == DueAction::kRotateKey ? model::ObjectKind::kKey : e.kind;
+  return key + ObjectTail(e.vault_id, kind, e.mac);
+}
+
+StatusOr<DueEntry> Keyspace::ParseDueKey(std::string_view key) {
+  if (!key.starts_with(kDuePrefix)) return MalformedDueKey();
+  std::string_view rest = key.substr(kDuePrefix.size());
+  // <16 hex>/<action letter>/<tail>
+  if (rest.size() < 20 || rest[16] != '/' || rest[18] != '/') return MalformedDueKey();
+  DueEntry entry;
+  uint64_t when = 0;
+  for (char c : rest.substr(0, 16)) {
+    int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0) return MalformedDueKey();
+    when = when << 4 | static_cast<uint64_t>(digit);
+  }
+  entry.when = static_cast<UnixSeconds>(when);
+  std::string_view tail = rest.substr(19);
+  switch (rest[17]) {
+    case static_cast<char>(DueAction::kPurgeVault):
+      if (tail.find('/') != std::string_view::npos) return MalformedDueKey();
+      entry.action = DueAction::kPurgeVault;
+      entry.mac = std::string(tail);
+      return entry;
+    case static_cast<char>(DueAction::kRotateKey):
+      entry.action = DueAction::kRotateKey;
+      RETURN_IF_ERROR(ParseObjectTail(tail, &entry));
+      if (entry.kind != model::ObjectKind::kKey) return MalformedDueKey();
+      return entry;
+    case static_cast<char>(DueAction::kPurgeObject):
+      entry.action = DueAction::kPurgeObject;
+      RETURN_IF_ERROR(ParseObjectTail(tail, &entry));
+      return entry;
+    default:
+      return DataLossError("a due entry names an unknown target");
+  }
+}
+
+std::string Keyspace::DueUpperBound(UnixSeconds when) {
+  return std::string(kDuePrefix) + HexTime(when) + "/~";
 }
 
 StatusOr<std::string> Keyspace::EncodePageToken(std::string_view context,

@@ -12,12 +12,17 @@
 //            | "r/<vault id>/k/<name mac>"      (rotate a key by its policy)
 //            | "v/<vault mac>"                      (purge a deleted vault)
 //
+// This module owns every one of these shapes: each has one encoder here and, where a key is read
+// back (due entries, vault keys), one parser here; nothing else spells a prefix. A key naming an
+// unknown kind or target parses as DataLoss.
+//
 // docs/formats/records.md lists exactly what is stored unencrypted (the above, no more).
 // Thread-safety: stateless apart from the barrier reference.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "barrier/barrier.h"
 #include "core/clock.h"
@@ -28,9 +33,30 @@ namespace coffer::vault {
 
 // Where one object lives in one vault: its name MAC and the keys of its live and deleted heads.
 struct ObjectLocation {
+  std::string vault_id;
+  model::ObjectKind kind = model::ObjectKind::kSecret;
   std::string mac;
   std::string live_key;
   std::string deleted_key;
+
+  std::string VersionPrefix() const;
+  std::string VersionKey(std::string_view version) const;
+};
+
+// What a due entry asks the sweeper to do. The letter is the entry's target tag.
+enum class DueAction : char { kPurgeObject = 'o', kRotateKey = 'r', kPurgeVault = 'v' };
+
+// One entry of the sweep index: "due/<16 hex: when>/<target>".
+struct DueEntry {
+  UnixSeconds when = 0;
+  DueAction action = DueAction::kPurgeObject;
+  std::string vault_id;                            // kPurgeObject, kRotateKey
+  model::ObjectKind kind = model::ObjectKind::kKey;  // kPurgeObject; always kKey for kRotateKey
+  std::string mac;                                 // the object's name MAC, or the vault's MAC
+
+  static DueEntry PurgeObject(UnixSeconds when, const ObjectLocation& loc);
+  static DueEntry RotateKey(UnixSeconds when, std::string_view vault_id, std::string_view mac);
+  static DueEntry PurgeVault(UnixSeconds when, std::string_view vault_mac);
 };
 
 class Keyspace {
@@ -39,12 +65,20 @@ class Keyspace {
 
   StatusOr<std::string> VaultKey(std::string_view vault_name) const;
   static constexpr std::string_view kVaultPrefix = "vault/";
+  // "vault/<mac>" ↔ mac. VaultMac: DataLoss for a key outside "vault/".
+  static std::string VaultKeyForMac(std::string_view vault_mac);
+  static StatusOr<std::string> VaultMac(std::string_view vault_key);
+  // Every area holding one vault's objects ("obj/<id>/", "del/<id>/", "ver/<id>/", "rot/<id>/").
+  static std::vector<std::string> VaultObjectAreas(std::string_view vault_id);
 
   StatusOr<std::string> NameMac(std::string_view vault_id, model::ObjectKind kind,
                                 std::string_view name) const;
   // Validates `name` (InvalidArgument naming the kind) and returns where the object lives.
   StatusOr<ObjectLocation> Locate(std::string_view vault_id, model::ObjectKind kind,
                                   std::string_view name) const;
+  // The location of an object known by its MAC (from a due entry).
+  static ObjectLocation At(std::string_view vault_id, model::ObjectKind kind,
+                           std::string_view mac);
 
   static std::string LivePrefix(std::string_view vault_id, model::ObjectKind kind);
   static std::string DeletedPrefix(std::string_view vault_id, model::ObjectKind kind);
@@ -64,11 +98,11 @@ class Keyspace {
   }
 
   static constexpr std::string_view kDuePrefix = "due/";
-  static std::string DueKey(UnixSeconds when, std::string_view target);
-  static std::string ObjectDueTarget(std::string_view vault_id, model::ObjectKind kind,
-                                     std::string_view mac);
-  static std::string VaultDueTarget(std::string_view vault_key_mac);
-  static std::string RotationDueTarget(std::string_view vault_id, std::string_view mac);
+  static std::string DueKey(const DueEntry& entry);
+  // The exact inverse of DueKey; DataLoss for a malformed key, an unknown target or kind.
+  static StatusOr<DueEntry> ParseDueKey(std::string_view key);
+  // The greatest key of every entry due at or before `when`.
+  static std::string DueUpperBound(UnixSeconds when);
 
   static constexpr std::string_view kRotationPolicyArea = "rot/";
   static std::string RotationPolicyKey(std::string_view vault_id, std::string_view mac);

@@ -1,6 +1,9 @@
 // SecretService: the Secrets API's domain logic — versions, attributes, soft delete, recover,
-// purge, and the export/import used by backup and restore. Each public call is one barrier
-// transaction; every check that decides a 404/409 runs inside that transaction.
+// purge, and the export/import used by backup and restore. The lifecycle itself is the object
+// store's (object_store.h, with SecretTraits); this service holds what is particular to
+// secrets: the value and content type, their limits, and a disabled version being unreadable.
+// Each public call is one barrier transaction; every check that decides a 404/409 runs inside
+// that transaction.
 //
 // Status codes (reason in brackets): InvalidArgument [BadParameter]; NotFound [SecretNotFound];
 // PermissionDenied [SecretDisabled] for reading a disabled version, [Forbidden] for purge under
@@ -20,6 +23,8 @@
 #include "model/object.h"
 #include "model/vault_record.h"
 #include "vault/keyspace.h"
+#include "vault/kind_traits.h"
+#include "vault/object_store.h"
 
 namespace coffer::vault {
 
@@ -96,7 +101,8 @@ class SecretService {
   const Clock& clock_;
   Random& rng_;
   Keyspace keys_;
-
+  SecretTraits traits_;
+  ObjectStore<model::SecretVersion> store_{keys_, traits_};
 };
 
 }  // namespace coffer::vault

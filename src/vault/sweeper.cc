@@ -1,97 +1,95 @@
 #include "vault/sweeper.h"
 
-#include <cstdlib>
 #include <vector>
 
 #include "core/log.h"
 #include "vault/keyspace.h"
-#include "vault/object_records.h"
+#include "vault/object_store.h"
 
 namespace coffer::vault {
 namespace {
 
 constexpr size_t kBatch = 256;
 
-// "due/<16 hex>/<target>" → time, target.
-bool ParseDueKey(std::string_view key, UnixSeconds* when, std::string_view* target) {
-  std::string_view rest = key.substr(Keyspace::kDuePrefix.size());
-  if (rest.size() < 18 || rest[16] != '/') return false;
-  *when = static_cast<UnixSeconds>(std::strtoull(std::string(rest.substr(0, 16)).c_str(),
-                                                 nullptr, 16));
-  *target = rest.substr(17);
-  return true;
-}
-
-model::ObjectKind KindFromTag(char tag) {
-  switch (tag) {
-    case 'k': return model::ObjectKind::kKey;
-    case 'c': return model::ObjectKind::kCertificate;
-    default: return model::ObjectKind::kSecret;
-  }
-}
-
 }  // namespace
 
 Sweeper::Sweeper(barrier::Barrier& barrier, VaultRegistry& vaults, const Clock& clock)
-    : barrier_(barrier), vaults_(vaults), clock_(clock) {}
+    : barrier_(barrier), vaults_(vaults), clock_(clock) {
+  for (const KindHooks* hooks :
+       std::initializer_list<const KindHooks*>{&secret_hooks_, &key_hooks_, &certificate_hooks_}) {
+    Handle(DueAction::kPurgeObject, hooks->kind(),
+           [this, hooks](const DueEntry& entry, const std::string& due_key, UnixSeconds now) {
+             return PurgeDueObject(*hooks, entry, due_key, now);
+           });
+  }
+  Handle(DueAction::kPurgeVault, model::ObjectKind::kKey,
+         [this](const DueEntry& entry, const std::string& due_key, UnixSeconds now) {
+           return PurgeDueVault(entry, due_key, now, nullptr);
+         });
+}
 
 Sweeper::~Sweeper() { Stop(); }
 
-Status Sweeper::ProcessDue(const std::string& due_key, UnixSeconds now) {
-  UnixSeconds when = 0;
-  std::string_view target;
-  if (!ParseDueKey(due_key, &when, &target)) {
-    return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
-  }
-  if (target.starts_with("v/")) {
-    ASSIGN_OR_RETURN(std::string purged_id,
-                     vaults_.PurgeDeleted(
-                         std::string(Keyspace::kVaultPrefix) + std::string(target.substr(2)), now));
-    if (!purged_id.empty() && keys_ != nullptr) keys_->ForgetVault(purged_id);
-    return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
-  }
-  if (target.starts_with("r/")) {
-    // "r/<vault id>/k/<mac>"
-    std::string_view rest = target.substr(2);
-    size_t slash = rest.find('/');
-    if (slash == std::string_view::npos || rest.substr(slash).size() < 4 ||
-        rest.substr(slash, 3) != "/k/") {
-      return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
-    }
-    if (keys_ == nullptr) return OkStatus();
-    // A failed rotation must not hold up the purges behind it: log it; the entry stays and is
-    // retried at the next pass.
-    Status s = keys_->RotateIfDue(rest.substr(0, slash), rest.substr(slash + 3), due_key, when, now);
-    if (!s.ok()) log::warn("key rotation by policy failed: {}", s.ToString());
-    return OkStatus();
-  }
-  // "o/<vault id>/<kind>/<mac>"
-  std::string_view rest = target.substr(2);
-  size_t slash = rest.find('/');
-  if (!target.starts_with("o/") || slash == std::string_view::npos || rest.size() < slash + 3) {
-    return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
-  }
-  std::string vault_id(rest.substr(0, slash));
-  model::ObjectKind kind = KindFromTag(rest[slash + 1]);
-  std::string mac(rest.substr(slash + 3));
-  bool purged = false;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, Keyspace::DeletedKey(vault_id, kind, mac)));
-    if (head && head->deleted && head->deleted->scheduled_purge_date <= now) {
-      RETURN_IF_ERROR(PurgeObject(t, vault_id, kind, mac, *head));
-      purged = true;
-    }
+std::pair<char, model::ObjectKind> Sweeper::Slot(DueAction action, model::ObjectKind kind) {
+  if (action == DueAction::kPurgeVault) kind = model::ObjectKind::kKey;
+  return {static_cast<char>(action), kind};
+}
+
+void Sweeper::Handle(DueAction action, model::ObjectKind kind, DueHandler handler) {
+  handlers_[Slot(action, kind)] = std::move(handler);
+}
+
+void Sweeper::AttachKeys(KeyService* keys) {
+  Handle(DueAction::kRotateKey, model::ObjectKind::kKey,
+         [keys](const DueEntry& entry, const std::string& due_key, UnixSeconds now) {
+           // A failed rotation must not hold up the purges behind it: log it; the entry stays
+           // and is retried at the next pass.
+           Status s = keys->RotateIfDue(entry.vault_id, entry.mac, due_key, entry.when, now);
+           if (!s.ok()) log::warn("key rotation by policy failed: {}", s.ToString());
+           return OkStatus();
+         });
+  Handle(DueAction::kPurgeObject, model::ObjectKind::kKey,
+         [this, keys](const DueEntry& entry, const std::string& due_key, UnixSeconds now) {
+           return PurgeDueObject(keys->traits(), entry, due_key, now);
+         });
+  Handle(DueAction::kPurgeVault, model::ObjectKind::kKey,
+         [this, keys](const DueEntry& entry, const std::string& due_key, UnixSeconds now) {
+           return PurgeDueVault(entry, due_key, now, keys);
+         });
+}
+
+Status Sweeper::PurgeDueObject(const KindHooks& hooks, const DueEntry& entry,
+                               const std::string& due_key, UnixSeconds now) {
+  ObjectLocation loc = Keyspace::At(entry.vault_id, entry.kind, entry.mac);
+  return UpdateWithEffects(barrier_, [&](barrier::Txn& t, TxnEffects& effects) -> Status {
+    RETURN_IF_ERROR(lifecycle::PurgeIfDue(t, effects, hooks, loc, now).status());
     return t.Delete(due_key);
-  }));
-  if (purged && kind == model::ObjectKind::kKey && keys_ != nullptr) {
-    keys_->ForgetCached(vault_id, mac);
+  });
+}
+
+Status Sweeper::PurgeDueVault(const DueEntry& entry, const std::string& due_key, UnixSeconds now,
+                              KeyService* keys) {
+  ASSIGN_OR_RETURN(std::string purged_id,
+                   vaults_.PurgeDeleted(Keyspace::VaultKeyForMac(entry.mac), now));
+  if (!purged_id.empty() && keys != nullptr) keys->ForgetVault(purged_id);
+  return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
+}
+
+Status Sweeper::ProcessDue(const std::string& due_key, UnixSeconds now) {
+  StatusOr<DueEntry> entry = Keyspace::ParseDueKey(due_key);
+  if (!entry.ok()) {
+    // Nothing can act on it; an index entry holds no data, so dropping it loses nothing.
+    log::warn("dropping a malformed due entry: {}", entry.status().ToString());
+    return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
   }
-  return OkStatus();
+  auto handler = handlers_.find(Slot(entry->action, entry->kind));
+  if (handler == handlers_.end()) return OkStatus();  // left for a handler attached later
+  return handler->second(*entry, due_key, now);
 }
 
 StatusOr<size_t> Sweeper::SweepOnce() {
   UnixSeconds now = clock_.Now();
-  std::string upper = Keyspace::DueKey(now, "~");  // every entry due at or before now
+  std::string upper = Keyspace::DueUpperBound(now);
   size_t processed = 0;
   std::string after;
   while (true) {

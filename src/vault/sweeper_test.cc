@@ -166,6 +166,25 @@ TEST_F(SweeperTest, PurgedVaultLeavesNoCachedKeyMaterial) {
   EXPECT_EQ(keys_.cached_versions(), 0u);
 }
 
+TEST_F(SweeperTest, DueEntryNamingAnUnknownKindIsDroppedAndPurgesNothing) {
+  ASSERT_TRUE(secrets_.Set(vault_, "kept", ValueOnly("v")).ok());
+  ASSERT_TRUE(secrets_.Delete(vault_, "kept").ok());
+  std::string deleted_prefix = "del/" + vault_.id + "/s/";
+  std::string mac;
+  ASSERT_TRUE(barrier_.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto keys, t.ScanKeys(deleted_prefix, "", 0));
+    if (keys.size() == 1) mac = keys[0].substr(deleted_prefix.size());
+    return OkStatus();
+  }).ok());
+  ASSERT_FALSE(mac.empty());
+  // Due long ago, for kind letter "x": never read as a secret.
+  std::string bogus = "due/0000000000000001/o/" + vault_.id + "/x/" + mac;
+  ASSERT_TRUE(barrier_.Update([&](barrier::Txn& t) { return t.Put(bogus, SecretBytes()); }).ok());
+  EXPECT_EQ(Sweep(), 1u);
+  EXPECT_TRUE(secrets_.GetDeleted(vault_, "kept").ok());
+  EXPECT_EQ(CountKeys("due/"), 1u);  // the secret's own entry
+}
+
 TEST_F(SweeperTest, NothingIsDueInAFreshDeployment) { EXPECT_EQ(Sweep(), 0u); }
 
 }  // namespace

@@ -92,11 +92,10 @@ StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
       back.deleted.reset();
       back.updated = now;
       ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(back.name));
-      std::string mac = key.substr(Keyspace::kVaultPrefix.size());
+      ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
       RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
         RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(back)));
-        return t.Delete(Keyspace::DueKey(old.deleted->scheduled_purge_date,
-                                         Keyspace::VaultDueTarget(mac)));
+        return t.Delete(Keyspace::DueKey(DueEntry::PurgeVault(old.deleted->scheduled_purge_date, mac)));
       }));
       it->second = back;
       return std::make_pair(back, false);
@@ -242,11 +241,10 @@ Status VaultRegistry::Delete(std::string_view subscription, std::string_view gro
   UnixSeconds now = clock_.Now();
   record.deleted = model::DeletedInfo{now, now + int64_t{record.retention_days} * 86400};
   ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  std::string mac = key.substr(Keyspace::kVaultPrefix.size());
+  ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
     RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(record)));
-    return t.Put(Keyspace::DueKey(record.deleted->scheduled_purge_date,
-                                  Keyspace::VaultDueTarget(mac)),
+    return t.Put(Keyspace::DueKey(DueEntry::PurgeVault(record.deleted->scheduled_purge_date, mac)),
                  SecretBytes());
   }));
   it->second = record;
@@ -375,10 +373,9 @@ StatusOr<model::VaultRecord> VaultRegistry::PurgeNow(std::string_view subscripti
   ASSIGN_OR_RETURN(std::string purged, PurgeDeleted(key, v.deleted->scheduled_purge_date));
   if (purged.empty()) return NotFoundError("The vault '" + v.name + "' is already purged.",
                                            "DeletedVaultNotFound");
-  std::string mac = key.substr(Keyspace::kVaultPrefix.size());
+  ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) {
-    return t.Delete(Keyspace::DueKey(v.deleted->scheduled_purge_date,
-                                     Keyspace::VaultDueTarget(mac)));
+    return t.Delete(Keyspace::DueKey(DueEntry::PurgeVault(v.deleted->scheduled_purge_date, mac)));
   }));
   return v;
 }
@@ -391,8 +388,8 @@ StatusOr<std::string> VaultRegistry::PurgeDeleted(std::string_view vault_key, Un
     if (!plain) return OkStatus();
     ASSIGN_OR_RETURN(model::VaultRecord v, model::DecodeVaultRecord(plain->view()));
     if (!v.deleted || v.deleted->scheduled_purge_date > now) return OkStatus();
-    for (const char* area : {"obj/", "del/", "ver/", "rot/"}) {
-      RETURN_IF_ERROR(t.DeletePrefix(std::string(area) + v.id + "/"));
+    for (const std::string& area : Keyspace::VaultObjectAreas(v.id)) {
+      RETURN_IF_ERROR(t.DeletePrefix(area));
     }
     RETURN_IF_ERROR(t.Delete(vault_key));
     purged = std::move(v);
