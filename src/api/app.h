@@ -23,6 +23,7 @@
 #include "barrier/barrier.h"
 #include "core/clock.h"
 #include "http/server.h"
+#include "vault/certificate_service.h"
 #include "vault/key_service.h"
 #include "vault/secret_service.h"
 #include "vault/sweeper.h"
@@ -44,6 +45,7 @@ struct AppServices {
   vault::VaultRegistry* vaults = nullptr;
   vault::SecretService* secrets = nullptr;
   vault::KeyService* keys = nullptr;
+  vault::CertificateService* certificates = nullptr;
   backup::BackupService* backups = nullptr;
   auth::TokenService* tokens = nullptr;
   auth::PrincipalRegistry* principals = nullptr;

@@ -31,6 +31,7 @@ struct AppTest::Services {
         vaults(barrier, clock, crypto::SystemRandom()),
         secrets(barrier, clock, crypto::SystemRandom()),
         keys(barrier, clock, crypto::SystemRandom()),
+        certificates(barrier, clock, crypto::SystemRandom(), keys.traits()),
         backups(barrier, secrets, crypto::SystemRandom(), clock, &keys),
         principals(barrier, clock, crypto::SystemRandom(), tenant),
         subscriptions(barrier, clock, crypto::SystemRandom(), tenant),
@@ -43,6 +44,7 @@ struct AppTest::Services {
   vault::VaultRegistry vaults;
   vault::SecretService secrets;
   vault::KeyService keys;
+  vault::CertificateService certificates;
   backup::BackupService backups;
   auth::PrincipalRegistry principals;
   auth::SubscriptionRegistry subscriptions;
@@ -77,6 +79,7 @@ AppTest::AppTest() : pki_(http::testing::MakeTestPki("app-test")) {
   services_.vaults = &s.vaults;
   services_.secrets = &s.secrets;
   services_.keys = &s.keys;
+  services_.certificates = &s.certificates;
   services_.backups = &s.backups;
   services_.tokens = &s.tokens;
   services_.principals = &s.principals;

@@ -7,6 +7,7 @@
 #include "api/json_body.h"
 #include "api/object_json.h"
 #include "api/routes.h"
+#include "auth/release_policy.h"
 #include "core/encoding.h"
 
 namespace coffer::api {
@@ -54,6 +55,12 @@ struct Writer {
     j["attributes"] = KeyAttributesJson(k.version, vault);
     j["tags"] = k.version.tags;
     if (k.version.managed) j["managed"] = true;
+    if (k.version.release_policy) {
+      const model::KeyReleasePolicy& rp = *k.version.release_policy;
+      j["release_policy"] = {{"contentType", rp.content_type},
+                             {"data", EncodeBase64Url(rp.data)},
+                             {"immutable", rp.immutable}};
+    }
     AddDeleted(j, k);
     return j;
   }
@@ -127,6 +134,31 @@ StatusOr<std::optional<std::vector<std::string>>> OptStringArray(const Json& obj
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
+// `release_policy` {contentType?, data (base64url of the policy JSON), immutable?}: the document
+// must follow Azure's release policy grammar (auth/release_policy.h); 400 naming the problem.
+StatusOr<std::optional<model::KeyReleasePolicy>> ReadReleasePolicy(const Json& body) {
+  ASSIGN_OR_RETURN(const Json* rp, OptObject(body, "release_policy"));
+  if (rp == nullptr) return std::optional<model::KeyReleasePolicy>();
+  model::KeyReleasePolicy out;
+  ASSIGN_OR_RETURN(auto content_type, OptString(*rp, "contentType"));
+  if (content_type) {
+    if (!content_type->starts_with("application/json")) {
+      return Bad("release_policy.contentType must be application/json; charset=utf-8.");
+    }
+    out.content_type = *content_type;
+  }
+  ASSIGN_OR_RETURN(auto data, OptBase64Url(*rp, "data"));
+  if (!data || data->empty()) {
+    return FieldTypeError("release_policy.data", "the base64url-encoded policy document");
+  }
+  ASSIGN_OR_RETURN(auto immutable, OptBool(*rp, "immutable"));
+  out.immutable = immutable.value_or(false);
+  ASSIGN_OR_RETURN(auth::ReleasePolicy parsed, auth::ParseReleasePolicy(*data));
+  (void)parsed;
+  out.data = std::move(*data);
+  return std::optional<model::KeyReleasePolicy>(std::move(out));
+}
+
 struct Attrs {
   std::optional<bool> enabled;
   std::optional<std::optional<UnixSeconds>> nbf, exp;
@@ -171,6 +203,7 @@ StatusOr<vault::KeyCreateParams> ParseCreate(const http::Request& req) {
   p.exportable = a.exportable;
   if (a.nbf) p.not_before = *a.nbf;
   if (a.exp) p.expires = *a.exp;
+  ASSIGN_OR_RETURN(p.release_policy, ReadReleasePolicy(body));
   return p;
 }
 
@@ -207,12 +240,14 @@ StatusOr<vault::KeyImportParams> ParseImport(http::Request& req) {
   p.exportable = a.exportable;
   if (a.nbf) p.not_before = *a.nbf;
   if (a.exp) p.expires = *a.exp;
+  ASSIGN_OR_RETURN(p.release_policy, ReadReleasePolicy(body));
   return p;
 }
 
 StatusOr<vault::KeyPatch> ParsePatch(const http::Request& req) {
   ASSIGN_OR_RETURN(Json body, ParseObjectBody(req.body));
   vault::KeyPatch p;
+  ASSIGN_OR_RETURN(p.release_policy, ReadReleasePolicy(body));
   ASSIGN_OR_RETURN(p.key_ops, OptStringArray(body, "key_ops"));
   ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
   ASSIGN_OR_RETURN(Attrs a, ReadAttrs(body));

@@ -72,6 +72,25 @@ COFFER_ROUTE_HANDLER(GetSecret);        // {version} absent or empty = latest
 COFFER_ROUTE_HANDLER(UpdateSecret);
 COFFER_ROUTE_HANDLER(DeleteSecret);
 
+// certificate_routes.cc
+COFFER_ROUTE_HANDLER(ListCertificates);
+COFFER_ROUTE_HANDLER(ListDeletedCertificates);
+COFFER_ROUTE_HANDLER(GetDeletedCertificate);
+COFFER_ROUTE_HANDLER(PurgeDeletedCertificate);
+COFFER_ROUTE_HANDLER(RecoverDeletedCertificate);
+COFFER_ROUTE_HANDLER(ListCertificateVersions);
+COFFER_ROUTE_HANDLER(CreateCertificate);
+COFFER_ROUTE_HANDLER(ImportCertificate);
+COFFER_ROUTE_HANDLER(MergeCertificate);
+COFFER_ROUTE_HANDLER(GetCertificatePolicy);
+COFFER_ROUTE_HANDLER(UpdateCertificatePolicy);
+COFFER_ROUTE_HANDLER(GetCertificateOperation);
+COFFER_ROUTE_HANDLER(CancelCertificateOperation);
+COFFER_ROUTE_HANDLER(DeleteCertificateOperation);
+COFFER_ROUTE_HANDLER(GetCertificate);     // {version} absent or empty = latest
+COFFER_ROUTE_HANDLER(UpdateCertificate);
+COFFER_ROUTE_HANDLER(DeleteCertificate);
+
 // key_routes.cc
 COFFER_ROUTE_HANDLER(ListKeys);
 COFFER_ROUTE_HANDLER(ListDeletedKeys);

@@ -10,14 +10,20 @@ namespace {
 constexpr uint8_t kKeyVersionRecordType = 0x12;
 constexpr uint8_t kRotationPolicyRecordType = 0x13;
 constexpr uint8_t kRecordFormatV1 = 1;
+constexpr uint8_t kRecordFormatV2 = 2;  // key version + release policy
 constexpr size_t kMaxShortString = 64;
+constexpr size_t kMaxReleasePolicyBytes = 16 * 1024;
 
-Status ReadPreamble(RecordReader& r, uint8_t want_type) {
+Status ReadPreamble(RecordReader& r, uint8_t want_type, uint8_t max_format = kRecordFormatV1,
+                    uint8_t* format_out = nullptr) {
   uint8_t type = 0, format = 0;
   RETURN_IF_ERROR(r.U8(&type));
   RETURN_IF_ERROR(r.U8(&format));
   if (type != want_type) return DataLossError("record has an unexpected type");
-  if (format != kRecordFormatV1) return DataLossError("record has an unknown format version");
+  if (format < kRecordFormatV1 || format > max_format) {
+    return DataLossError("record has an unknown format version");
+  }
+  if (format_out != nullptr) *format_out = format;
   return OkStatus();
 }
 
@@ -26,7 +32,8 @@ Status ReadPreamble(RecordReader& r, uint8_t want_type) {
 SecretBytes EncodeKeyVersion(const KeyVersion& v) {
   RecordWriter w;
   w.U8(kKeyVersionRecordType);
-  w.U8(kRecordFormatV1);
+  // Keys without a release policy keep format 1, byte for byte (older backups and golden vectors).
+  w.U8(v.release_policy ? kRecordFormatV2 : kRecordFormatV1);
   w.Bytes(v.version);
   w.U64(v.sequence);
   w.Bytes(v.kty);
@@ -41,12 +48,18 @@ SecretBytes EncodeKeyVersion(const KeyVersion& v) {
   w.StringMap(v.tags);
   w.Bool(v.managed);
   w.Bytes(v.material.view());
+  if (v.release_policy) {
+    w.Bytes(v.release_policy->content_type);
+    w.Bytes(v.release_policy->data);
+    w.Bool(v.release_policy->immutable);
+  }
   return w.Finish();
 }
 
 StatusOr<KeyVersion> DecodeKeyVersion(std::string_view record) {
   RecordReader r(record);
-  RETURN_IF_ERROR(ReadPreamble(r, kKeyVersionRecordType));
+  uint8_t format = 0;
+  RETURN_IF_ERROR(ReadPreamble(r, kKeyVersionRecordType, kRecordFormatV2, &format));
   KeyVersion v;
   RETURN_IF_ERROR(r.String(&v.version, kMaxShortString));
   RETURN_IF_ERROR(r.U64(&v.sequence));
@@ -65,6 +78,13 @@ StatusOr<KeyVersion> DecodeKeyVersion(std::string_view record) {
   RETURN_IF_ERROR(r.StringMap(&v.tags, 1024));
   RETURN_IF_ERROR(r.Bool(&v.managed));
   RETURN_IF_ERROR(r.Secret(&v.material, kMaxKeyMaterialBytes));
+  if (format == kRecordFormatV2) {
+    KeyReleasePolicy policy;
+    RETURN_IF_ERROR(r.String(&policy.content_type, 256));
+    RETURN_IF_ERROR(r.String(&policy.data, kMaxReleasePolicyBytes));
+    RETURN_IF_ERROR(r.Bool(&policy.immutable));
+    v.release_policy = std::move(policy);
+  }
   RETURN_IF_ERROR(r.ExpectEnd());
   return v;
 }

@@ -20,6 +20,15 @@
 
 namespace coffer::model {
 
+// Secure key release (AZURE_API.md §4.2): the policy document as the caller sent it (its
+// grammar is checked in auth/release_policy.h before it is stored).
+struct KeyReleasePolicy {
+  std::string content_type = "application/json; charset=utf-8";
+  std::string data;       // the policy JSON, raw bytes
+  bool immutable = false;  // once set, the policy can never change
+  friend bool operator==(const KeyReleasePolicy&, const KeyReleasePolicy&) = default;
+};
+
 struct KeyVersion {
   std::string version;  // 32 lowercase hex
   uint64_t sequence = 0;
@@ -29,6 +38,7 @@ struct KeyVersion {
   bool exportable = false;
   Tags tags;
   bool managed = false;  // backs a certificate
+  std::optional<KeyReleasePolicy> release_policy;  // only on exportable keys
   SecretBytes material;  // crypto::KeyMaterial::Serialize() (private key)
 };
 

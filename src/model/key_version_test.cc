@@ -52,6 +52,24 @@ TEST(KeyVersionRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(back->material.view(), v.material.view());
 }
 
+TEST(KeyVersionRecordTest, ReleasePolicyRoundTripsInFormat2AndKeysWithoutOneStayFormat1) {
+  KeyVersion plain = SampleKey();
+  EXPECT_EQ(static_cast<uint8_t>(EncodeKeyVersion(plain).view()[1]), 1);
+  KeyVersion v = SampleKey();
+  v.release_policy = KeyReleasePolicy{"application/json; charset=utf-8",
+                                      R"({"version":"1.0.0","anyOf":[]})", true};
+  SecretBytes rec = EncodeKeyVersion(v);
+  EXPECT_EQ(static_cast<uint8_t>(rec.view()[1]), 2);
+  auto back = DecodeKeyVersion(rec.view());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_TRUE(back->release_policy.has_value());
+  EXPECT_EQ(*back->release_policy, *v.release_policy);
+  EXPECT_EQ(back->material.view(), v.material.view());
+  for (size_t n = 0; n < rec.size(); ++n) {
+    EXPECT_EQ(DecodeKeyVersion(rec.view().substr(0, n)).status().code(), StatusCode::kDataLoss);
+  }
+}
+
 TEST(KeyVersionRecordTest, EveryTruncationAndTrailingByteIsDataLoss) {
   SecretBytes rec = EncodeKeyVersion(SampleKey());
   for (size_t n = 0; n < rec.size(); ++n) {

@@ -1,13 +1,15 @@
 #include "model/object.h"
 
 #include "core/record_codec.h"
+#include "model/record_parts.h"
 
 namespace coffer::model {
 namespace {
 
 constexpr uint8_t kHeadRecordType = 0x10;
 constexpr uint8_t kSecretVersionRecordType = 0x11;
-constexpr uint8_t kRecordFormatV1 = 1;
+
+}  // namespace
 
 void WriteAttributes(RecordWriter& w, const Attributes& a) {
   w.Bool(a.enabled);
@@ -33,8 +35,6 @@ Status ReadPreamble(RecordReader& r, uint8_t want_type) {
   if (format != kRecordFormatV1) return DataLossError("record has an unknown format version");
   return OkStatus();
 }
-
-}  // namespace
 
 namespace {
 struct KindEntry {

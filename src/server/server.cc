@@ -85,6 +85,7 @@ struct Runtime {
   std::unique_ptr<vault::VaultRegistry> vaults;
   std::unique_ptr<vault::SecretService> secrets;
   std::unique_ptr<vault::KeyService> keys;
+  std::unique_ptr<vault::CertificateService> certificates;
   std::unique_ptr<backup::BackupService> backups;
   std::unique_ptr<auth::PrincipalRegistry> principals;
   std::unique_ptr<auth::SubscriptionRegistry> subscriptions;
@@ -117,6 +118,8 @@ Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Run
   rt->vaults = std::make_unique<vault::VaultRegistry>(*rt->barrier, *rt->domain_clock, rng);
   rt->secrets = std::make_unique<vault::SecretService>(*rt->barrier, *rt->domain_clock, rng);
   rt->keys = std::make_unique<vault::KeyService>(*rt->barrier, *rt->domain_clock, rng);
+  rt->certificates = std::make_unique<vault::CertificateService>(*rt->barrier, *rt->domain_clock,
+                                                                 rng, rt->keys->traits());
   rt->backups = std::make_unique<backup::BackupService>(*rt->barrier, *rt->secrets, rng,
                                                         *rt->domain_clock, rt->keys.get());
   BuildAuth(rt, tenant_id);
@@ -280,6 +283,7 @@ int RunServer(const ServerConfig& config) {
   services.vaults = rt.vaults.get();
   services.secrets = rt.secrets.get();
   services.keys = rt.keys.get();
+  services.certificates = rt.certificates.get();
   services.backups = rt.backups.get();
   services.tokens = rt.tokens.get();
   services.principals = rt.principals.get();

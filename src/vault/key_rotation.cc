@@ -37,6 +37,7 @@ StatusOr<KeyView> KeyService::Rotate(const model::VaultRecord& vault, std::strin
   next.key_ops = latest->key_ops;
   next.tags = latest->tags;
   next.exportable = latest->exportable;
+  next.release_policy = latest->release_policy;
   next.managed = latest->managed;
   ASSIGN_OR_RETURN(next.material, fresh->Serialize());
   UnixSeconds now = clock_.Now();
@@ -46,7 +47,7 @@ StatusOr<KeyView> KeyService::Rotate(const model::VaultRecord& vault, std::strin
     if (auto d = model::ParseIsoDuration(policy->expiry_time)) next.attributes.expires = now + *d;
   }
   return WriteNewVersion(vault, display, loc, std::move(next),
-                         std::make_shared<const crypto::KeyMaterial>(std::move(*fresh)));
+                         std::make_shared<const crypto::KeyMaterial>(std::move(*fresh)), "rotate");
 }
 
 StatusOr<RotationPolicyView> KeyService::GetRotationPolicy(const model::VaultRecord& vault,

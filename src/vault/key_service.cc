@@ -52,12 +52,33 @@ StatusOr<std::vector<std::string>> NormalizeKeyOps(const std::vector<std::string
   return out;
 }
 
+// Azure's rule for secure key release: an exportable key needs a release policy, and a release
+// policy needs an exportable key (both messages name "exportable", which the SDKs' tests match).
+Status CheckExportable(bool exportable, bool has_policy) {
+  if (exportable && !has_policy) {
+    return InvalidArgumentError(
+        "An exportable key must have a release policy: add release_policy, or create the key "
+        "with attributes.exportable false.",
+        "BadParameter");
+  }
+  if (!exportable && has_policy) {
+    return InvalidArgumentError(
+        "A release policy is allowed only on an exportable key: set attributes.exportable to "
+        "true.",
+        "BadParameter");
+  }
+  return OkStatus();
+}
+
 // The fields of a new version that create and import requests share.
 template <typename Params>
-void SetRequestedFields(const Params& params, UnixSeconds now, model::KeyVersion& version) {
+Status SetRequestedFields(const Params& params, UnixSeconds now, model::KeyVersion& version) {
   version.attributes = NewAttributes(params, now);
   version.exportable = params.exportable.value_or(false);
   version.tags = params.tags.value_or(model::Tags{});
+  RETURN_IF_ERROR(CheckExportable(version.exportable, params.release_policy.has_value()));
+  version.release_policy = params.release_policy;
+  return OkStatus();
 }
 
 }  // namespace
@@ -119,9 +140,10 @@ StatusOr<KeyView> KeyService::Create(const model::VaultRecord& vault, std::strin
   }
   if (!generated.ok()) return generated.status();
   ASSIGN_OR_RETURN(version.material, generated->Serialize());
-  SetRequestedFields(params, clock_.Now(), version);
+  RETURN_IF_ERROR(SetRequestedFields(params, clock_.Now(), version));
   return WriteNewVersion(vault, name, loc, std::move(version),
-                         std::make_shared<const crypto::KeyMaterial>(std::move(*generated)));
+                         std::make_shared<const crypto::KeyMaterial>(std::move(*generated)),
+                         "create");
 }
 
 StatusOr<KeyView> KeyService::Import(const model::VaultRecord& vault, std::string_view name,
@@ -144,17 +166,24 @@ StatusOr<KeyView> KeyService::Import(const model::VaultRecord& vault, std::strin
     version.key_ops = DefaultKeyOps(*type);
   }
   ASSIGN_OR_RETURN(version.material, material.Serialize());
-  SetRequestedFields(params, clock_.Now(), version);
+  RETURN_IF_ERROR(SetRequestedFields(params, clock_.Now(), version));
   return WriteNewVersion(vault, name, loc, std::move(version),
-                         std::make_shared<const crypto::KeyMaterial>(std::move(material)));
+                         std::make_shared<const crypto::KeyMaterial>(std::move(material)),
+                         "import");
 }
 
 StatusOr<KeyView> KeyService::WriteNewVersion(
     const model::VaultRecord& vault, std::string_view name, const ObjectLocation& loc,
-    model::KeyVersion version, std::shared_ptr<const crypto::KeyMaterial> material) {
+    model::KeyVersion version, std::shared_ptr<const crypto::KeyMaterial> material,
+    std::string_view op) {
   version.version = EncodeHex(rng_.Bytes(16));
   // KeyTraits reschedule the rotation from the new version.
-  ASSIGN_OR_RETURN(auto added, store_.AddVersion(barrier_, loc, name, version));
+  auto write = [&](barrier::Txn& t,
+                   TxnEffects& effects) -> StatusOr<StoredObject<model::KeyVersion>> {
+    RETURN_IF_ERROR(store_.CheckNotManaged(t, loc, op));
+    return store_.AddVersion(t, effects, loc, name, version);
+  };
+  ASSIGN_OR_RETURN(auto added, WriteInTxn(barrier_, write));
   // The material just written is current: seed the cache so that the first operation does not
   // parse it again.
   materials_.Insert(CacheKey(vault.id, loc.mac, added.version.version), std::move(material));
@@ -190,14 +219,35 @@ StatusOr<KeyView> KeyService::Update(const model::VaultRecord& vault, std::strin
   if (patch.key_ops) {
     ASSIGN_OR_RETURN(ops, NormalizeKeyOps(*patch.key_ops));
   }
+  Status refused;
   auto apply = [&](model::KeyVersion& v) {
+    if (patch.release_policy) {
+      if (v.release_policy && v.release_policy->immutable &&
+          *v.release_policy != *patch.release_policy) {
+        refused = InvalidArgumentError(
+            "Immutable Key Release Policy: the release policy of key '" + std::string(name) +
+                "' was created immutable and cannot be changed.",
+            "BadParameter");
+        return;
+      }
+      if (Status s = CheckExportable(v.exportable, true); !s.ok()) {
+        refused = s;
+        return;
+      }
+      v.release_policy = *patch.release_policy;
+    }
     if (ops) v.key_ops = *ops;
     ApplyAttributePatch(patch, v, clock_.Now());
   };
   // A new exp of the latest version moves timeBeforeExpiry rotations (KeyTraits).
-  ASSIGN_OR_RETURN(auto updated, WriteInTxn(barrier_, [&](barrier::Txn& t, TxnEffects& effects) {
-    return store_.UpdateVersion(t, effects, loc, name, version, apply);
-  }));
+  auto write = [&](barrier::Txn& t,
+                   TxnEffects& effects) -> StatusOr<StoredObject<model::KeyVersion>> {
+    RETURN_IF_ERROR(store_.CheckNotManaged(t, loc, "update"));
+    auto result = store_.UpdateVersion(t, effects, loc, name, version, apply);
+    if (!refused.ok()) return refused;  // aborts the transaction: nothing is written
+    return result;
+  };
+  ASSIGN_OR_RETURN(auto updated, WriteInTxn(barrier_, write));
   return View(vault.id, loc.mac, std::move(updated));
 }
 
@@ -218,7 +268,12 @@ StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::strin
   ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
   UnixSeconds now = clock_.Now();
   // KeyTraits unschedule the rotation: a deleted key is not rotated.
-  ASSIGN_OR_RETURN(auto found, store_.SoftDelete(barrier_, vault, loc, name, now));
+  auto write = [&](barrier::Txn& t,
+                   TxnEffects& effects) -> StatusOr<StoredObject<model::KeyVersion>> {
+    RETURN_IF_ERROR(store_.CheckNotManaged(t, loc, "delete"));
+    return store_.SoftDelete(t, effects, vault, loc, name, now);
+  };
+  ASSIGN_OR_RETURN(auto found, WriteInTxn(barrier_, write));
   return View(vault.id, loc.mac, std::move(found));
 }
 
@@ -231,6 +286,8 @@ StatusOr<KeyView> KeyService::GetDeleted(const model::VaultRecord& vault, std::s
 StatusOr<KeyPage> KeyService::ListDeleted(const model::VaultRecord& vault, size_t max_results,
                                           std::string_view page_token) {
   ASSIGN_OR_RETURN(auto stored, store_.ListDeleted(barrier_, vault.id, page_token, max_results));
+  // A deleted certificate's key is read by name but not listed (Azure's behaviour).
+  std::erase_if(stored.items, [](const auto& item) { return item.version.managed; });
   return Page(std::move(stored));
 }
 

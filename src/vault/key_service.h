@@ -61,6 +61,7 @@ struct KeyCreateParams {
   std::optional<UnixSeconds> expires;
   std::optional<bool> exportable;
   std::optional<model::Tags> tags;
+  std::optional<model::KeyReleasePolicy> release_policy;  // grammar checked by the caller
 };
 
 struct KeyImportParams {
@@ -72,10 +73,14 @@ struct KeyImportParams {
   std::optional<UnixSeconds> expires;
   std::optional<bool> exportable;
   std::optional<model::Tags> tags;
+  std::optional<model::KeyReleasePolicy> release_policy;
 };
 
 struct KeyPatch {
   std::optional<std::vector<std::string>> key_ops;
+  // A new release policy: refused (400) on a non-exportable key and when the current one is
+  // immutable and differs.
+  std::optional<model::KeyReleasePolicy> release_policy;
   std::optional<model::Tags> tags;
   std::optional<bool> enabled;
   // Outer optional: field present; inner nullopt: explicitly cleared (JSON null).
@@ -219,10 +224,12 @@ class KeyService {
  private:
 
   // Writes `version` as the new latest version of the key at `loc` (creating the head when the
-  // name is free; 409 when soft-deleted) and reschedules rotation.
+  // name is free; 409 when soft-deleted; 403 when a certificate manages the key, naming `op`)
+  // and reschedules rotation.
   StatusOr<KeyView> WriteNewVersion(const model::VaultRecord& vault, std::string_view name,
                                     const ObjectLocation& loc, model::KeyVersion version,
-                                    std::shared_ptr<const crypto::KeyMaterial> material);
+                                    std::shared_ptr<const crypto::KeyMaterial> material,
+                                    std::string_view op);
   // MakeView of a head and version read by the store (name, deleted info from the head).
   StatusOr<KeyView> View(std::string_view vault_id, std::string_view mac,
                          StoredObject<model::KeyVersion> found);

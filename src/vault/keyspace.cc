@@ -105,7 +105,8 @@ std::string HexTime(UnixSeconds when) {
 
 std::vector<std::string> Keyspace::VaultObjectAreas(std::string_view vault_id) {
   std::vector<std::string> out;
-  for (std::string_view area : {kLiveArea, kDeletedArea, kVersionArea, kRotationPolicyArea}) {
+  for (std::string_view area : {kLiveArea, kDeletedArea, kVersionArea, kRotationPolicyArea,
+                                 kCertificatePolicyArea, kCertificateOperationArea}) {
     out.push_back(std::string(area) + std::string(vault_id) + "/");
   }
   return out;
@@ -126,6 +127,16 @@ std::string Keyspace::VersionPrefix(std::string_view vault_id, model::ObjectKind
 
 std::string Keyspace::RotationPolicyKey(std::string_view vault_id, std::string_view mac) {
   return std::string(kRotationPolicyArea) + ObjectTail(vault_id, model::ObjectKind::kKey, mac);
+}
+
+std::string Keyspace::CertificatePolicyKey(std::string_view vault_id, std::string_view mac) {
+  return std::string(kCertificatePolicyArea) +
+         ObjectTail(vault_id, model::ObjectKind::kCertificate, mac);
+}
+
+std::string Keyspace::CertificateOperationKey(std::string_view vault_id, std::string_view mac) {
+  return std::string(kCertificateOperationArea) +
+         ObjectTail(vault_id, model::ObjectKind::kCertificate, mac);
 }
 
 DueEntry DueEntry::PurgeObject(UnixSeconds when, const ObjectLocation& loc) {

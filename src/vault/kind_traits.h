@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "model/certificate_version.h"
 #include "model/key_version.h"
 #include "model/object.h"
 #include "vault/keyspace.h"
@@ -84,6 +85,18 @@ class KeyTraits : public KindTraits<model::KeyVersion> {
   // A deleted key is not rotated.
   Status OnSoftDeleted(barrier::Txn& t, const ObjectLocation& loc) const override;
   // Removes the rotation policy and its due entry.
+  Status OnPurged(barrier::Txn& t, const ObjectLocation& loc) const override;
+};
+
+// A certificate's versions; its policy and operation (certificate_service.h) go with it on purge.
+// The codec and hook are defined in certificate_service.cc.
+class CertificateTraits : public KindTraits<model::CertificateVersion> {
+ public:
+  CertificateTraits() : KindTraits(model::ObjectKind::kCertificate) {}
+  SecretBytes Encode(const model::CertificateVersion& v) const override;
+  StatusOr<model::CertificateVersion> Decode(std::string_view record) const override;
+  void Wipe(model::CertificateVersion&) const override {}
+  // Removes the policy and the operation.
   Status OnPurged(barrier::Txn& t, const ObjectLocation& loc) const override;
 };
 

@@ -134,6 +134,20 @@ class ObjectStore {
     return WithLatest(t, loc, std::move(head));
   }
 
+  // PermissionDenied [<Kind>ManagedByKeyVault] when the live object's latest version backs a
+  // certificate (V has `managed`): its lifetime is the certificate's. `op` names the refused
+  // operation in the message. OK when there is no live object.
+  Status CheckNotManaged(barrier::Txn& t, const ObjectLocation& loc, std::string_view op) const {
+    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
+    if (!head) return OkStatus();
+    ASSIGN_OR_RETURN(auto latest, ReadVersion(t, loc.VersionKey(head->latest_version)));
+    if (!latest || !latest->managed) return OkStatus();
+    return PermissionDeniedError("Operation \"" + std::string(op) +
+                                     "\" is not allowed as this object's lifetime is managed by "
+                                     "Key Vault.",
+                                 std::string(model::ObjectKindWord(kind())) + "ManagedByKeyVault");
+  }
+
   // Writes `version` (id set by the caller) as the new latest version, creating the head with
   // `name` and the version's created time when the name is free. Sets version.sequence.
   StatusOr<StoredObject<V>> AddVersion(barrier::Txn& t, TxnEffects& effects,

@@ -51,7 +51,12 @@ StatusOr<SecretView> SecretService::Set(const model::VaultRecord& vault, std::st
   version.content_type = params.content_type.value_or("");
   version.tags = params.tags.value_or(model::Tags{});
   version.attributes = NewAttributes(params, now);
-  ASSIGN_OR_RETURN(auto added, store_.AddVersion(barrier_, loc, name, version));
+  auto write = [&](barrier::Txn& t,
+                   TxnEffects& effects) -> StatusOr<StoredObject<model::SecretVersion>> {
+    RETURN_IF_ERROR(store_.CheckNotManaged(t, loc, "set"));
+    return store_.AddVersion(t, effects, loc, name, version);
+  };
+  ASSIGN_OR_RETURN(auto added, WriteInTxn(barrier_, write));
   return View(std::move(added));
 }
 
@@ -77,9 +82,12 @@ StatusOr<SecretView> SecretService::Update(const model::VaultRecord& vault, std:
     if (patch.content_type) v.content_type = *patch.content_type;
     ApplyAttributePatch(patch, v, clock_.Now());
   };
-  ASSIGN_OR_RETURN(auto updated, WriteInTxn(barrier_, [&](barrier::Txn& t, TxnEffects& effects) {
+  auto write = [&](barrier::Txn& t,
+                   TxnEffects& effects) -> StatusOr<StoredObject<model::SecretVersion>> {
+    RETURN_IF_ERROR(store_.CheckNotManaged(t, loc, "update"));
     return store_.UpdateVersion(t, effects, loc, name, version, apply);
-  }));
+  };
+  ASSIGN_OR_RETURN(auto updated, WriteInTxn(barrier_, write));
   return View(std::move(updated));
 }
 
@@ -101,7 +109,12 @@ StatusOr<SecretView> SecretService::Delete(const model::VaultRecord& vault,
                                            std::string_view name) {
   ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
   UnixSeconds now = clock_.Now();
-  ASSIGN_OR_RETURN(auto found, store_.SoftDelete(barrier_, vault, loc, name, now));
+  auto write = [&](barrier::Txn& t,
+                   TxnEffects& effects) -> StatusOr<StoredObject<model::SecretVersion>> {
+    RETURN_IF_ERROR(store_.CheckNotManaged(t, loc, "delete"));
+    return store_.SoftDelete(t, effects, vault, loc, name, now);
+  };
+  ASSIGN_OR_RETURN(auto found, WriteInTxn(barrier_, write));
   traits_.Wipe(found.version);
   return View(std::move(found));
 }
@@ -117,6 +130,8 @@ StatusOr<SecretView> SecretService::GetDeleted(const model::VaultRecord& vault,
 StatusOr<SecretPage> SecretService::ListDeleted(const model::VaultRecord& vault,
                                                 size_t max_results, std::string_view page_token) {
   ASSIGN_OR_RETURN(auto stored, store_.ListDeleted(barrier_, vault.id, page_token, max_results));
+  // A deleted certificate's secret is read by name but not listed (Azure's behaviour).
+  std::erase_if(stored.items, [](const auto& item) { return item.version.managed; });
   return Page(std::move(stored));
 }
 

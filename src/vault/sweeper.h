@@ -73,7 +73,7 @@ class Sweeper {
   const Clock& clock_;
   SecretTraits secret_hooks_;
   KeyTraits key_hooks_;  // without caches, until AttachKeys
-  KindHooks certificate_hooks_{model::ObjectKind::kCertificate};
+  CertificateTraits certificate_hooks_;
   std::map<std::pair<char, model::ObjectKind>, DueHandler> handlers_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -590,6 +590,63 @@ describe('soft delete, recover, purge', () => {
   });
 });
 
+describe('release policy (secure key release)', () => {
+  const policy = (equals) => Buffer.from(JSON.stringify({
+    version: '1.0.0',
+    anyOf: [{ authority: 'https://attestation.localhost', allOf: [{ claim: 'sdk-test', equals }] }],
+  }));
+
+  test('an exportable key keeps its policy; the policy comes back as sent', async () => {
+    const name = uniqueName('rel');
+    const key = await client.createRsaKey(name, {
+      exportable: true, releasePolicy: { encodedPolicy: policy(true) }, keyOps: ['encrypt', 'decrypt'],
+    });
+    assert.equal(key.properties.exportable, true);
+    assert.deepEqual(JSON.parse(Buffer.from(key.properties.releasePolicy.encodedPolicy)), JSON.parse(policy(true)));
+    const got = await client.getKey(name);
+    assert.deepEqual(Buffer.from(got.properties.releasePolicy.encodedPolicy), policy(true));
+    assert.equal(got.properties.releasePolicy.immutable, false);
+    // A mutable policy may change; rotation keeps it.
+    const updated = await client.updateKeyProperties(name, { releasePolicy: { encodedPolicy: policy(false) } });
+    assert.deepEqual(Buffer.from(updated.properties.releasePolicy.encodedPolicy), policy(false));
+    const rotated = await client.rotateKey(name);
+    assert.deepEqual(Buffer.from(rotated.properties.releasePolicy.encodedPolicy), policy(false));
+  });
+
+  test('exportable without a policy, or a policy without exportable → 400 naming exportable', async () => {
+    const a = await expectRestError(client.createRsaKey(uniqueName('nopol'), { exportable: true }), 400);
+    assert.match(a.message, /exportable/);
+    const b = await expectRestError(client.createRsaKey(uniqueName('noexp'), { releasePolicy: { encodedPolicy: policy(true) } }), 400);
+    assert.match(b.message, /exportable/);
+    const plain = await client.createRsaKey(uniqueName('plain'));
+    const c = await expectRestError(client.updateKeyProperties(plain.name, { releasePolicy: { encodedPolicy: policy(true) } }), 400);
+    assert.match(c.message, /exportable/);
+  });
+
+  test('an immutable policy cannot change', async () => {
+    const name = uniqueName('imm');
+    await client.createRsaKey(name, { exportable: true, releasePolicy: { encodedPolicy: policy(true), immutable: true } });
+    const err = await expectRestError(client.updateKeyProperties(name, {
+      releasePolicy: { encodedPolicy: policy(false), immutable: true },
+    }), 400);
+    assert.match(err.message, /Immutable Key Release/);
+    assert.deepEqual(Buffer.from((await client.getKey(name)).properties.releasePolicy.encodedPolicy), policy(true));
+  });
+
+  test('a policy that does not follow the grammar → 400 naming the field', async () => {
+    for (const [doc, names] of [
+      [{ version: '1.0.0' }, /anyOf/],
+      [{ version: '9', anyOf: [] }, /version/],
+      [{ version: '1.0.0', anyOf: [{ authority: 'http://plain', anyOf: [{ claim: 'c', equals: 1 }] }] }, /https/],
+    ]) {
+      const err = await expectRestError(client.createRsaKey(uniqueName('badpol'), {
+        exportable: true, releasePolicy: { encodedPolicy: Buffer.from(JSON.stringify(doc)) },
+      }), 400);
+      assert.match(err.message, names);
+    }
+  });
+});
+
 describe('names', () => {
   test('names are case-insensitive and echoed in their original casing', async () => {
     const name = `MixedKey${uniqueName('')}`;

@@ -1,0 +1,136 @@
+// Certificates over HTTPS in-process: exact status codes (create 202, purge 204, others 200),
+// the bundle and operation shapes, and the managed secret's and key's 403s.
+#include <nlohmann/json.hpp>
+
+#include "api/app_test_fixture.h"
+
+namespace coffer::api::testing {
+namespace {
+
+constexpr const char* kAdministrator = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
+constexpr const char* kV = "?api-version=7.5";
+
+class AppCertificateTest : public AppTest {
+ protected:
+  AppCertificateTest() {
+    Caller c = NewCaller("cert-admin");
+    Assign(c.object_id, kAdministrator, VaultScope());
+    token_ = c.data_token;
+  }
+  http::ClientResponse Do(const std::string& method, const std::string& path,
+                          const std::string& body = "") {
+    return Call(method, VaultHost(), path + kV, token_, body);
+  }
+  static nlohmann::json J(const http::ClientResponse& r) { return nlohmann::json::parse(r.body); }
+
+  static constexpr const char* kSelfPolicy =
+      R"({"policy":{"key_props":{},"secret_props":{},"x509_props":{"subject":"CN=app.test","sans":{"dns_names":["app.test"]}},"issuer":{"name":"Self"},"attributes":{}}})";
+
+  std::string token_;
+};
+
+TEST_F(AppCertificateTest, CreateSelfPollGetAndDeleteWithExactStatusCodes) {
+  auto created = Do("POST", "/certificates/web/create", kSelfPolicy);
+  ASSERT_EQ(created.status, 202) << created.body;
+  EXPECT_EQ(J(created)["status"], "inProgress");
+  std::string origin = "https://" + VaultHost();
+  EXPECT_NE(J(created)["id"].get<std::string>().find("/certificates/web/pending"),
+            std::string::npos);
+
+  auto pending = Do("GET", "/certificates/web/pending");
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  EXPECT_EQ(J(pending)["status"], "completed");
+  EXPECT_NE(J(pending)["target"].get<std::string>().find("/certificates/web"), std::string::npos);
+
+  auto got = Do("GET", "/certificates/web/");
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto bundle = J(got);
+  std::string id = bundle["id"];
+  std::string version = id.substr(id.rfind('/') + 1);
+  EXPECT_EQ(version.size(), 32u);
+  EXPECT_EQ(bundle["kid"].get<std::string>().substr(bundle["kid"].get<std::string>().size() - 32),
+            version);
+  EXPECT_EQ(bundle["sid"].get<std::string>().substr(bundle["sid"].get<std::string>().size() - 32),
+            version);
+  EXPECT_EQ(bundle["x5t"].get<std::string>().size(), 27u);
+  EXPECT_FALSE(bundle["cer"].get<std::string>().empty());
+  EXPECT_EQ(bundle["policy"]["issuer"]["name"], "Self");
+  EXPECT_TRUE(bundle.contains("pending"));
+  EXPECT_TRUE(bundle["attributes"].contains("exp"));
+
+  EXPECT_EQ(Do("GET", "/certificates/web/" + version).status, 200);
+  EXPECT_EQ(Do("GET", "/certificates/web/versions").status, 200);
+  EXPECT_EQ(Do("GET", "/certificates/never/versions").status, 200);
+  EXPECT_EQ(Do("GET", "/certificates").status, 200);
+  EXPECT_EQ(Do("GET", "/certificates/web/policy").status, 200);
+  EXPECT_EQ(Do("PATCH", "/certificates/web/policy", R"({"x509_props":{"validity_months":24}})")
+                .status,
+            200);
+  EXPECT_EQ(J(Do("GET", "/certificates/web/policy"))["x509_props"]["validity_months"], 24);
+  EXPECT_EQ(Do("PATCH", "/certificates/web/" + version, R"({"tags":{"a":"b"}})").status, 200);
+
+  auto secret = Do("GET", "/secrets/web");
+  ASSERT_EQ(secret.status, 200);
+  EXPECT_EQ(J(secret)["managed"], true);
+  EXPECT_EQ(J(secret)["contentType"], "application/x-pkcs12");
+  EXPECT_EQ(J(secret)["kid"], bundle["kid"]);
+
+  auto set = Do("PUT", "/secrets/web", R"({"value":"x"})");
+  EXPECT_EQ(set.status, 403);
+  EXPECT_EQ(J(set)["error"]["code"], "Forbidden");
+  EXPECT_EQ(J(set)["error"]["message"],
+            "Operation \"set\" is not allowed as this object's lifetime is managed by Key Vault.");
+  EXPECT_EQ(J(set)["error"]["innererror"]["code"], "SecretManagedByKeyVault");
+  auto key_delete = Do("DELETE", "/keys/web");
+  EXPECT_EQ(key_delete.status, 403);
+  EXPECT_EQ(J(key_delete)["error"]["innererror"]["code"], "KeyManagedByKeyVault");
+
+  EXPECT_EQ(Do("DELETE", "/certificates/web/pending").status, 200);
+  auto gone = Do("GET", "/certificates/web/pending");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(J(gone)["error"]["code"], "PendingCertificateNotFound");
+
+  auto deleted = Do("DELETE", "/certificates/web");
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_TRUE(J(deleted).contains("recoveryId"));
+  EXPECT_EQ(Do("GET", "/deletedcertificates/web").status, 200);
+  EXPECT_EQ(Do("GET", "/deletedcertificates").status, 200);
+  EXPECT_EQ(Do("POST", "/deletedcertificates/web/recover").status, 200);
+  EXPECT_EQ(Do("DELETE", "/certificates/web").status, 200);
+  EXPECT_EQ(Do("DELETE", "/deletedcertificates/web").status, 204);
+  EXPECT_EQ(Do("GET", "/deletedcertificates/web").status, 404);
+}
+
+TEST_F(AppCertificateTest, UnknownIssuerPendsAndBadInputIs4xx) {
+  std::string unknown = kSelfPolicy;
+  unknown.replace(unknown.find("\"Self\""), 6, "\"Unknown\"");
+  ASSERT_EQ(Do("POST", "/certificates/ext/create", unknown).status, 202);
+  auto op = Do("GET", "/certificates/ext/pending");
+  ASSERT_EQ(op.status, 200);
+  EXPECT_EQ(J(op)["status"], "inProgress");
+  EXPECT_FALSE(J(op)["csr"].get<std::string>().empty());
+  EXPECT_EQ(Do("POST", "/certificates/ext/create", unknown).status, 409);
+  auto pending = Do("GET", "/certificates/ext/");
+  ASSERT_EQ(pending.status, 200);
+  EXPECT_EQ(J(pending)["attributes"]["enabled"], false);
+  EXPECT_FALSE(J(pending).contains("cer"));
+  EXPECT_EQ(Do("POST", "/certificates/ext/pending/merge", R"({"x5c":["bm90IGEgY2VydA=="]})").status,
+            400);
+  EXPECT_EQ(Do("POST", "/certificates/ext/pending/merge", R"({"x5c":"x"})").status, 400);
+  auto cancelled = Do("PATCH", "/certificates/ext/pending", R"({"cancellation_requested":true})");
+  ASSERT_EQ(cancelled.status, 200);
+  EXPECT_EQ(J(cancelled)["cancellation_requested"], true);
+
+  EXPECT_EQ(Do("POST", "/certificates/bad/import", R"({"value":"!!!"})").status, 400);
+  EXPECT_EQ(Do("POST", "/certificates/bad/import", R"({})").status, 400);
+  EXPECT_EQ(Do("POST", "/certificates/bad/create", R"({"policy":{"key_props":{"kty":"oct"}}})")
+                .status,
+            400);
+  EXPECT_EQ(Do("GET", "/certificates/bad/").status, 404);
+
+  ASSERT_EQ(Do("PUT", "/secrets/plain", R"({"value":"x"})").status, 200);
+  EXPECT_EQ(Do("POST", "/certificates/plain/create", kSelfPolicy).status, 409);
+}
+
+}  // namespace
+}  // namespace coffer::api::testing

@@ -1,0 +1,173 @@
+// CertificateService: the Certificates API's domain logic (AZURE_API.md §5, Part 2 §A). A
+// certificate version is three objects of one name and one version id — the certificate, a
+// managed key (its key pair) and a managed secret (PFX or PEM of key and chain) — written in ONE
+// barrier transaction through the object store (object_store.h), with the certificate's policy
+// (cpol/…) and its operation (cop/…) beside it. Deleting, recovering and purging a certificate
+// does the same to its key and secret in the same transaction.
+//
+// Issuers: "Self" issues at once (the operation is stored completed); "Unknown" stores a disabled
+// pending version, the pending key in the operation and a CSR, and Merge completes it.
+//
+// Status codes (reason in brackets): InvalidArgument [BadParameter] naming the problem;
+// NotFound [CertificateNotFound], [PendingCertificateNotFound]; AlreadyExists [Conflict] when a
+// plain key or secret holds the name or an operation is in progress,
+// [ObjectIsDeletedButRecoverable] when the name is soft-deleted; PermissionDenied [Forbidden]
+// for purge under purge protection; Unavailable when sealed or storage fails.
+//
+// Thread-safety: safe to call concurrently.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "barrier/barrier.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "crypto/certificate_model.h"
+#include "crypto/key_material.h"
+#include "model/certificate_policy.h"
+#include "model/certificate_version.h"
+#include "model/key_version.h"
+#include "model/vault_record.h"
+#include "vault/keyspace.h"
+#include "vault/kind_traits.h"
+#include "vault/object_store.h"
+
+namespace coffer::vault {
+
+struct CertificateCreateParams {
+  model::CertificatePolicy policy;  // completed and validated by the service again
+  std::optional<model::Tags> tags;
+  std::optional<bool> enabled;
+};
+
+struct CertificateImportParams {
+  std::string value;  // PEM text or base64 of a PFX
+  std::optional<SecretBytes> password;
+  std::optional<model::CertificatePolicy> policy;  // given: its key/secret props are used
+  std::optional<model::Tags> tags;
+  std::optional<bool> enabled;
+};
+
+struct CertificatePatch {
+  std::optional<model::Tags> tags;
+  std::optional<bool> enabled;
+};
+
+// One version of one certificate with its name, soft-delete state and (for bundles) policy.
+struct CertificateView {
+  std::string name;
+  model::CertificateVersion version;
+  std::optional<model::DeletedInfo> deleted;
+  std::optional<model::CertificatePolicy> policy;  // set by Get, Create, Import, Merge, Delete
+  bool has_operation = false;                     // an operation object exists (`pending`)
+};
+
+struct CertificatePage {
+  std::vector<CertificateView> items;  // without policy
+  std::string next_token;
+};
+
+struct CertificateOperationView {
+  std::string name;
+  model::CertificateOperation operation;  // key material wiped
+};
+
+class CertificateService {
+ public:
+  // `key_traits` are the KeyService's (its caches drop after each write); must outlive this.
+  CertificateService(barrier::Barrier& barrier, const Clock& clock, Random& rng,
+                     const KindTraits<model::KeyVersion>& key_traits);
+
+  // Starts (Self: completes) a new version; returns the operation.
+  StatusOr<CertificateOperationView> Create(const model::VaultRecord& vault, std::string_view name,
+                                            CertificateCreateParams params);
+  StatusOr<CertificateView> Import(const model::VaultRecord& vault, std::string_view name,
+                                   CertificateImportParams params);
+  // Completes an "Unknown" issuer's pending version with the signed chain (x5c wire entries).
+  StatusOr<CertificateView> Merge(const model::VaultRecord& vault, std::string_view name,
+                                  const std::vector<std::string>& x5c,
+                                  const std::optional<model::Tags>& tags,
+                                  std::optional<bool> enabled);
+
+  StatusOr<CertificateOperationView> GetOperation(const model::VaultRecord& vault,
+                                                  std::string_view name);
+  // Cancels an in-progress operation (the pending version stays, disabled).
+  StatusOr<CertificateOperationView> CancelOperation(const model::VaultRecord& vault,
+                                                     std::string_view name);
+  StatusOr<CertificateOperationView> DeleteOperation(const model::VaultRecord& vault,
+                                                     std::string_view name);
+
+  // version "" = latest.
+  StatusOr<CertificateView> Get(const model::VaultRecord& vault, std::string_view name,
+                                std::string_view version);
+  StatusOr<CertificateView> Update(const model::VaultRecord& vault, std::string_view name,
+                                   std::string_view version, const CertificatePatch& patch);
+  StatusOr<CertificatePage> List(const model::VaultRecord& vault, size_t max_results,
+                                 std::string_view page_token, bool include_pending);
+  // A name that never existed → an empty page.
+  StatusOr<CertificatePage> ListVersions(const model::VaultRecord& vault, std::string_view name,
+                                         size_t max_results, std::string_view page_token);
+
+  StatusOr<model::CertificatePolicy> GetPolicy(const model::VaultRecord& vault,
+                                               std::string_view name);
+  // Stores `policy` (the caller merged it over GetPolicy's and validated it).
+  StatusOr<model::CertificatePolicy> SetPolicy(const model::VaultRecord& vault,
+                                               std::string_view name,
+                                               model::CertificatePolicy policy);
+
+  StatusOr<CertificateView> Delete(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<CertificateView> GetDeleted(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<CertificatePage> ListDeleted(const model::VaultRecord& vault, size_t max_results,
+                                        std::string_view page_token);
+  StatusOr<CertificateView> Recover(const model::VaultRecord& vault, std::string_view name);
+  Status Purge(const model::VaultRecord& vault, std::string_view name);
+
+ private:
+  // A version with its object's name and soft-delete state (no policy).
+  static CertificateView ItemView(StoredObject<model::CertificateVersion> found);
+  // The three locations of one name.
+  struct Locations {
+    ObjectLocation cert, key, secret;
+  };
+  StatusOr<Locations> LocateAll(std::string_view vault_id, std::string_view name) const;
+  // 409 when a plain key or secret holds the name or (check_operation) an operation is in
+  // progress.
+  Status CheckCreatable(barrier::Txn& t, const Locations& locs, std::string_view name,
+                        bool check_operation = true) const;
+  // Writes the managed key and secret of an issued version (inside t).
+  Status WriteManaged(barrier::Txn& t, TxnEffects& effects, const Locations& locs,
+                      std::string_view name, const model::CertificateVersion& cert,
+                      const model::CertificatePolicy& policy, const crypto::KeyMaterial& key,
+                      const crypto::CertificateChain& chain) const;
+  StatusOr<std::optional<model::CertificateOperation>> ReadOperation(
+      barrier::Txn& t, const ObjectLocation& loc) const;
+  // The live certificate's operation (with its key material); 404 PendingCertificateNotFound.
+  StatusOr<CertificateOperationView> ReadOperationView(barrier::Txn& t, const ObjectLocation& loc,
+                                                       std::string_view name) const;
+  StatusOr<std::optional<model::CertificatePolicy>> ReadPolicy(barrier::Txn& t,
+                                                               const ObjectLocation& loc) const;
+  Status WritePolicy(barrier::Txn& t, const ObjectLocation& loc,
+                     const model::CertificatePolicy& policy) const;
+  Status WriteOperation(barrier::Txn& t, const ObjectLocation& loc,
+                        const model::CertificateOperation& op) const;
+  // A view of a stored version, with the policy and operation flag read in t.
+  StatusOr<CertificateView> FullView(barrier::Txn& t, const ObjectLocation& loc,
+                                     StoredObject<model::CertificateVersion> found) const;
+
+  barrier::Barrier& barrier_;
+  const Clock& clock_;
+  Random& rng_;
+  Keyspace keys_;
+  CertificateTraits traits_;
+  SecretTraits secret_traits_;
+  ObjectStore<model::CertificateVersion> store_{keys_, traits_};
+  ObjectStore<model::KeyVersion> key_store_;
+  ObjectStore<model::SecretVersion> secret_store_{keys_, secret_traits_};
+};
+
+// The crypto module's X.509 profile of a policy.
+crypto::X509Profile X509ProfileOf(const model::CertificatePolicy& policy);
+
+}  // namespace coffer::vault
