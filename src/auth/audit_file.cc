@@ -14,23 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/files.h"
 #include "core/log.h"
 
 namespace coffer::auth {
 namespace {
 
-Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
-  std::string msg = std::string(what) + " " + path + ": " + std::strerror(err);
-  switch (err) {
-    case ENOENT:
-      return NotFoundError(std::move(msg));
-    case EACCES:
-    case EPERM:
-      return PermissionDeniedError(std::move(msg));
-    default:
-      return UnavailableError(std::move(msg));
-  }
-}
 
 // One open audit file; closed when the last holder (the sink, or a Sync in progress) lets go.
 struct OpenFile {

@@ -14,23 +14,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "core/files.h"
+
 namespace coffer::cli {
 namespace {
 
 constexpr size_t kBlock = 64 << 10;
 
-Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
-  std::string msg = std::string(what) + " " + path + ": " + std::strerror(err);
-  switch (err) {
-    case ENOENT:
-      return NotFoundError(std::move(msg));
-    case EACCES:
-    case EPERM:
-      return PermissionDeniedError(std::move(msg));
-    default:
-      return UnavailableError(std::move(msg));
-  }
-}
 
 bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {

@@ -13,7 +13,6 @@
 #include "core/secret_bytes.h"
 
 namespace coffer {
-namespace {
 
 Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
   std::string msg = std::string(what) + " " + path + ": " + std::strerror(err);
@@ -27,6 +26,9 @@ Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
       return UnavailableError(std::move(msg));
   }
 }
+
+namespace {
+
 
 std::string DirName(const std::string& path) {
   size_t slash = path.find_last_of('/');

@@ -21,6 +21,10 @@
 
 namespace coffer {
 
+// The Status for an OS error `err` on `path`: ENOENT → NotFound, EACCES/EPERM →
+// PermissionDenied, anything else → Unavailable; the message is "<what> <path>: <strerror>".
+Status ErrnoStatus(int err, std::string_view what, const std::string& path);
+
 // Replaces `path` with `data` atomically and durably; the file gets exactly `mode` (umask is
 // not applied). The directory must exist.
 Status WriteFileAtomically(const std::string& path, std::string_view data, mode_t mode);

@@ -25,6 +25,11 @@ void RecordWriter::OptI64(const std::optional<int64_t>& v) {
   if (v) I64(*v);
 }
 
+void RecordWriter::StringList(const std::vector<std::string>& list) {
+  U32(static_cast<uint32_t>(list.size()));
+  for (const auto& item : list) Bytes(item);
+}
+
 void RecordWriter::StringMap(const std::map<std::string, std::string>& m) {
   U32(static_cast<uint32_t>(m.size()));
   for (const auto& [k, v] : m) {
@@ -127,6 +132,16 @@ Status RecordReader::StringMap(std::map<std::string, std::string>* m, size_t max
     RETURN_IF_ERROR(String(&v));
     (*m)[std::move(k)] = std::move(v);
   }
+  return OkStatus();
+}
+
+Status RecordReader::StringList(std::vector<std::string>* list, size_t max_items,
+                                size_t max_len) {
+  uint32_t n = 0;
+  RETURN_IF_ERROR(U32(&n));
+  if (n > max_items) return DataLossError("record list has too many items");
+  list->assign(n, std::string());
+  for (auto& item : *list) RETURN_IF_ERROR(String(&item, max_len));
   return OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "core/secret_bytes.h"
@@ -29,6 +30,8 @@ class RecordWriter {
   void Bytes(std::string_view b);
   void OptI64(const std::optional<int64_t>& v);
   void StringMap(const std::map<std::string, std::string>& m);
+  // u32 n ‖ n × str.
+  void StringList(const std::vector<std::string>& list);
   void Raw(std::string_view b) { out_.append(b); }
 
   SecretBytes Finish() { return std::move(out_); }
@@ -53,6 +56,8 @@ class RecordReader {
   Status Secret(SecretBytes* v, size_t max_len = SIZE_MAX);
   Status OptI64(std::optional<int64_t>* v);
   Status StringMap(std::map<std::string, std::string>* m, size_t max_entries = 4096);
+  // DataLoss when there are more than `max_items` or an item is longer than `max_len`.
+  Status StringList(std::vector<std::string>* list, size_t max_items, size_t max_len);
   Status Raw(size_t n, std::string_view* v);
 
   size_t remaining() const { return in_.size() - pos_; }

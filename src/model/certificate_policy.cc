@@ -31,19 +31,6 @@ bool IsOid(std::string_view s) {
   return s.find('.') != std::string_view::npos;
 }
 
-void WriteList(RecordWriter& w, const std::vector<std::string>& list) {
-  w.U32(static_cast<uint32_t>(list.size()));
-  for (const auto& s : list) w.Bytes(s);
-}
-
-Status ReadList(RecordReader& r, std::vector<std::string>* list) {
-  uint32_t n = 0;
-  RETURN_IF_ERROR(r.U32(&n));
-  if (n > kMaxListItems) return DataLossError("certificate policy: list too long");
-  list->resize(n);
-  for (auto& s : *list) RETURN_IF_ERROR(r.String(&s, kMaxItemBytes));
-  return OkStatus();
-}
 
 }  // namespace
 
@@ -181,7 +168,7 @@ SecretBytes EncodeCertificatePolicy(const CertificatePolicy& p) {
   w.Bool(p.sans_present);
   for (const auto* list : {&p.sans.emails, &p.sans.dns_names, &p.sans.upns, &p.sans.uris,
                            &p.sans.ip_addresses, &p.ekus, &p.key_usage}) {
-    WriteList(w, *list);
+    w.StringList(*list);
   }
   w.U32(static_cast<uint32_t>(p.validity_months));
   w.Bytes(p.issuer_name);
@@ -221,7 +208,7 @@ StatusOr<CertificatePolicy> DecodeCertificatePolicy(std::string_view record) {
   RETURN_IF_ERROR(r.Bool(&p.sans_present));
   for (auto* list : {&p.sans.emails, &p.sans.dns_names, &p.sans.upns, &p.sans.uris,
                      &p.sans.ip_addresses, &p.ekus, &p.key_usage}) {
-    RETURN_IF_ERROR(ReadList(r, list));
+    RETURN_IF_ERROR(r.StringList(list, kMaxListItems, kMaxItemBytes));
   }
   RETURN_IF_ERROR(r.U32(&u));
   p.validity_months = static_cast<int>(u);

@@ -10,19 +10,6 @@ constexpr uint8_t kFormatV2 = 2;  // V1 + access policies
 constexpr size_t kMaxAccessPolicies = 1024;
 constexpr size_t kMaxPermissions = 64;
 
-void WriteList(RecordWriter& w, const std::vector<std::string>& list) {
-  w.U32(static_cast<uint32_t>(list.size()));
-  for (const auto& s : list) w.Bytes(s);
-}
-
-Status ReadList(RecordReader& r, std::vector<std::string>* list) {
-  uint32_t n = 0;
-  RETURN_IF_ERROR(r.U32(&n));
-  if (n > kMaxPermissions) return DataLossError("vault record: too many permissions");
-  list->resize(n);
-  for (auto& s : *list) RETURN_IF_ERROR(r.String(&s, 64));
-  return OkStatus();
-}
 }  // namespace
 
 std::string VaultRecord::RecoveryLevel() const {
@@ -59,7 +46,7 @@ SecretBytes EncodeVaultRecord(const VaultRecord& v) {
     w.Bytes(e.object_id);
     w.Bytes(e.application_id);
     for (const auto* list : {&e.keys, &e.secrets, &e.certificates, &e.storage}) {
-      WriteList(w, *list);
+      w.StringList(*list);
     }
   }
   return w.Finish();
@@ -107,7 +94,7 @@ StatusOr<VaultRecord> DecodeVaultRecord(std::string_view record) {
       RETURN_IF_ERROR(r.String(&e.object_id, 64));
       RETURN_IF_ERROR(r.String(&e.application_id, 64));
       for (auto* list : {&e.keys, &e.secrets, &e.certificates, &e.storage}) {
-        RETURN_IF_ERROR(ReadList(r, list));
+        RETURN_IF_ERROR(r.StringList(list, kMaxPermissions, 64));
       }
     }
   }
