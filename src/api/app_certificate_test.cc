@@ -132,5 +132,31 @@ TEST_F(AppCertificateTest, UnknownIssuerPendsAndBadInputIs4xx) {
   EXPECT_EQ(Do("POST", "/certificates/plain/create", kSelfPolicy).status, 409);
 }
 
+TEST_F(AppCertificateTest, ContactsSetReadDeleteAndBadInput) {
+  auto none = Do("GET", "/certificates/contacts");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_EQ(J(none)["error"]["code"], "ContactsNotFound");
+  EXPECT_EQ(J(none)["error"]["message"], "Contacts not found");
+  const char* body =
+      R"({"contacts":[{"email":"a@a.com","name":"a","phone":"111"},{"email":"b@b.com"}]})";
+  auto set = Do("PUT", "/certificates/contacts", body);
+  ASSERT_EQ(set.status, 200) << set.body;
+  std::string id = J(set)["id"];
+  EXPECT_TRUE(id.starts_with("https://" + VaultHost() + ":")) << id;
+  EXPECT_TRUE(id.ends_with("/certificates/contacts")) << id;
+  EXPECT_EQ(J(set)["contacts"].size(), 2u);
+  auto got = Do("GET", "/certificates/contacts");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(J(got)["contacts"][0]["email"], "a@a.com");
+  EXPECT_EQ(J(got)["contacts"][1].contains("name"), false);
+  EXPECT_EQ(Do("PUT", "/certificates/contacts", R"({"contacts":[{"email":"nope"}]})").status, 400);
+  EXPECT_EQ(Do("PUT", "/certificates/contacts", R"({"contacts":{}})").status, 400);
+  auto deleted = Do("DELETE", "/certificates/contacts");
+  ASSERT_EQ(deleted.status, 200);
+  EXPECT_EQ(J(deleted)["contacts"].size(), 2u);
+  EXPECT_EQ(Do("GET", "/certificates/contacts").status, 404);
+  EXPECT_EQ(Do("DELETE", "/certificates/contacts").status, 404);
+}
+
 }  // namespace
 }  // namespace coffer::api::testing

@@ -244,6 +244,15 @@ std::vector<Route> BuildTable() {
            "certificates list", ObjectKind::kNone, ListCertificates, true),
       Data("GET", "deletedcertificates", "Microsoft.KeyVault/vaults/certificates/read",
            "certificates list", ObjectKind::kNone, ListDeletedCertificates, true),
+      // Contacts: literal, so before certificates/{name}. Reading them has no published data
+      // action; CONTRACT.md names certificatecontacts/read.
+      Data("GET", "certificates/contacts", "Microsoft.KeyVault/vaults/certificatecontacts/read",
+           "certificates managecontacts", ObjectKind::kNone, GetCertificateContacts, true),
+      Data("PUT", "certificates/contacts", "Microsoft.KeyVault/vaults/certificatecontacts/write",
+           "certificates managecontacts", ObjectKind::kNone, SetCertificateContacts),
+      Data("DELETE", "certificates/contacts",
+           "Microsoft.KeyVault/vaults/certificatecontacts/write", "certificates managecontacts",
+           ObjectKind::kNone, DeleteCertificateContacts),
       Cert("GET", "deletedcertificates/{name}", "Microsoft.KeyVault/vaults/certificates/read",
            "certificates get", GetDeletedCertificate, true),
       Cert("DELETE", "deletedcertificates/{name}",

@@ -26,6 +26,7 @@
 #include "core/random.h"
 #include "crypto/certificate_model.h"
 #include "crypto/key_material.h"
+#include "model/certificate_contacts.h"
 #include "model/certificate_policy.h"
 #include "model/certificate_version.h"
 #include "model/key_version.h"
@@ -123,6 +124,13 @@ class CertificateService {
                                         std::string_view page_token);
   StatusOr<CertificateView> Recover(const model::VaultRecord& vault, std::string_view name);
   Status Purge(const model::VaultRecord& vault, std::string_view name);
+
+  // The vault's certificate contacts (certificate_contacts.cc). Get and Delete: NotFound
+  // [ContactsNotFound] "Contacts not found" when none are set; Delete returns what it removed.
+  StatusOr<std::vector<model::CertificateContact>> GetContacts(const model::VaultRecord& vault);
+  StatusOr<std::vector<model::CertificateContact>> SetContacts(
+      const model::VaultRecord& vault, std::vector<model::CertificateContact> contacts);
+  StatusOr<std::vector<model::CertificateContact>> DeleteContacts(const model::VaultRecord& vault);
 
  private:
   // A version with its object's name and soft-delete state (no policy).

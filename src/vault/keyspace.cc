@@ -106,7 +106,8 @@ std::string HexTime(UnixSeconds when) {
 std::vector<std::string> Keyspace::VaultObjectAreas(std::string_view vault_id) {
   std::vector<std::string> out;
   for (std::string_view area : {kLiveArea, kDeletedArea, kVersionArea, kRotationPolicyArea,
-                                 kCertificatePolicyArea, kCertificateOperationArea}) {
+                                 kCertificatePolicyArea, kCertificateOperationArea,
+                                 kCertificateContactsArea}) {
     out.push_back(std::string(area) + std::string(vault_id) + "/");
   }
   return out;
@@ -137,6 +138,10 @@ std::string Keyspace::CertificatePolicyKey(std::string_view vault_id, std::strin
 std::string Keyspace::CertificateOperationKey(std::string_view vault_id, std::string_view mac) {
   return std::string(kCertificateOperationArea) +
          ObjectTail(vault_id, model::ObjectKind::kCertificate, mac);
+}
+
+std::string Keyspace::CertificateContactsKey(std::string_view vault_id) {
+  return std::string(kCertificateContactsArea) + std::string(vault_id) + "/contacts";
 }
 
 DueEntry DueEntry::PurgeObject(UnixSeconds when, const ObjectLocation& loc) {

@@ -9,6 +9,7 @@
 //   rot/<vault id>/k/<name mac>                      RotationPolicy of a key
 //   cpol/<vault id>/c/<name mac>                     CertificatePolicy of a certificate
 //   cop/<vault id>/c/<name mac>                      CertificateOperation of a certificate
+//   cct/<vault id>/contacts                          CertificateContacts of a vault
 //   due/<16 hex digits: unix time>/<target>          sweep index (value: empty record)
 //     target = "o/<vault id>/<kind>/<name mac>" (purge a deleted object)
 //            | "r/<vault id>/k/<name mac>"      (rotate a key by its policy)
@@ -71,7 +72,7 @@ class Keyspace {
   static std::string VaultKeyForMac(std::string_view vault_mac);
   static StatusOr<std::string> VaultMac(std::string_view vault_key);
   // Every area holding one vault's objects ("obj/<id>/", "del/<id>/", "ver/<id>/", "rot/<id>/",
-  // "cpol/<id>/", "cop/<id>/").
+  // "cpol/<id>/", "cop/<id>/", "cct/<id>/").
   static std::vector<std::string> VaultObjectAreas(std::string_view vault_id);
 
   StatusOr<std::string> NameMac(std::string_view vault_id, model::ObjectKind kind,
@@ -113,6 +114,8 @@ class Keyspace {
   static std::string CertificatePolicyKey(std::string_view vault_id, std::string_view mac);
   static constexpr std::string_view kCertificateOperationArea = "cop/";
   static std::string CertificateOperationKey(std::string_view vault_id, std::string_view mac);
+  static constexpr std::string_view kCertificateContactsArea = "cct/";
+  static std::string CertificateContactsKey(std::string_view vault_id);
 
   // Paging tokens: an authenticated encoding of the last key returned for a listing `context`.
   StatusOr<std::string> EncodePageToken(std::string_view context, std::string_view last) const;
