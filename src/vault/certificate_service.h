@@ -18,6 +18,7 @@
 #pragma once
 
 #include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "crypto/certificate_model.h"
 #include "crypto/key_material.h"
 #include "model/certificate_contacts.h"
+#include "model/certificate_issuer.h"
 #include "model/certificate_policy.h"
 #include "model/certificate_version.h"
 #include "model/key_version.h"
@@ -131,6 +133,21 @@ class CertificateService {
   StatusOr<std::vector<model::CertificateContact>> SetContacts(
       const model::VaultRecord& vault, std::vector<model::CertificateContact> contacts);
   StatusOr<std::vector<model::CertificateContact>> DeleteContacts(const model::VaultRecord& vault);
+
+  // The vault's certificate issuers (certificate_issuers.cc). Unknown issuer: NotFound
+  // [CertificateIssuerNotFound] "Issuer not found". Set creates or replaces (keeping its
+  // creation time); Update applies `edit` to the stored issuer; Delete returns what it removed;
+  // List is ordered by name.
+  StatusOr<model::CertificateIssuer> SetIssuer(const model::VaultRecord& vault,
+                                               model::CertificateIssuer issuer);
+  StatusOr<model::CertificateIssuer> UpdateIssuer(
+      const model::VaultRecord& vault, std::string_view name,
+      const std::function<Status(model::CertificateIssuer&)>& edit);
+  StatusOr<model::CertificateIssuer> GetIssuer(const model::VaultRecord& vault,
+                                               std::string_view name);
+  StatusOr<model::CertificateIssuer> DeleteIssuer(const model::VaultRecord& vault,
+                                                  std::string_view name);
+  StatusOr<std::vector<model::CertificateIssuer>> ListIssuers(const model::VaultRecord& vault);
 
  private:
   // A version with its object's name and soft-delete state (no policy).

@@ -107,7 +107,7 @@ std::vector<std::string> Keyspace::VaultObjectAreas(std::string_view vault_id) {
   std::vector<std::string> out;
   for (std::string_view area : {kLiveArea, kDeletedArea, kVersionArea, kRotationPolicyArea,
                                  kCertificatePolicyArea, kCertificateOperationArea,
-                                 kCertificateContactsArea}) {
+                                 kCertificateContactsArea, kCertificateIssuerArea}) {
     out.push_back(std::string(area) + std::string(vault_id) + "/");
   }
   return out;
@@ -142,6 +142,18 @@ std::string Keyspace::CertificateOperationKey(std::string_view vault_id, std::st
 
 std::string Keyspace::CertificateContactsKey(std::string_view vault_id) {
   return std::string(kCertificateContactsArea) + std::string(vault_id) + "/contacts";
+}
+
+std::string Keyspace::CertificateIssuerPrefix(std::string_view vault_id) {
+  return std::string(kCertificateIssuerArea) + std::string(vault_id) + "/";
+}
+
+StatusOr<std::string> Keyspace::CertificateIssuerKey(std::string_view vault_id,
+                                                     std::string_view issuer_name) const {
+  ASSIGN_OR_RETURN(std::string mac,
+                   barrier_.IndexMac("certificate-issuer",
+                                     std::string(vault_id) + "/" + AsciiLower(issuer_name)));
+  return CertificateIssuerPrefix(vault_id) + EncodeHex(mac);
 }
 
 DueEntry DueEntry::PurgeObject(UnixSeconds when, const ObjectLocation& loc) {

@@ -10,6 +10,7 @@
 //   cpol/<vault id>/c/<name mac>                     CertificatePolicy of a certificate
 //   cop/<vault id>/c/<name mac>                      CertificateOperation of a certificate
 //   cct/<vault id>/contacts                          CertificateContacts of a vault
+//   cis/<vault id>/<issuer mac>                      CertificateIssuer of a vault
 //   due/<16 hex digits: unix time>/<target>          sweep index (value: empty record)
 //     target = "o/<vault id>/<kind>/<name mac>" (purge a deleted object)
 //            | "r/<vault id>/k/<name mac>"      (rotate a key by its policy)
@@ -72,7 +73,7 @@ class Keyspace {
   static std::string VaultKeyForMac(std::string_view vault_mac);
   static StatusOr<std::string> VaultMac(std::string_view vault_key);
   // Every area holding one vault's objects ("obj/<id>/", "del/<id>/", "ver/<id>/", "rot/<id>/",
-  // "cpol/<id>/", "cop/<id>/", "cct/<id>/").
+  // "cpol/<id>/", "cop/<id>/", "cct/<id>/", "cis/<id>/").
   static std::vector<std::string> VaultObjectAreas(std::string_view vault_id);
 
   StatusOr<std::string> NameMac(std::string_view vault_id, model::ObjectKind kind,
@@ -116,6 +117,11 @@ class Keyspace {
   static std::string CertificateOperationKey(std::string_view vault_id, std::string_view mac);
   static constexpr std::string_view kCertificateContactsArea = "cct/";
   static std::string CertificateContactsKey(std::string_view vault_id);
+  static constexpr std::string_view kCertificateIssuerArea = "cis/";
+  // "cis/<vault id>/" and "cis/<vault id>/<mac of the lower-cased issuer name>".
+  static std::string CertificateIssuerPrefix(std::string_view vault_id);
+  StatusOr<std::string> CertificateIssuerKey(std::string_view vault_id,
+                                             std::string_view issuer_name) const;
 
   // Paging tokens: an authenticated encoding of the last key returned for a listing `context`.
   StatusOr<std::string> EncodePageToken(std::string_view context, std::string_view last) const;
