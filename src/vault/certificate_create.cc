@@ -130,9 +130,19 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
   RETURN_IF_ERROR(model::CompleteAndValidatePolicy(policy));
   bool self = EqualsIgnoreCase(policy.issuer_name, "Self");
   bool unknown = EqualsIgnoreCase(policy.issuer_name, "Unknown");
+  std::string issuer_name = self ? "Self" : "Unknown";
   if (!self && !unknown) {
-    return Bad("The issuer '" + policy.issuer_name.substr(0, 64) +
-               "' is not configured in this vault; use 'Self' or 'Unknown'.");
+    // A configured issuer (a CA account): the request waits, with its CSR, for that CA. Coffer
+    // has no CA integration, so it stays in progress until cancelled or deleted; merge is
+    // refused for it, as in Azure.
+    auto issuer = GetIssuer(vault, policy.issuer_name);
+    if (!issuer.ok()) {
+      if (issuer.status().code() != StatusCode::kNotFound) return issuer.status();
+      return Bad("The issuer '" + policy.issuer_name.substr(0, 64) +
+                 "' is not configured in this vault; use 'Self', 'Unknown' or a configured "
+                 "issuer's name.");
+    }
+    issuer_name = issuer->name;
   }
   if (policy.subject.empty() && policy.sans.empty()) {
     return Bad("The policy's x509_props must have a subject or subject alternative names.");
@@ -146,7 +156,7 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
   std::string id = EncodeHex(rng_.Bytes(16));
   model::CertificateOperation op;
   op.version = id;
-  op.issuer_name = self ? "Self" : "Unknown";
+  op.issuer_name = issuer_name;
   op.created = now;
   model::CertificateVersion cert;
   crypto::CertificateChain chain;
@@ -200,6 +210,11 @@ StatusOr<CertificateView> CertificateService::Merge(const model::VaultRecord& va
     if (!op || op->status != CertificateOperationStatus::kInProgress) {
       return NotFoundError("Pending certificate not found: " + std::string(name),
                            "PendingCertificateNotFound");
+    }
+    if (op->issuer_name != "Unknown") {
+      return PermissionDeniedError("Merge is forbidden on pending object created with issuer " +
+                                       op->issuer_name + ".",
+                                   "Forbidden");
     }
     ASSIGN_OR_RETURN(crypto::KeyMaterial key,
                      crypto::KeyMaterial::Deserialize(op->key_material.view()));

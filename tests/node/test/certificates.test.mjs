@@ -268,6 +268,21 @@ describe('issuers', () => {
     const err = await expectRestError(client.getIssuer(name), 404);
     assert.match(err.message, /Issuer not found/);
     await expectRestError(client.createIssuer('Self', 'Test'), 400);
+    // A certificate may name a configured issuer: it waits for that CA (Coffer has no CA
+    // integration), merge is refused, and deleting the operation ends it. An issuer that is not
+    // configured is a 400.
+    const ca = uniqueName('ca');
+    await client.createIssuer(ca, 'Test');
+    const certName = uniqueName('viaca');
+    const poller = await client.beginCreateCertificate(certName, { issuerName: ca, subject: 'CN=via.ca' });
+    const op = await client.getCertificateOperation(certName);
+    assert.equal(op.getOperationState().certificateOperation.status, 'inProgress');
+    assert.equal(op.getOperationState().certificateOperation.issuerName, ca);
+    const forbidden = await expectRestError(client.mergeCertificate(certName, [Buffer.from('MIIB')]), 403);
+    assert.match(forbidden.message, /Merge is forbidden/);
+    await client.deleteCertificateOperation(certName);
+    poller.stopPolling();
+    await expectRestError(client.beginCreateCertificate(uniqueName('noca'), { issuerName: uniqueName('absent'), subject: 'CN=x' }), 400);
     await expectRestError(client.createIssuer(uniqueName('noprov'), ''), 400);
   });
 });
