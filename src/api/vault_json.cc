@@ -1,5 +1,6 @@
 #include "api/vault_json.h"
 
+#include "auth/principals.h"
 #include "core/encoding.h"
 
 namespace coffer::api {
@@ -41,19 +42,6 @@ Status Bad(std::string message) { return InvalidArgumentError(std::move(message)
 
 }  // namespace
 
-bool IsGuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Json AccessPoliciesJson(const std::vector<model::AccessPolicyEntry>& policies) {
   Json out = Json::array();
   for (const auto& e : policies) {
@@ -83,17 +71,17 @@ StatusOr<std::vector<model::AccessPolicyEntry>> ParseAccessPolicies(const Json& 
     ASSIGN_OR_RETURN(auto tenant_id, OptString(item, "tenantId"));
     ASSIGN_OR_RETURN(auto object_id, OptString(item, "objectId"));
     ASSIGN_OR_RETURN(auto application_id, OptString(item, "applicationId"));
-    if (!tenant_id || !IsGuid(*tenant_id)) {
+    if (!tenant_id || !auth::IsGuid(*tenant_id)) {
       return Bad(where + ".tenantId must be the tenant's GUID.");
     }
     if (!EqualsIgnoreCase(*tenant_id, tenant)) {
       return Bad(where + ".tenantId '" + tenant_id->substr(0, 40) +
                  "' is not this deployment's tenant (" + tenant + ").");
     }
-    if (!object_id || !IsGuid(*object_id)) {
+    if (!object_id || !auth::IsGuid(*object_id)) {
       return Bad(where + ".objectId must be a principal's object id (a GUID).");
     }
-    if (application_id && !application_id->empty() && !IsGuid(*application_id)) {
+    if (application_id && !application_id->empty() && !auth::IsGuid(*application_id)) {
       return Bad(where + ".applicationId must be a GUID.");
     }
     e.tenant_id = AsciiLower(*tenant_id);

@@ -23,6 +23,5 @@ Json AccessPoliciesJson(const std::vector<model::AccessPolicyEntry>& policies);
 // naming the entry and the problem otherwise.
 StatusOr<std::vector<model::AccessPolicyEntry>> ParseAccessPolicies(const Json& array,
                                                                     const std::string& tenant);
-bool IsGuid(std::string_view s);
 
 }  // namespace coffer::api

@@ -27,7 +27,7 @@ Status ValidateGroupName(std::string_view rg) {
 }  // namespace
 
 Status CheckSubscription(const App& app, std::string_view sub) {
-  if (!IsGuid(sub)) {
+  if (!auth::IsGuid(sub)) {
     return InvalidArgumentError(
         "The subscription id must be a GUID such as 00000000-0000-0000-0000-000000000000.",
         "InvalidSubscriptionId");

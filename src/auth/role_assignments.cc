@@ -1,5 +1,7 @@
 #include "auth/role_assignments.h"
 
+#include "auth/principals.h"
+
 #include <algorithm>
 #include <cctype>
 #include <functional>
@@ -16,16 +18,6 @@ constexpr uint8_t kFormatV1 = 1;
 constexpr std::string_view kPrefix = "authz/ra/";
 constexpr size_t kMaxScopeLength = 2048;
 constexpr size_t kMaxDescriptionLength = 2048;
-constexpr size_t kGuidLength = 36;
-
-bool IsGuid(std::string_view s) {
-  if (s.size() != kGuidLength) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-    if (hyphen ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
 
 bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
