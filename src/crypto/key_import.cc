@@ -21,8 +21,8 @@ using internal::PkeyCtxPtr;
 using internal::PkeyPtr;
 
 using BnCtxPtr = std::unique_ptr<BN_CTX, internal::FnDeleter<BN_CTX_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, internal::FnDeleter<OSSL_PARAM_BLD_free>>;
-using ParamsPtr = std::unique_ptr<OSSL_PARAM, internal::FnDeleter<OSSL_PARAM_free>>;
+using internal::ParamBldPtr;
+using internal::ParamsPtr;
 
 BnPtr PublicBn(std::string_view bytes) {
   return BnPtr(BN_bin2bn(internal::Uchars(bytes), static_cast<int>(bytes.size()), nullptr));

@@ -77,6 +77,10 @@ inline EVP_PKEY* PkeyOf(const std::shared_ptr<void>& p) { return static_cast<EVP
 
 // Big-endian magnitude of bn, left-padded with zeros to `width` bytes (width 0: minimal).
 std::string BnToBytes(const BIGNUM* bn, size_t width = 0);
+
+// A fixed-width ECDSA R||S signature (JWS, Key Vault) as OpenSSL's DER ECDSA-Sig-Value, or
+// empty if its halves do not make a signature (key_signature.cc).
+std::string EcdsaRawToDer(std::string_view raw);
 SecretBytes BnToSecret(const BIGNUM* bn, size_t width = 0);
 
 }  // namespace coffer::crypto::internal

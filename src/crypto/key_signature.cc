@@ -153,8 +153,10 @@ StatusOr<std::string> DerToRaw(const unsigned char* der, size_t der_len, size_t 
   return raw;
 }
 
+}  // namespace
+
 // R||S → DER, or empty if the halves do not make a signature.
-std::string RawToDer(std::string_view raw) {
+std::string internal::EcdsaRawToDer(std::string_view raw) {
   size_t width = raw.size() / 2;
   BnPtr r(BN_bin2bn(Uchars(raw), static_cast<int>(width), nullptr));
   BnPtr s(BN_bin2bn(Uchars(raw.substr(width)), static_cast<int>(width), nullptr));
@@ -170,7 +172,6 @@ std::string RawToDer(std::string_view raw) {
   return out;
 }
 
-}  // namespace
 
 StatusOr<std::string> KeyMaterial::Sign(std::string_view alg, std::string_view digest) const {
   auto checked = CheckSignRequest(alg, type_, curve_, digest);
@@ -213,7 +214,7 @@ StatusOr<bool> KeyMaterial::Verify(std::string_view alg, std::string_view digest
   std::string der;
   if (sign_alg.family == SignFamily::kEcdsa) {
     if (signature.size() != 2 * internal::CurveByJwkName(curve_)->coordinate_bytes) return false;
-    der = RawToDer(signature);
+    der = internal::EcdsaRawToDer(signature);
     if (der.empty()) {
       ERR_clear_error();
       return false;
