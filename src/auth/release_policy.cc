@@ -71,15 +71,6 @@ StatusOr<ReleaseCondition> ParseCondition(const Json& j, const std::string& wher
   return c;
 }
 
-std::string NormalizeAuthority(std::string_view a) {
-  while (a.ends_with('/')) a.remove_suffix(1);
-  // Scheme and host compare without case; the path as given.
-  size_t host_end = a.find('/', a.find("://") == std::string_view::npos ? 0 : a.find("://") + 3);
-  std::string out = AsciiLower(a.substr(0, host_end));
-  if (host_end != std::string_view::npos) out += a.substr(host_end);
-  return out;
-}
-
 const Json* Lookup(const Json& claims, const std::string& name) {
   if (auto it = claims.find(name); it != claims.end()) return &*it;
   const Json* at = &claims;
@@ -190,13 +181,13 @@ Status EvaluateReleasePolicy(const ReleasePolicy& policy, std::string_view issue
     return PermissionDeniedError("The attestation token's claims are not a JSON object.",
                                  "KeyReleaseDenied");
   }
-  std::string iss = NormalizeAuthority(issuer);
+  std::string iss = CanonicalAuthority(issuer);
   std::string why;
   bool matched_authority = false;
   size_t passed = 0;
   for (const ReleaseAuthority& a : policy.authorities) {
     bool ok = false;
-    if (NormalizeAuthority(a.authority) == iss) {
+    if (CanonicalAuthority(a.authority) == iss) {
       matched_authority = true;
       ReleaseCondition all{a.all_of ? ReleaseCondition::Kind::kAllOf
                                     : ReleaseCondition::Kind::kAnyOf,
@@ -222,6 +213,15 @@ Status EvaluateReleasePolicy(const ReleasePolicy& policy, std::string_view issue
 std::vector<std::string> ReleasePolicyAuthorities(const ReleasePolicy& policy) {
   std::vector<std::string> out;
   for (const auto& a : policy.authorities) out.push_back(a.authority);
+  return out;
+}
+
+std::string CanonicalAuthority(std::string_view a) {
+  while (a.ends_with('/')) a.remove_suffix(1);
+  // Scheme and host compare without case; the path as given.
+  size_t host_end = a.find('/', a.find("://") == std::string_view::npos ? 0 : a.find("://") + 3);
+  std::string out = AsciiLower(a.substr(0, host_end));
+  if (host_end != std::string_view::npos) out += a.substr(host_end);
   return out;
 }
 

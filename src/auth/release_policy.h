@@ -59,4 +59,8 @@ Status EvaluateReleasePolicy(const ReleasePolicy& policy, std::string_view issue
 // The authorities a policy names (for the allow-list check before any network call).
 std::vector<std::string> ReleasePolicyAuthorities(const ReleasePolicy& policy);
 
+// An authority URL as authorities are compared: without trailing slashes, scheme and host in
+// lower case, the path as given ("https://Attest.Example/" → "https://attest.example").
+std::string CanonicalAuthority(std::string_view authority);
+
 }  // namespace coffer::auth

@@ -18,16 +18,6 @@ Status Invalid(std::string why) {
   return UnauthenticatedError("The access token is not valid: " + why + ".", "Unauthorized");
 }
 
-bool IsStrictBase64Url(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::optional<json> ParseJsonObject(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;

@@ -93,6 +93,16 @@ std::optional<std::string> DecodeBase64Url(std::string_view text) {
 
 std::optional<std::string> DecodeBase64(std::string_view text) { return DecodeBase64Url(text); }
 
+bool IsStrictBase64Url(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::optional<SecretBytes> DecodeBase64UrlSecret(std::string_view text) {
   SecretBytes out;
   if (!Decode(text, out)) return std::nullopt;

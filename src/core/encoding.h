@@ -18,6 +18,9 @@ std::string EncodeBase64Url(std::string_view bytes);
 std::string EncodeBase64(std::string_view bytes);
 std::optional<std::string> DecodeBase64Url(std::string_view text);
 std::optional<std::string> DecodeBase64(std::string_view text);
+// True for a non-empty string of base64url alphabet characters only (no padding, no '+' '/'),
+// as a JWS compact serialization's parts must be.
+bool IsStrictBase64Url(std::string_view text);
 // Decodes straight into SecretBytes so the plaintext never sits in a plain std::string.
 std::optional<SecretBytes> DecodeBase64UrlSecret(std::string_view text);
 
