@@ -78,10 +78,7 @@ StatusOr<IssuedToken> TokenService::Issue(const AuthenticatedClient& client,
                                           std::string_view issuer, std::string_view audience) {
   const ServicePrincipal& principal = client.principal;
   if (client.key_id.empty()) return InternalError("a token must name the secret it is issued for");
-  std::shared_lock lock(mu_);
-  if (!key_) return UnavailableError("Coffer is sealed; no tokens can be issued.");
   UnixSeconds now = clock_.Now();
-  json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", kid_}};
   json payload = {{"aud", audience},
                   {"iss", issuer},
                   {"iat", now},
@@ -96,10 +93,18 @@ StatusOr<IssuedToken> TokenService::Issue(const AuthenticatedClient& client,
                   {kSecretKeyIdClaim, client.key_id},
                   {"jti", RandomGuid()},
                   {"ver", "2.0"}};
+  ASSIGN_OR_RETURN(std::string token, SignJws(payload.dump()));
+  return IssuedToken{std::move(token), options_.lifetime_seconds};
+}
+
+StatusOr<std::string> TokenService::SignJws(std::string_view payload_json) const {
+  std::shared_lock lock(mu_);
+  if (!key_) return UnavailableError("Coffer is sealed; nothing can be signed.");
+  json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", kid_}};
   std::string signing_input =
-      EncodeBase64Url(header.dump()) + "." + EncodeBase64Url(payload.dump());
+      EncodeBase64Url(header.dump()) + "." + EncodeBase64Url(payload_json);
   ASSIGN_OR_RETURN(std::string sig, key_->SignEs256(signing_input));
-  return IssuedToken{signing_input + "." + EncodeBase64Url(sig), options_.lifetime_seconds};
+  return signing_input + "." + EncodeBase64Url(sig);
 }
 
 StatusOr<Principal> TokenService::Validate(

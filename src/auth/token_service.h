@@ -82,6 +82,11 @@ class TokenService {
   // {"keys":[{kty, crv, x, y, kid, use, alg}]}; Unavailable when no key is loaded.
   StatusOr<std::string> JwksJson() const;
 
+  // `payload_json` as a JWS compact serialization signed with the token key, header
+  // {"alg": "ES256", "kid": <the JWKS kid>, "typ": "JWT"} (a secure key release answer is
+  // signed so). Unavailable when no key is loaded.
+  StatusOr<std::string> SignJws(std::string_view payload_json) const;
+
  private:
   StatusOr<Principal> ValidateUncached(std::string_view token, std::string_view audience,
                                        const std::function<bool(std::string_view)>& origin_ok);

@@ -40,6 +40,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "crypto/key_material.h"
+#include "crypto/public_key.h"
 #include "model/key_version.h"
 #include "model/object.h"
 #include "model/vault_record.h"
@@ -134,6 +135,13 @@ struct KeyOperationResult {
   bool verified = false;  // verify
 };
 
+// A released key version: its view (public parts and release policy) and its material wrapped
+// for the attested environment.
+struct ReleasedKey {
+  KeyView view;
+  std::string wrapped;
+};
+
 class KeyService {
  public:
   KeyService(barrier::Barrier& barrier, const Clock& clock, Random& rng);
@@ -214,6 +222,21 @@ class KeyService {
   StatusOr<KeyOperationResult> Verify(const model::VaultRecord& vault, std::string_view name,
                                       std::string_view version, std::string_view alg,
                                       std::string_view digest, std::string_view signature);
+
+  // Secure key release (key_release.cc; the attestation is the caller's to verify, with
+  // auth::AttestationVerifier). The version ("" = latest) a release would let go: it must be
+  // exportable with a release policy (InvalidArgument [BadParameter] otherwise), enabled
+  // (PermissionDenied [KeyDisabled]) and inside nbf..exp by the domain clock ([KeyNotYetValid],
+  // [KeyExpired]). NotFound as Get.
+  StatusOr<KeyView> ReleaseCandidate(const model::VaultRecord& vault, std::string_view name,
+                                     std::string_view version);
+  // That version wrapped for `wrapping_key` with `enc` (crypto/key_release.h), after the same
+  // checks, and only while its release policy is still `verified_policy` — the one the
+  // attestation was checked against (Aborted [Conflict] otherwise).
+  StatusOr<ReleasedKey> Release(const model::VaultRecord& vault, std::string_view name,
+                                std::string_view version,
+                                const model::KeyReleasePolicy& verified_policy,
+                                const crypto::PublicKey& wrapping_key, std::string_view enc);
 
   // Cache capacities in entries; the least recently used entry is dropped beyond them.
   static constexpr size_t kMaterialCacheCapacity = 4096;
