@@ -1,6 +1,7 @@
-// A small synchronous HTTPS client for the CLI and tests. One request per call, one fresh TLS
-// connection (no pooling). The server certificate is verified against `ca_file` (or the system
-// trust store when empty) and against the URL's host name or IP address.
+// A small synchronous HTTPS client for the CLI, tests and the server's few outbound calls
+// (attestation authorities' keys). One request per call, one fresh TLS connection (no pooling,
+// no redirects). The server certificate is verified against `ca_file` (or the system trust
+// store, plus `extra_ca_file`, when empty) and against the URL's host name or IP address.
 //
 // Names "localhost" and "*.localhost" are connected to 127.0.0.1 without asking the resolver
 // (glibc does not resolve subdomains of localhost); the TLS host check still uses the name.
@@ -22,7 +23,10 @@ struct ClientRequest {
   Headers headers;  // Host, Content-Length and User-Agent are added unless given
   std::string body;
   std::string ca_file;               // PEM file to trust; empty = the system's default trust store
-  std::chrono::seconds timeout{30};  // for the whole exchange
+  // With an empty ca_file: a PEM bundle trusted in addition to the system's store ("" = none).
+  std::string extra_ca_file;
+  std::chrono::seconds timeout{30};  // for the whole exchange, name resolution included
+  size_t max_response_bytes = 256ull * 1024 * 1024;  // a longer body fails the request
 };
 
 struct ClientResponse {

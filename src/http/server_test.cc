@@ -86,6 +86,31 @@ TEST_F(ServerTest, FetchRejectsCertificateFromUntrustedCa) {
   EXPECT_EQ(handler_.handle_calls.load(), 0);
 }
 
+TEST_F(ServerTest, FetchTrustsAnExtraCaBesideTheSystemStoreAndCapsTheBody) {
+  StartServer(Options());
+  ClientRequest request;
+  request.url = Url("/");
+  auto system_only = Fetch(request);  // the test CA is in no system store
+  EXPECT_EQ(system_only.status().code(), StatusCode::kUnavailable);
+  request.extra_ca_file = pki_->ca_file;
+  auto with_extra = Fetch(request);
+  ASSERT_TRUE(with_extra.ok()) << with_extra.status().ToString();
+  EXPECT_EQ(with_extra->status, 200);
+  request.max_response_bytes = 4;
+  EXPECT_EQ(Fetch(request).status().code(), StatusCode::kUnavailable);
+  request.extra_ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(Fetch(request).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ServerTest, FetchOfAnUnresolvableNameIsUnavailable) {
+  ClientRequest request;
+  request.url = "https://coffer-test.invalid/";
+  request.timeout = std::chrono::seconds(5);
+  auto response = Fetch(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kUnavailable);
+}
+
 TEST_F(ServerTest, RespondNowAnswersWithoutReadingTheBody) {
   handler_.on_head = [](const RequestHead& head) {
     HeadDecision decision;

@@ -15,7 +15,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <algorithm>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
+#include <thread>
 
 #include "core/encoding.h"
 
@@ -99,6 +103,42 @@ bool IsLocalhostName(std::string_view host) {
   return lower == "localhost" || lower.ends_with(".localhost");
 }
 
+// Name resolution bounded by the deadline. getaddrinfo cannot be cancelled (and Asio's
+// resolver joins its thread on destruction), so it runs on a detached thread that is left to
+// finish on its own when it outlives the deadline.
+StatusOr<std::vector<Tcp::endpoint>> ResolveBefore(const std::string& host, uint16_t port,
+                                                   std::chrono::steady_clock::time_point deadline) {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    ErrorCode ec;
+    std::vector<Tcp::endpoint> endpoints;
+  };
+  auto state = std::make_shared<State>();
+  std::thread([state, host, port] {
+    net::io_context io(1);
+    Tcp::resolver resolver(io);
+    ErrorCode ec;
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    std::vector<Tcp::endpoint> endpoints;
+    if (!ec) {
+      for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    }
+    std::lock_guard lock(state->mu);
+    state->done = true;
+    state->ec = ec;
+    state->endpoints = std::move(endpoints);
+    state->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(state->mu);
+  if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
+    return UnavailableError("resolving " + host + " timed out");
+  }
+  if (state->ec) return UnavailableError("cannot resolve " + host + ": " + state->ec.message());
+  return std::move(state->endpoints);
+}
+
 StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
   ASSIGN_OR_RETURN(ParsedUrl url, ParseUrl(request.url));
   const std::string where = url.host + ":" + std::to_string(url.port);
@@ -109,6 +149,13 @@ StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
   ErrorCode ec;
   if (request.ca_file.empty()) {
     tls.set_default_verify_paths(ec);
+    if (!ec && !request.extra_ca_file.empty()) {
+      tls.load_verify_file(request.extra_ca_file, ec);
+      if (ec) {
+        return InvalidArgumentError("cannot load CA file '" + request.extra_ca_file +
+                                    "': " + ec.message());
+      }
+    }
   } else {
     tls.load_verify_file(request.ca_file, ec);
   }
@@ -140,10 +187,7 @@ StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
   } else if (IsLocalhostName(url.host)) {
     endpoints.emplace_back(net::ip::make_address_v4("127.0.0.1"), url.port);
   } else {
-    Tcp::resolver resolver(io);
-    auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
-    if (ec) return UnavailableError("cannot resolve " + url.host + ": " + ec.message());
-    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    ASSIGN_OR_RETURN(endpoints, ResolveBefore(url.host, url.port, deadline));
   }
 
   auto& tcp = beast::get_lowest_layer(stream);
@@ -199,7 +243,7 @@ StatusOr<ClientResponse> FetchOrThrow(const ClientRequest& request) {
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.header_limit(64 * 1024);
-  parser.body_limit(kMaxResponseBody);
+  parser.body_limit(std::min<uint64_t>(kMaxResponseBody, request.max_response_bytes));
   if (verb == bhttp::verb::head) parser.skip(true);
   tcp.expires_at(deadline);
   ec = RunOne(io,
