@@ -158,5 +158,31 @@ TEST_F(AppCertificateTest, ContactsSetReadDeleteAndBadInput) {
   EXPECT_EQ(Do("DELETE", "/certificates/contacts").status, 404);
 }
 
+TEST_F(AppCertificateTest, BackupPurgeAndRestoreBringBackCertificateKeyAndSecret) {
+  ASSERT_EQ(Do("POST", "/certificates/web/create", kSelfPolicy).status, 202);
+  std::string cer = J(Do("GET", "/certificates/web/"))["cer"];
+  auto backup = Do("POST", "/certificates/web/backup");
+  ASSERT_EQ(backup.status, 200) << backup.body;
+  std::string blob = J(backup)["value"];
+  EXPECT_EQ(blob.find_first_of("+/="), std::string::npos);  // base64url without padding
+
+  ASSERT_EQ(Do("DELETE", "/certificates/web").status, 200);
+  ASSERT_EQ(Do("DELETE", "/deletedcertificates/web").status, 204);
+  auto restored = Do("POST", "/certificates/restore", nlohmann::json{{"value", blob}}.dump());
+  ASSERT_EQ(restored.status, 200) << restored.body;
+  EXPECT_EQ(J(restored)["cer"], cer);
+  EXPECT_EQ(J(restored)["policy"]["issuer"]["name"], "Self");
+  EXPECT_EQ(Do("GET", "/keys/web/").status, 200);
+  EXPECT_EQ(Do("GET", "/secrets/web/").status, 200);
+
+  auto again = Do("POST", "/certificates/restore", nlohmann::json{{"value", blob}}.dump());
+  EXPECT_EQ(again.status, 409) << again.body;
+  auto malformed = Do("POST", "/certificates/restore", R"({"value":"bm90IGEgYmFja3Vw"})");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(J(malformed)["error"]["message"], "Backup blob contains invalid or corrupt version.");
+  EXPECT_EQ(Do("POST", "/certificates/restore", "{}").status, 400);
+  EXPECT_EQ(Do("POST", "/certificates/none/backup").status, 404);
+}
+
 }  // namespace
 }  // namespace coffer::api::testing

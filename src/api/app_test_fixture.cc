@@ -32,7 +32,7 @@ struct AppTest::Services {
         secrets(barrier, clock, crypto::SystemRandom()),
         keys(barrier, clock, crypto::SystemRandom()),
         certificates(barrier, clock, crypto::SystemRandom(), keys.traits()),
-        backups(barrier, secrets, crypto::SystemRandom(), clock, &keys),
+        backups(barrier, secrets, crypto::SystemRandom(), clock, &keys, &certificates),
         principals(barrier, clock, crypto::SystemRandom(), tenant),
         subscriptions(barrier, clock, crypto::SystemRandom(), tenant),
         roles(barrier, clock),

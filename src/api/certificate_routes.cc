@@ -296,4 +296,16 @@ COFFER_ROUTE_HANDLER(DeleteCertificate) {
   return Respond(Certs(app).Delete(*ctx.vault, ctx.Param("name")), ctx);
 }
 
+COFFER_ROUTE_HANDLER(BackupCertificate) {
+  auto blob = app.services().backups->BackupCertificate(*ctx.vault, ctx.Param("name"));
+  if (!blob.ok()) return ErrorResponse(blob.status());
+  return JsonResponse(200, Dump(Json{{"value", EncodeBase64Url(*blob)}}));
+}
+
+COFFER_ROUTE_HANDLER(RestoreCertificate) {
+  auto blob = RestoreBlob(req);
+  if (!blob.ok()) return ErrorResponse(blob.status());
+  return Respond(app.services().backups->RestoreCertificate(*ctx.vault, *blob), ctx);
+}
+
 }  // namespace coffer::api

@@ -244,6 +244,9 @@ std::vector<Route> BuildTable() {
            "certificates list", ObjectKind::kNone, ListCertificates, true),
       Data("GET", "deletedcertificates", "Microsoft.KeyVault/vaults/certificates/read",
            "certificates list", ObjectKind::kNone, ListDeletedCertificates, true),
+      Data("POST", "certificates/restore",
+           "Microsoft.KeyVault/vaults/certificates/restore/action", "certificates restore",
+           ObjectKind::kNone, RestoreCertificate, false, kRestoreBody),
       // Contacts: literal, so before certificates/{name}. Reading them has no published data
       // action; CONTRACT.md names certificatecontacts/read.
       Data("GET", "certificates/contacts", "Microsoft.KeyVault/vaults/certificatecontacts/read",
@@ -277,6 +280,9 @@ std::vector<Route> BuildTable() {
            RecoverDeletedCertificate),
       Cert("GET", "certificates/{name}/versions", "Microsoft.KeyVault/vaults/certificates/read",
            "certificates list", ListCertificateVersions, true),
+      Cert("POST", "certificates/{name}/backup",
+           "Microsoft.KeyVault/vaults/certificates/backup/action", "certificates backup",
+           BackupCertificate),
       Cert("POST", "certificates/{name}/create",
            "Microsoft.KeyVault/vaults/certificates/create/action", "certificates create",
            CreateCertificate),

@@ -98,6 +98,8 @@ COFFER_ROUTE_HANDLER(DeleteCertificateOperation);
 COFFER_ROUTE_HANDLER(GetCertificate);     // {version} absent or empty = latest
 COFFER_ROUTE_HANDLER(UpdateCertificate);
 COFFER_ROUTE_HANDLER(DeleteCertificate);
+COFFER_ROUTE_HANDLER(BackupCertificate);
+COFFER_ROUTE_HANDLER(RestoreCertificate);
 
 // key_routes.cc
 COFFER_ROUTE_HANDLER(ListKeys);

@@ -15,15 +15,22 @@ Status UnknownRegion(const model::VaultRecord& vault) {
                                  "BadParameter");
 }
 
-Status NoKeyService() {
-  return FailedPreconditionError("Key backup is not available in this server.", "BadParameter");
+Status NotAvailable(std::string_view what) {
+  return FailedPreconditionError(std::string(what) + " backup is not available in this server.",
+                                 "BadParameter");
 }
 
 }  // namespace
 
 BackupService::BackupService(barrier::Barrier& barrier, vault::SecretService& secrets,
-                             Random& rng, const Clock& clock, vault::KeyService* keys)
-    : barrier_(barrier), secrets_(secrets), keys_(keys), rng_(rng), clock_(clock) {}
+                             Random& rng, const Clock& clock, vault::KeyService* keys,
+                             vault::CertificateService* certificates)
+    : barrier_(barrier),
+      secrets_(secrets),
+      keys_(keys),
+      certificates_(certificates),
+      rng_(rng),
+      clock_(clock) {}
 
 StatusOr<BlobHeader> BackupService::NewHeader(const model::VaultRecord& vault,
                                               model::ObjectKind kind) {
@@ -50,11 +57,20 @@ StatusOr<std::string> BackupService::BackupSecret(const model::VaultRecord& vaul
 
 StatusOr<std::string> BackupService::BackupKey(const model::VaultRecord& vault,
                                                std::string_view name) {
-  if (keys_ == nullptr) return NoKeyService();
+  if (keys_ == nullptr) return NotAvailable("Key");
   ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, model::ObjectKind::kKey));
   ASSIGN_OR_RETURN(vault::KeyObject object, keys_->ExportObject(vault, name));
   ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
   return EncodeKeyBlob(std::move(header), object, key);
+}
+
+StatusOr<std::string> BackupService::BackupCertificate(const model::VaultRecord& vault,
+                                                       std::string_view name) {
+  if (certificates_ == nullptr) return NotAvailable("Certificate");
+  ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, model::ObjectKind::kCertificate));
+  ASSIGN_OR_RETURN(vault::CertificateObject object, certificates_->ExportObject(vault, name));
+  ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
+  return EncodeCertificateBlob(std::move(header), object, key);
 }
 
 StatusOr<SecretBytes> BackupService::CheckAndDeriveKey(const ParsedBlob& parsed,
@@ -102,11 +118,21 @@ StatusOr<vault::SecretView> BackupService::RestoreSecret(const model::VaultRecor
 
 StatusOr<vault::KeyView> BackupService::RestoreKey(const model::VaultRecord& target,
                                                    std::string_view blob) {
-  if (keys_ == nullptr) return NoKeyService();
+  if (keys_ == nullptr) return NotAvailable("Key");
   ASSIGN_OR_RETURN(ParsedBlob parsed, ParseBlob(blob));
   ASSIGN_OR_RETURN(SecretBytes key, CheckAndDeriveKey(parsed, target, model::ObjectKind::kKey));
   ASSIGN_OR_RETURN(vault::KeyObject object, OpenKeyBlob(parsed, key));
   return keys_->RestoreObject(target, object);
+}
+
+StatusOr<vault::CertificateView> BackupService::RestoreCertificate(
+    const model::VaultRecord& target, std::string_view blob) {
+  if (certificates_ == nullptr) return NotAvailable("Certificate");
+  ASSIGN_OR_RETURN(ParsedBlob parsed, ParseBlob(blob));
+  ASSIGN_OR_RETURN(SecretBytes key,
+                   CheckAndDeriveKey(parsed, target, model::ObjectKind::kCertificate));
+  ASSIGN_OR_RETURN(vault::CertificateObject object, OpenCertificateBlob(parsed, key));
+  return certificates_->RestoreObject(target, object);
 }
 
 }  // namespace coffer::backup

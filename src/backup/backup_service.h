@@ -1,6 +1,7 @@
 // BackupService: per-object backup and restore (DESIGN.md §1 "Backup / restore (per object)").
 //
-// Secrets and keys share the blob format (kind 1 and 2). A backup is every version of one live
+// Secrets, keys and certificates share the blob format (kind 1, 2 and 3; a certificate's blob
+// carries its policy and its managed key and secret). A backup is every version of one live
 // object (for keys also the rotation policy) sealed into a BackupBlob (blob_codec.h) under a
 // key derived from the deployment's backup root for the source vault's (subscription,
 // geography); each blob gets a fresh random salt and nonce. Restore checks the blob's framing,
@@ -27,6 +28,7 @@
 #include "core/random.h"
 #include "core/status.h"
 #include "model/vault_record.h"
+#include "vault/certificate_service.h"
 #include "vault/key_service.h"
 #include "vault/secret_service.h"
 
@@ -34,10 +36,11 @@ namespace coffer::backup {
 
 class BackupService {
  public:
-  // All references must outlive the service. Without `keys`, key backup and restore answer
-  // FailedPrecondition.
+  // All references must outlive the service. Without `keys` (`certificates`), key (certificate)
+  // backup and restore answer FailedPrecondition.
   BackupService(barrier::Barrier& barrier, vault::SecretService& secrets, Random& rng,
-                const Clock& clock, vault::KeyService* keys = nullptr);
+                const Clock& clock, vault::KeyService* keys = nullptr,
+                vault::CertificateService* certificates = nullptr);
 
   // The raw blob of every version of the live secret `name`.
   StatusOr<std::string> BackupSecret(const model::VaultRecord& vault, std::string_view name);
@@ -49,6 +52,14 @@ class BackupService {
   StatusOr<std::string> BackupKey(const model::VaultRecord& vault, std::string_view name);
   // Restores a key blob into `target`; returns its latest version.
   StatusOr<vault::KeyView> RestoreKey(const model::VaultRecord& target, std::string_view blob);
+
+  // The raw blob of every version of the live certificate `name` with its policy, managed key
+  // and managed secret.
+  StatusOr<std::string> BackupCertificate(const model::VaultRecord& vault, std::string_view name);
+  // Restores a certificate blob into `target` (certificate, key and secret in one transaction);
+  // returns its latest version with its policy.
+  StatusOr<vault::CertificateView> RestoreCertificate(const model::VaultRecord& target,
+                                                      std::string_view blob);
 
  private:
   // A header for a new blob of `kind` from `vault` (fresh salt and nonce).
@@ -62,6 +73,7 @@ class BackupService {
   barrier::Barrier& barrier_;
   vault::SecretService& secrets_;
   vault::KeyService* keys_;
+  vault::CertificateService* certificates_;
   Random& rng_;
   const Clock& clock_;
 };

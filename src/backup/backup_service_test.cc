@@ -8,50 +8,21 @@
 #include <memory>
 
 #include "backup/blob_codec.h"
-#include "crypto/primitives.h"
-#include "store/memory_storage.h"
-#include "vault/vault_registry.h"
+#include "backup/test_deployment.h"
 
 namespace coffer::backup {
 namespace {
 
 using ::testing::HasSubstr;
-
-constexpr char kSubA[] = "11111111-1111-1111-1111-111111111111";
-constexpr char kSubB[] = "22222222-2222-2222-2222-222222222222";
+using test_support::Deployment;
+using test_support::kSubA;
+using test_support::kSubB;
 
 vault::SecretSetParams ValueOnly(std::string_view value) {
   vault::SecretSetParams p;
   p.value = SecretBytes(value);
   return p;
 }
-
-// One deployment: storage, unsealed barrier and the services over it.
-struct Deployment {
-  Deployment() : barrier(storage, crypto::SystemRandom()) {
-    EXPECT_TRUE(barrier.Initialize().ok());
-  }
-  model::VaultRecord MakeVault(const std::string& name, const std::string& sub,
-                               const std::string& location) {
-    vault::VaultSpec spec;
-    spec.name = name;
-    spec.subscription_id = sub;
-    spec.resource_group = "rg";
-    spec.location = location;
-    spec.tenant_id = "tenant";
-    auto made = vaults.CreateOrUpdate(spec);
-    EXPECT_TRUE(made.ok()) << made.status().ToString();
-    return made.ok() ? made->first : model::VaultRecord{};
-  }
-
-  store::MemoryStorage storage;
-  barrier::Barrier barrier;
-  ManualClock clock;
-  vault::VaultRegistry vaults{barrier, clock, crypto::SystemRandom()};
-  vault::SecretService secrets{barrier, clock, crypto::SystemRandom()};
-  vault::KeyService keys{barrier, clock, crypto::SystemRandom()};
-  BackupService backups{barrier, secrets, crypto::SystemRandom(), clock, &keys};
-};
 
 class BackupServiceTest : public ::testing::Test {
  protected:

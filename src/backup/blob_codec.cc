@@ -12,6 +12,7 @@ namespace {
 
 constexpr uint8_t kSecretPayloadType = 0x01;
 constexpr uint8_t kKeyPayloadType = 0x02;
+constexpr uint8_t kCertificatePayloadType = 0x03;
 constexpr size_t kMaxVersionRecordBytes = 1 << 20;
 constexpr std::string_view kKeyInfoLabel = "coffer/backup-blob";
 
@@ -153,6 +154,78 @@ Status CheckObjectShape(const BlobHeader& header, size_t versions, const std::st
   return OkStatus();
 }
 
+// count ‖ one length-prefixed record per version.
+template <typename V, typename Encode>
+void WriteVersions(RecordWriter& out, const std::vector<V>& versions, Encode encode) {
+  out.U32(static_cast<uint32_t>(versions.size()));
+  for (const V& v : versions) out.Bytes(encode(v).view());
+}
+
+// The inverse of WriteVersions; at most kMaxBlobVersions. Any failure is "malformed".
+template <typename V, typename Decode>
+Status ReadVersions(RecordReader& r, std::vector<V>* versions, Decode decode) {
+  uint32_t count = 0;
+  if (!r.U32(&count).ok() || count > kMaxBlobVersions) return MalformedBlobError();
+  versions->reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view record;
+    if (!r.Bytes(&record, kMaxVersionRecordBytes).ok()) return MalformedBlobError();
+    auto version = decode(record);
+    if (!version.ok()) return MalformedBlobError();
+    versions->push_back(std::move(*version));
+  }
+  return OkStatus();
+}
+
+// An optional record: a presence flag, then the record.
+template <typename T, typename Encode>
+void WriteOptional(RecordWriter& out, const std::optional<T>& value, Encode encode) {
+  out.Bool(value.has_value());
+  if (value) out.Bytes(encode(*value).view());
+}
+
+template <typename T, typename Decode>
+Status ReadOptional(RecordReader& r, std::optional<T>* value, Decode decode) {
+  bool present = false;
+  if (!r.Bool(&present).ok()) return MalformedBlobError();
+  if (!present) return OkStatus();
+  std::string_view record;
+  if (!r.Bytes(&record, kMaxVersionRecordBytes).ok()) return MalformedBlobError();
+  auto decoded = decode(record);
+  if (!decoded.ok()) return MalformedBlobError();
+  *value = std::move(*decoded);
+  return OkStatus();
+}
+
+// Authenticates the payload of a blob of `kind`: WrongKindError for another kind,
+// IntegrityError for a wrong key or any altered byte.
+StatusOr<SecretBytes> OpenPayload(const ParsedBlob& parsed, const SecretBytes& key,
+                                  model::ObjectKind kind) {
+  const BlobHeader& h = parsed.header;
+  if (h.kind != kind) return WrongKindError(h.kind, kind);
+  auto opened = crypto::AesGcmOpen(key, h.nonce, parsed.sealed_payload, parsed.associated_data);
+  if (!opened.ok()) return IntegrityError();
+  return std::move(*opened);
+}
+
+// The payload's type byte, object name and creation time.
+Status ReadObjectStart(RecordReader& r, uint8_t payload_type, std::string* name,
+                       UnixSeconds* created) {
+  uint8_t type = 0;
+  if (!r.U8(&type).ok() || type != payload_type || !r.String(name, model::kMaxNameLength).ok() ||
+      name->empty() || !r.I64(created).ok()) {
+    return MalformedBlobError();
+  }
+  return OkStatus();
+}
+
+void WriteObjectStart(RecordWriter& out, uint8_t payload_type, const std::string& name,
+                      UnixSeconds created) {
+  out.U8(payload_type);
+  out.Bytes(name);
+  out.I64(created);
+}
+
 }  // namespace
 
 StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObject& object,
@@ -160,15 +233,9 @@ StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObj
   header.kind = model::ObjectKind::kSecret;
   header.version_count = static_cast<uint32_t>(object.versions.size());
   RETURN_IF_ERROR(CheckObjectShape(header, object.versions.size(), object.name));
-
   RecordWriter payload;
-  payload.U8(kSecretPayloadType);
-  payload.Bytes(object.name);
-  payload.I64(object.created);
-  payload.U32(header.version_count);
-  for (const model::SecretVersion& v : object.versions) {
-    payload.Bytes(model::EncodeSecretVersion(v).view());
-  }
+  WriteObjectStart(payload, kSecretPayloadType, object.name, object.created);
+  WriteVersions(payload, object.versions, model::EncodeSecretVersion);
   return SealBlob(header, payload.Finish(), key);
 }
 
@@ -178,15 +245,30 @@ StatusOr<std::string> EncodeKeyBlob(BlobHeader header, const vault::KeyObject& o
   header.version_count = static_cast<uint32_t>(object.versions.size());
   RETURN_IF_ERROR(CheckObjectShape(header, object.versions.size(), object.name));
   RecordWriter payload;
-  payload.U8(kKeyPayloadType);
-  payload.Bytes(object.name);
-  payload.I64(object.created);
-  payload.U32(header.version_count);
-  for (const model::KeyVersion& v : object.versions) {
-    payload.Bytes(model::EncodeKeyVersion(v).view());
+  WriteObjectStart(payload, kKeyPayloadType, object.name, object.created);
+  WriteVersions(payload, object.versions, model::EncodeKeyVersion);
+  WriteOptional(payload, object.policy, model::EncodeRotationPolicy);
+  return SealBlob(header, payload.Finish(), key);
+}
+
+StatusOr<std::string> EncodeCertificateBlob(BlobHeader header,
+                                            const vault::CertificateObject& object,
+                                            const SecretBytes& key) {
+  header.kind = model::ObjectKind::kCertificate;
+  header.version_count = static_cast<uint32_t>(object.versions.size());
+  RETURN_IF_ERROR(CheckObjectShape(header, object.versions.size(), object.name));
+  if (object.key.versions.size() > kMaxBlobVersions ||
+      object.secret.versions.size() > kMaxBlobVersions) {
+    return CheckObjectShape(header, kMaxBlobVersions + 1, object.name);
   }
-  payload.Bool(object.policy.has_value());
-  if (object.policy) payload.Bytes(model::EncodeRotationPolicy(*object.policy).view());
+  RecordWriter payload;
+  WriteObjectStart(payload, kCertificatePayloadType, object.name, object.created);
+  WriteVersions(payload, object.versions, model::EncodeCertificateVersion);
+  WriteOptional(payload, object.policy, model::EncodeCertificatePolicy);
+  payload.I64(object.key.created);
+  WriteVersions(payload, object.key.versions, model::EncodeKeyVersion);
+  payload.I64(object.secret.created);
+  WriteVersions(payload, object.secret.versions, model::EncodeSecretVersion);
   return SealBlob(header, payload.Finish(), key);
 }
 
@@ -237,70 +319,49 @@ StatusOr<ParsedBlob> ParseBlob(std::string_view blob) {
 }
 
 StatusOr<vault::SecretObject> OpenSecretBlob(const ParsedBlob& parsed, const SecretBytes& key) {
-  const BlobHeader& h = parsed.header;
-  if (h.kind != model::ObjectKind::kSecret) {
-    return WrongKindError(h.kind, model::ObjectKind::kSecret);
-  }
-  auto opened = crypto::AesGcmOpen(key, h.nonce, parsed.sealed_payload, parsed.associated_data);
-  if (!opened.ok()) return IntegrityError();
-  const SecretBytes& plaintext = *opened;
-
+  ASSIGN_OR_RETURN(SecretBytes plaintext, OpenPayload(parsed, key, model::ObjectKind::kSecret));
   // The payload authenticated, so it was made by a Coffer encoder; still, decode defensively.
   RecordReader r(plaintext.view());
   vault::SecretObject object;
-  uint8_t type = 0;
-  uint32_t count = 0;
-  if (!r.U8(&type).ok() || type != kSecretPayloadType ||
-      !r.String(&object.name, model::kMaxNameLength).ok() || object.name.empty() ||
-      !r.I64(&object.created).ok() || !r.U32(&count).ok() || count != h.version_count) {
+  RETURN_IF_ERROR(ReadObjectStart(r, kSecretPayloadType, &object.name, &object.created));
+  RETURN_IF_ERROR(ReadVersions(r, &object.versions, model::DecodeSecretVersion));
+  if (object.versions.size() != parsed.header.version_count || !r.ExpectEnd().ok()) {
     return MalformedBlobError();
   }
-  object.versions.reserve(count);  // count == header count, already capped at 500
-  for (uint32_t i = 0; i < count; ++i) {
-    std::string_view record;
-    if (!r.Bytes(&record, kMaxVersionRecordBytes).ok()) return MalformedBlobError();
-    auto version = model::DecodeSecretVersion(record);
-    if (!version.ok()) return MalformedBlobError();
-    object.versions.push_back(std::move(*version));
-  }
-  if (!r.ExpectEnd().ok()) return MalformedBlobError();
   return object;
 }
 
 StatusOr<vault::KeyObject> OpenKeyBlob(const ParsedBlob& parsed, const SecretBytes& key) {
-  const BlobHeader& h = parsed.header;
-  if (h.kind != model::ObjectKind::kKey) return WrongKindError(h.kind, model::ObjectKind::kKey);
-  auto opened = crypto::AesGcmOpen(key, h.nonce, parsed.sealed_payload, parsed.associated_data);
-  if (!opened.ok()) return IntegrityError();
-  const SecretBytes& plaintext = *opened;
-
+  ASSIGN_OR_RETURN(SecretBytes plaintext, OpenPayload(parsed, key, model::ObjectKind::kKey));
   RecordReader r(plaintext.view());
   vault::KeyObject object;
-  uint8_t type = 0;
-  uint32_t count = 0;
-  if (!r.U8(&type).ok() || type != kKeyPayloadType ||
-      !r.String(&object.name, model::kMaxNameLength).ok() || object.name.empty() ||
-      !r.I64(&object.created).ok() || !r.U32(&count).ok() || count != h.version_count) {
+  RETURN_IF_ERROR(ReadObjectStart(r, kKeyPayloadType, &object.name, &object.created));
+  RETURN_IF_ERROR(ReadVersions(r, &object.versions, model::DecodeKeyVersion));
+  RETURN_IF_ERROR(ReadOptional(r, &object.policy, model::DecodeRotationPolicy));
+  if (object.versions.size() != parsed.header.version_count || !r.ExpectEnd().ok()) {
     return MalformedBlobError();
   }
-  object.versions.reserve(count);  // == header count, already capped at 500
-  for (uint32_t i = 0; i < count; ++i) {
-    std::string_view record;
-    if (!r.Bytes(&record, kMaxVersionRecordBytes).ok()) return MalformedBlobError();
-    auto version = model::DecodeKeyVersion(record);
-    if (!version.ok()) return MalformedBlobError();
-    object.versions.push_back(std::move(*version));
+  return object;
+}
+
+StatusOr<vault::CertificateObject> OpenCertificateBlob(const ParsedBlob& parsed,
+                                                       const SecretBytes& key) {
+  ASSIGN_OR_RETURN(SecretBytes plaintext,
+                   OpenPayload(parsed, key, model::ObjectKind::kCertificate));
+  RecordReader r(plaintext.view());
+  vault::CertificateObject object;
+  RETURN_IF_ERROR(ReadObjectStart(r, kCertificatePayloadType, &object.name, &object.created));
+  RETURN_IF_ERROR(ReadVersions(r, &object.versions, model::DecodeCertificateVersion));
+  RETURN_IF_ERROR(ReadOptional(r, &object.policy, model::DecodeCertificatePolicy));
+  if (!r.I64(&object.key.created).ok()) return MalformedBlobError();
+  RETURN_IF_ERROR(ReadVersions(r, &object.key.versions, model::DecodeKeyVersion));
+  if (!r.I64(&object.secret.created).ok()) return MalformedBlobError();
+  RETURN_IF_ERROR(ReadVersions(r, &object.secret.versions, model::DecodeSecretVersion));
+  if (object.versions.size() != parsed.header.version_count || !r.ExpectEnd().ok()) {
+    return MalformedBlobError();
   }
-  bool has_policy = false;
-  if (!r.Bool(&has_policy).ok()) return MalformedBlobError();
-  if (has_policy) {
-    std::string_view record;
-    if (!r.Bytes(&record, kMaxVersionRecordBytes).ok()) return MalformedBlobError();
-    auto policy = model::DecodeRotationPolicy(record);
-    if (!policy.ok()) return MalformedBlobError();
-    object.policy = std::move(*policy);
-  }
-  if (!r.ExpectEnd().ok()) return MalformedBlobError();
+  object.key.name = object.name;
+  object.secret.name = object.name;
   return object;
 }
 

@@ -11,7 +11,8 @@
 //
 // Decoding is two steps so restore can give a precise error before any cryptography:
 // ParseBlob checks the framing and every header field (sizes and counts are capped before
-// anything is allocated), then OpenSecretBlob / OpenKeyBlob authenticates and decodes the payload.
+// anything is allocated), then OpenSecretBlob / OpenKeyBlob / OpenCertificateBlob authenticates
+// and decodes the payload.
 // Every failure is InvalidArgument with reason "BadParameter" and a message a person can act
 // on; no input, however hostile, yields another code.
 //
@@ -27,6 +28,7 @@
 #include "core/secret_bytes.h"
 #include "core/status.h"
 #include "model/object.h"
+#include "vault/certificate_service.h"
 #include "vault/key_service.h"
 #include "vault/secret_service.h"
 
@@ -91,6 +93,13 @@ StatusOr<std::string> EncodeSecretBlob(BlobHeader header, const vault::SecretObj
 StatusOr<std::string> EncodeKeyBlob(BlobHeader header, const vault::KeyObject& object,
                                     const SecretBytes& key);
 
+// Builds a certificate blob (kind 3, payload type 0x03): every CertificateVersion record, the
+// policy, and every version of the managed key and secret. version_count is the certificate's;
+// the key and secret carry their own counts (0..500 each).
+StatusOr<std::string> EncodeCertificateBlob(BlobHeader header,
+                                            const vault::CertificateObject& object,
+                                            const SecretBytes& key);
+
 // Checks magic, format version and every header field. InvalidArgument("…malformed or
 // truncated…") for bad framing, InvalidArgument("…format version N is not supported") for an
 // unknown version.
@@ -105,6 +114,10 @@ StatusOr<vault::SecretObject> OpenSecretBlob(const ParsedBlob& parsed, const Sec
 
 // The same for a key blob; InvalidArgument (WrongKindError) if the blob holds another kind.
 StatusOr<vault::KeyObject> OpenKeyBlob(const ParsedBlob& parsed, const SecretBytes& key);
+
+// The same for a certificate blob.
+StatusOr<vault::CertificateObject> OpenCertificateBlob(const ParsedBlob& parsed,
+                                                       const SecretBytes& key);
 
 // The messages restore uses, shared so tests and the API see one wording.
 Status MalformedBlobError();

@@ -120,8 +120,8 @@ Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Run
   rt->keys = std::make_unique<vault::KeyService>(*rt->barrier, *rt->domain_clock, rng);
   rt->certificates = std::make_unique<vault::CertificateService>(*rt->barrier, *rt->domain_clock,
                                                                  rng, rt->keys->traits());
-  rt->backups = std::make_unique<backup::BackupService>(*rt->barrier, *rt->secrets, rng,
-                                                        *rt->domain_clock, rt->keys.get());
+  rt->backups = std::make_unique<backup::BackupService>(
+      *rt->barrier, *rt->secrets, rng, *rt->domain_clock, rt->keys.get(), rt->certificates.get());
   BuildAuth(rt, tenant_id);
   rt->roles = std::make_unique<auth::RoleAssignmentStore>(*rt->barrier, *rt->domain_clock);
   rt->sweeper = std::make_unique<vault::Sweeper>(*rt->barrier, *rt->vaults, *rt->domain_clock);

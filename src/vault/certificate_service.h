@@ -33,9 +33,11 @@
 #include "model/certificate_version.h"
 #include "model/key_version.h"
 #include "model/vault_record.h"
+#include "vault/key_service.h"
 #include "vault/keyspace.h"
 #include "vault/kind_traits.h"
 #include "vault/object_store.h"
+#include "vault/secret_service.h"
 
 namespace coffer::vault {
 
@@ -71,6 +73,20 @@ struct CertificatePage {
   std::vector<CertificateView> items;  // without policy
   std::string next_token;
 };
+
+// Everything a certificate backup carries (certificate_backup.cc): every version of the
+// certificate, its policy, and every version of its managed key and secret (an object with no
+// versions when the certificate never issued one). The pending operation is not carried.
+struct CertificateObject {
+  std::string name;
+  UnixSeconds created = 0;
+  std::vector<model::CertificateVersion> versions;
+  std::optional<model::CertificatePolicy> policy;
+  KeyObject key;        // its rotation policy is always empty
+  SecretObject secret;
+};
+
+constexpr size_t kMaxCertificateVersionsPerBackup = 500;
 
 struct CertificateOperationView {
   std::string name;
@@ -126,6 +142,15 @@ class CertificateService {
                                         std::string_view page_token);
   StatusOr<CertificateView> Recover(const model::VaultRecord& vault, std::string_view name);
   Status Purge(const model::VaultRecord& vault, std::string_view name);
+
+  // Backup and restore (certificate_backup.cc). Export reads the live certificate with its
+  // managed key and secret in one transaction (FailedPrecondition beyond 500 versions of any of
+  // them). Restore validates every version first, then writes the three objects and the policy
+  // in one transaction: 409 [Conflict] or [ObjectIsDeletedButRecoverable] when any of the three
+  // names is taken, and nothing is written. Returns the restored latest version with its policy.
+  StatusOr<CertificateObject> ExportObject(const model::VaultRecord& vault, std::string_view name);
+  StatusOr<CertificateView> RestoreObject(const model::VaultRecord& vault,
+                                          const CertificateObject& object);
 
   // The vault's certificate contacts (certificate_contacts.cc). Get and Delete: NotFound
   // [ContactsNotFound] "Contacts not found" when none are set; Delete returns what it removed.

@@ -144,6 +144,26 @@ describe('create with issuer Self', () => {
     await expectRestError(client.getDeletedCertificate(name), 404);
   });
 
+  test('backup, purge and restore bring back every version with its key and secret', async () => {
+    const name = uniqueName('bak');
+    await createSelf(name, { subject: 'CN=bak.example' });
+    const latest = await createSelf(name, { subject: 'CN=bak.example' });
+    const blob = await client.backupCertificate(name);
+    assert.ok(blob instanceof Uint8Array && blob.length > 0);
+    await (await client.beginDeleteCertificate(name, FAST)).pollUntilDone();
+    await client.purgeDeletedCertificate(name);
+    const restored = await client.restoreCertificateBackup(blob);
+    assert.equal(restored.properties.version, latest.properties.version);
+    assert.deepEqual(Buffer.from(restored.cer), Buffer.from(latest.cer));
+    assert.equal(restored.policy.subject, 'CN=bak.example');
+    const versions = await collect(client.listPropertiesOfCertificateVersions(name));
+    assert.equal(versions.length, 2);
+    await assertManaged(restored, name);
+    await expectRestError(client.restoreCertificateBackup(blob), 409);
+    const bad = await expectRestError(client.restoreCertificateBackup(new Uint8Array([1, 2, 3])), 400);
+    assert.match(bad.message, /Backup blob contains invalid or corrupt version\./);
+  });
+
   test('the managed secret and key refuse direct changes with 403', async () => {
     const name = uniqueName('man');
     await createSelf(name, { subject: 'CN=man.example' });

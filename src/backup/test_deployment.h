@@ -1,0 +1,46 @@
+// Test support for the backup tests: one Coffer deployment over MemoryStorage — an unsealed
+// barrier and the vault, secret, key, certificate and backup services over it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "backup/backup_service.h"
+#include "crypto/primitives.h"
+#include "store/memory_storage.h"
+#include "vault/vault_registry.h"
+
+namespace coffer::backup::test_support {
+
+constexpr char kSubA[] = "11111111-1111-1111-1111-111111111111";
+constexpr char kSubB[] = "22222222-2222-2222-2222-222222222222";
+
+struct Deployment {
+  Deployment() : barrier(storage, crypto::SystemRandom()) {
+    EXPECT_TRUE(barrier.Initialize().ok());
+  }
+  model::VaultRecord MakeVault(const std::string& name, const std::string& sub,
+                               const std::string& location) {
+    vault::VaultSpec spec;
+    spec.name = name;
+    spec.subscription_id = sub;
+    spec.resource_group = "rg";
+    spec.location = location;
+    spec.tenant_id = "tenant";
+    auto made = vaults.CreateOrUpdate(spec);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? made->first : model::VaultRecord{};
+  }
+
+  store::MemoryStorage storage;
+  barrier::Barrier barrier;
+  ManualClock clock;
+  vault::VaultRegistry vaults{barrier, clock, crypto::SystemRandom()};
+  vault::SecretService secrets{barrier, clock, crypto::SystemRandom()};
+  vault::KeyService keys{barrier, clock, crypto::SystemRandom()};
+  vault::CertificateService certificates{barrier, clock, crypto::SystemRandom(), keys.traits()};
+  BackupService backups{barrier, secrets, crypto::SystemRandom(), clock, &keys, &certificates};
+};
+
+}  // namespace coffer::backup::test_support
