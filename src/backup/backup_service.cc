@@ -47,30 +47,33 @@ StatusOr<BlobHeader> BackupService::NewHeader(const model::VaultRecord& vault,
   return header;
 }
 
+template <typename Export, typename Encode>
+StatusOr<std::string> BackupService::Seal(const model::VaultRecord& vault, model::ObjectKind kind,
+                                          Export export_object, Encode encode) {
+  ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, kind));
+  ASSIGN_OR_RETURN(auto object, export_object());
+  ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
+  return encode(std::move(header), object, key);
+}
+
 StatusOr<std::string> BackupService::BackupSecret(const model::VaultRecord& vault,
                                                   std::string_view name) {
-  ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, model::ObjectKind::kSecret));
-  ASSIGN_OR_RETURN(vault::SecretObject object, secrets_.Export(vault, name));
-  ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
-  return EncodeSecretBlob(std::move(header), object, key);
+  return Seal(vault, model::ObjectKind::kSecret, [&] { return secrets_.Export(vault, name); },
+              EncodeSecretBlob);
 }
 
 StatusOr<std::string> BackupService::BackupKey(const model::VaultRecord& vault,
                                                std::string_view name) {
   if (keys_ == nullptr) return NotAvailable("Key");
-  ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, model::ObjectKind::kKey));
-  ASSIGN_OR_RETURN(vault::KeyObject object, keys_->ExportObject(vault, name));
-  ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
-  return EncodeKeyBlob(std::move(header), object, key);
+  return Seal(vault, model::ObjectKind::kKey, [&] { return keys_->ExportObject(vault, name); },
+              EncodeKeyBlob);
 }
 
 StatusOr<std::string> BackupService::BackupCertificate(const model::VaultRecord& vault,
                                                        std::string_view name) {
   if (certificates_ == nullptr) return NotAvailable("Certificate");
-  ASSIGN_OR_RETURN(BlobHeader header, NewHeader(vault, model::ObjectKind::kCertificate));
-  ASSIGN_OR_RETURN(vault::CertificateObject object, certificates_->ExportObject(vault, name));
-  ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(header.salt, BackupKeyInfo(header)));
-  return EncodeCertificateBlob(std::move(header), object, key);
+  return Seal(vault, model::ObjectKind::kCertificate,
+              [&] { return certificates_->ExportObject(vault, name); }, EncodeCertificateBlob);
 }
 
 StatusOr<SecretBytes> BackupService::CheckAndDeriveKey(const ParsedBlob& parsed,

@@ -64,6 +64,11 @@ class BackupService {
  private:
   // A header for a new blob of `kind` from `vault` (fresh salt and nonce).
   StatusOr<BlobHeader> NewHeader(const model::VaultRecord& vault, model::ObjectKind kind);
+  // A new blob of `kind` from `vault`: the header, export_object() (StatusOr of the object) and
+  // encode(header, object, key).
+  template <typename Export, typename Encode>
+  StatusOr<std::string> Seal(const model::VaultRecord& vault, model::ObjectKind kind,
+                             Export export_object, Encode encode);
   // The restore checks after framing, in order: kind, deployment, subscription, geography;
   // then the derived key.
   StatusOr<SecretBytes> CheckAndDeriveKey(const ParsedBlob& parsed,

@@ -24,15 +24,8 @@ vault::SecretSetParams ValueOnly(std::string_view value) {
   return p;
 }
 
-class BackupServiceTest : public ::testing::Test {
+class BackupServiceTest : public test_support::DeploymentTest {
  protected:
-  void SetUp() override {
-    east_ = d_.MakeVault("src-east", kSubA, "eastus");
-    west_ = d_.MakeVault("dst-west", kSubA, "West US");
-    other_sub_ = d_.MakeVault("other-sub", kSubB, "eastus");
-    europe_ = d_.MakeVault("dst-europe", kSubA, "westeurope");
-  }
-
   vault::SecretView Set(const model::VaultRecord& v, const std::string& name,
                         const std::string& value, vault::SecretSetParams p = {}) {
     p.value = SecretBytes(std::string_view(value));
@@ -53,8 +46,6 @@ class BackupServiceTest : public ::testing::Test {
     return Backup("db-password");
   }
 
-  Deployment d_;
-  model::VaultRecord east_, west_, other_sub_, europe_;
 };
 
 TEST_F(BackupServiceTest, RestoreIntoOtherRegionOfSameGeographyKeepsEveryVersion) {

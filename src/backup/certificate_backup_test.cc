@@ -11,9 +11,6 @@ namespace coffer::backup {
 namespace {
 
 using ::testing::HasSubstr;
-using test_support::Deployment;
-using test_support::kSubA;
-using test_support::kSubB;
 
 vault::CertificateCreateParams SelfParams(std::string issuer = "Self") {
   vault::CertificateCreateParams p;
@@ -25,15 +22,8 @@ vault::CertificateCreateParams SelfParams(std::string issuer = "Self") {
   return p;
 }
 
-class CertificateBackupTest : public ::testing::Test {
+class CertificateBackupTest : public test_support::DeploymentTest {
  protected:
-  void SetUp() override {
-    east_ = d_.MakeVault("cert-east", kSubA, "eastus");
-    west_ = d_.MakeVault("cert-west", kSubA, "westus");
-    other_sub_ = d_.MakeVault("cert-other", kSubB, "eastus");
-    europe_ = d_.MakeVault("cert-europe", kSubA, "westeurope");
-  }
-
   std::string Issue(const std::string& name, const std::string& issuer = "Self") {
     auto op = d_.certificates.Create(east_, name, SelfParams(issuer));
     EXPECT_TRUE(op.ok()) << op.status().ToString();
@@ -51,8 +41,6 @@ class CertificateBackupTest : public ::testing::Test {
            d_.secrets.Get(v, name, "").ok();
   }
 
-  Deployment d_;
-  model::VaultRecord east_, west_, other_sub_, europe_;
 };
 
 TEST_F(CertificateBackupTest, RoundTripKeepsEveryVersionPolicyKeyAndSecret) {

@@ -43,4 +43,19 @@ struct Deployment {
   BackupService backups{barrier, secrets, crypto::SystemRandom(), clock, &keys, &certificates};
 };
 
+// A deployment with four vaults: two regions of one geography in subscription A, another
+// subscription, and another geography — the targets every binding test needs.
+class DeploymentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    east_ = d_.MakeVault("src-east", kSubA, "eastus");
+    west_ = d_.MakeVault("dst-west", kSubA, "West US");
+    other_sub_ = d_.MakeVault("other-sub", kSubB, "eastus");
+    europe_ = d_.MakeVault("dst-europe", kSubA, "westeurope");
+  }
+
+  Deployment d_;
+  model::VaultRecord east_, west_, other_sub_, europe_;
+};
+
 }  // namespace coffer::backup::test_support
