@@ -181,7 +181,7 @@ void AppendAuditLine(const AuditEntry& e, std::string* out) {
     out->push_back('}');
   }
   out->append(",\"ip\":");
-  AppendJsonString(e.ip, out);
+  AppendOptionalString(e.ip, out);
   out->append(",\"plane\":");
   AppendJsonString(e.plane, out);
   out->append(",\"vault\":");
@@ -207,6 +207,14 @@ void AppendAuditLine(const AuditEntry& e, std::string* out) {
   if (e.count > 1) {
     out->append(",\"count\":");
     AppendInteger(e.count, out);
+  }
+  if (e.contacts) {
+    out->append(",\"contacts\":[");
+    for (size_t i = 0; i < e.contacts->size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonString((*e.contacts)[i], out);
+    }
+    out->push_back(']');
   }
   out->push_back('}');
 }

@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace coffer::auth {
 
@@ -19,26 +21,30 @@ struct AuditEntry {
   int64_t time_ms = 0;  // milliseconds since the epoch (real clock), written as RFC 3339 UTC
   std::string request_id;
   std::string caller_oid, caller_appid, caller_tid;  // all empty when unauthenticated
-  std::string ip;
-  std::string plane;      // "data" | "management" | "identity" | ...
+  std::string ip;         // "" for what no request caused (a sweeper action)
+  std::string plane;      // "data" | "management" | "identity" | "system" | ...
   std::string vault;      // vault name or ""
   std::string operation;  // the route's action
   std::string object_kind, object_name, object_version;  // "" when none
   int status = 0;
   double duration_ms = 0;
   uint64_t count = 1;  // > 1 when identical 401s were aggregated
+  // A certificate EmailContacts lifetime action: the addresses of the vault's contacts it
+  // notifies (no email is sent; this line is the notification).
+  std::optional<std::vector<std::string>> contacts;
 };
 
 // One JSON line, without the trailing newline, keys in this order:
 //   {"time":"2026-12-06T03:38:16.123Z","requestId":"…",
 //    "caller":{"oid":"…","appid":"…","tid":"…"} | null,
-//    "ip":"…","plane":"data","vault":"…" | null,"operation":"…",
+//    "ip":"…" | null,"plane":"data","vault":"…" | null,"operation":"…",
 //    "object":{"kind":"secret","name":"…","version":"…" | null} | null,
-//    "status":200,"durationMs":1.234[,"count":N]}
-// `caller` is null when oid, appid and tid are all empty (an empty one of them is null); `vault`
-// is null when empty; `object` is null when kind and name are empty (an empty one of the three
-// is null); `count` appears only when > 1. Times before 1970 or after 9999 are clamped;
-// durationMs has at most three decimals, and a negative or non-finite duration is written as 0.
+//    "status":200,"durationMs":1.234[,"count":N][,"contacts":["…",…]]}
+// `caller` is null when oid, appid and tid are all empty (an empty one of them is null); `ip`
+// and `vault` are null when empty; `object` is null when kind and name are empty (an empty one
+// of the three is null); `count` appears only when > 1, `contacts` only when set. Times before
+// 1970 or after 9999 are clamped; durationMs has at most three decimals, and a negative or
+// non-finite duration is written as 0.
 std::string FormatAuditLine(const AuditEntry& e);
 
 // The same line appended to `out` (for callers that reuse a buffer).

@@ -110,6 +110,30 @@ TEST(AuditEntryTest, CountAppearsOnlyForAggregatedLines) {
   EXPECT_EQ(Parse(FormatAuditLine(e))["count"], 37);
 }
 
+TEST(AuditEntryTest, ASweeperActionHasNullIpAndItsContacts) {
+  AuditEntry e;
+  e.time_ms = 1796535496123;
+  e.request_id = "r";
+  e.plane = "system";
+  e.vault = "payments";
+  e.operation = "CertificateLifetimeAction/EmailContacts";
+  e.object_kind = "certificate";
+  e.object_name = "web";
+  e.object_version = "4387e9f3d6e14c459867679a90fd0f79";
+  e.status = 200;
+  e.contacts = std::vector<std::string>{"ops@example.com", "a\"b@example.com"};
+  EXPECT_EQ(FormatAuditLine(e),
+            R"({"time":"2026-12-06T05:38:16.123Z","requestId":"r","caller":null,"ip":null,)"
+            R"("plane":"system","vault":"payments",)"
+            R"("operation":"CertificateLifetimeAction/EmailContacts",)"
+            R"("object":{"kind":"certificate","name":"web",)"
+            R"("version":"4387e9f3d6e14c459867679a90fd0f79"},"status":200,"durationMs":0,)"
+            R"("contacts":["ops@example.com","a\"b@example.com"]})");
+  e.contacts = std::vector<std::string>{};
+  EXPECT_EQ(Parse(FormatAuditLine(e))["contacts"], json::array());
+  EXPECT_FALSE(Parse(FormatAuditLine(FullEntry())).contains("contacts"));
+}
+
 TEST(AuditEntryTest, TimeIsRfc3339UtcWithMilliseconds) {
   AuditEntry e = FullEntry();
   auto time_of = [&](int64_t ms) {
