@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "cli/audit_commands.h"
+#include "cli/certificate_commands.h"
 #include "cli/client_commands.h"
 #include "cli/principal_commands.h"
 #include "cli/role_commands.h"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   coffer::cli::AddVaultCommands(app, &command_exit);
   coffer::cli::AddRoleCommands(app, &command_exit);
   coffer::cli::AddPrincipalCommands(app, &command_exit);
+  coffer::cli::AddCertificateCommands(app, &command_exit);
 
   coffer::cli::ClientContext ctx;
   auto* dev = app.add_subcommand("dev", "Dev-mode helpers");

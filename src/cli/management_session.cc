@@ -78,7 +78,8 @@ std::string WithApiVersion(const std::string& path, const char* version) {
   return path + (path.find('?') == std::string::npos ? "?" : "&") + "api-version=" + version;
 }
 
-StatusOr<ManagementSession> ManagementSession::Connect(const ClientContext& ctx) {
+StatusOr<ManagementSession> ManagementSession::Connect(const ClientContext& ctx,
+                                                       Audience audience) {
   const std::string creds_path = ctx.data_dir + "/dev-credentials.json";
   auto text = ReadFile(creds_path);
   if (!text.ok()) {
@@ -112,8 +113,10 @@ StatusOr<ManagementSession> ManagementSession::Connect(const ClientContext& ctx)
   req.headers.Set("Content-Type", "application/x-www-form-urlencoded");
   std::string client_secret = str("clientSecret");
   req.body = "grant_type=client_credentials&client_id=" + http::PercentEncode(str("clientId")) +
-             "&client_secret=" + http::PercentEncode(client_secret) +
-             "&scope=" + http::PercentEncode("https://management.localhost/.default");
+             "&client_secret=" + http::PercentEncode(client_secret) + "&scope=" +
+             http::PercentEncode(audience == Audience::kManagement
+                                     ? "https://management.localhost/.default"
+                                     : "https://vault.localhost/.default");
   SecureClear(client_secret);
   auto resp = http::Fetch(req);
   SecureClear(req.body);

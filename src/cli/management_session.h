@@ -1,6 +1,8 @@
-// One management-plane connection of the `coffer` CLI: the server's base URL and CA from
-// <data-dir>/dev-credentials.json, a management-audience token obtained with the credentials
-// found there, and the ARM requests every command file sends with it (CONTRACT.md "CLI").
+// One connection of the `coffer` CLI: the server's base URL and CA from
+// <data-dir>/dev-credentials.json, a token obtained with the credentials found there, and the
+// requests every command file sends with it (CONTRACT.md "CLI"). The token's audience is the
+// management plane's (ARM requests, the default) or the data plane's (requests to vault hosts,
+// see VaultSession).
 //
 // Errors come back as Status: the server's own message when it refuses (an ARM or Key Vault
 // error envelope's `error.message`, or an OAuth `error_description`), with the code that
@@ -33,15 +35,19 @@ inline constexpr const char* kArmApiVersion = "2026-02-01";
 inline constexpr const char* kAuthorizationApiVersion = "2022-04-01";
 inline constexpr const char* kSubscriptionsApiVersion = "2022-12-01";
 
+// Which plane a session's token is for (CONTRACT.md "Identity and tokens": not interchangeable).
+enum class Audience { kManagement, kDataPlane };
+
 // `path` with `api-version=<version>` appended as its first or next query parameter.
 std::string WithApiVersion(const std::string& path, const char* version);
 
 class ManagementSession {
  public:
-  // Reads the credentials of `ctx.data_dir` and obtains a token. Errors: NotFound (no
-  // dev-credentials.json), InvalidArgument (it is not JSON), Unavailable (server unreachable),
-  // Unauthenticated (the token endpoint refused the credentials).
-  static StatusOr<ManagementSession> Connect(const ClientContext& ctx);
+  // Reads the credentials of `ctx.data_dir` and obtains a token for `audience`. Errors:
+  // NotFound (no dev-credentials.json), InvalidArgument (it is not JSON), Unavailable (server
+  // unreachable), Unauthenticated (the token endpoint refused the credentials).
+  static StatusOr<ManagementSession> Connect(const ClientContext& ctx,
+                                             Audience audience = Audience::kManagement);
 
   ManagementSession(ManagementSession&&) = default;
   ManagementSession& operator=(ManagementSession&&) = default;
@@ -67,6 +73,8 @@ class ManagementSession {
   StatusOr<nlohmann::json> ListAll(const std::string& path_and_query);
 
   const std::string& tenant_id() const { return tenant_id_; }
+  // The server's base URL, e.g. https://127.0.0.1:8443 (no trailing slash).
+  const std::string& base_url() const { return base_url_; }
   // The subscriptions of dev-credentials.json; the first is where the dev vault lives.
   const std::vector<std::string>& dev_subscriptions() const { return dev_subscriptions_; }
   // `subscription`, or the first dev subscription when it is empty.

@@ -4,48 +4,19 @@
 // exit codes (0 success, 1 with `ERROR: <server message>` on a refusal, 2 on a usage error).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { cofferBin, startServer } from '../support/server.mjs';
+import { startServer } from '../support/server.mjs';
+import {
+  cli, cliJson, expectRefusal, expectUsageError,
+} from '../support/cli.mjs';
 import { SecretClient } from '@azure/keyvault-secrets';
 import {
   credentialFor, expectRestError, pollUntil, secretClient, uniqueName, vaultUrl,
 } from '../support/azure.mjs';
 
-const run = promisify(execFile);
 const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';  // Azure's "Key Vault Secrets User"
 
 let server;
-const cli = (...args) => run(cofferBin(), args, { timeout: 30_000 });
-const cliJson = async (...args) => JSON.parse((await cli(...args)).stdout);
-/** Runs a command that must fail; resolves to {code, stdout, stderr}. */
-async function cliFailure(...args) {
-  let result;
-  try {
-    result = await cli(...args);
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-  assert.fail(`coffer ${args.join(' ')} succeeded: ${result.stdout}`);
-}
-/** Asserts a refusal: exit 1 and `ERROR: <message>` on stderr matching `message`. */
-async function expectRefusal(args, message) {
-  const r = await cliFailure(...args);
-  assert.equal(r.code, 1, `exit code of coffer ${args.join(' ')}: ${r.stderr}`);
-  assert.match(r.stderr, /^ERROR: \S/, r.stderr);
-  if (message) assert.match(r.stderr, message);
-  return r;
-}
-/** Asserts a usage error: exit 2, CLI11's message on stderr, nothing on stdout. */
-async function expectUsageError(args, message) {
-  const r = await cliFailure(...args);
-  assert.equal(r.code, 2, `exit code of coffer ${args.join(' ')}: ${r.stderr}`);
-  assert.equal(r.stdout, '');
-  if (message) assert.match(r.stderr, message);
-  return r;
-}
-
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
