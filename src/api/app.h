@@ -14,6 +14,7 @@
 
 #include "api/metrics.h"
 #include "api/request_context.h"
+#include "auth/attestation_verifier.h"
 #include "auth/audit_log.h"
 #include "auth/principals.h"
 #include "auth/role_assignments.h"
@@ -48,6 +49,7 @@ struct AppServices {
   vault::CertificateService* certificates = nullptr;
   backup::BackupService* backups = nullptr;
   auth::TokenService* tokens = nullptr;
+  auth::AttestationVerifier* attestation = nullptr;  // key release; null: refused (400)
   auth::PrincipalRegistry* principals = nullptr;
   auth::SubscriptionRegistry* subscriptions = nullptr;
   auth::RoleAssignmentStore* roles = nullptr;

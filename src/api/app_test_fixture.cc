@@ -51,6 +51,8 @@ struct AppTest::Services {
   auth::RoleAssignmentStore roles;
   auth::TokenService tokens;
   std::unique_ptr<auth::AuditLog> audit;
+  std::unique_ptr<auth::AttestationKeys> attestation_keys;
+  std::unique_ptr<auth::AttestationVerifier> attestation;
 };
 
 AppTest::AppTest() : pki_(http::testing::MakeTestPki("app-test")) {
@@ -85,6 +87,20 @@ AppTest::AppTest() : pki_(http::testing::MakeTestPki("app-test")) {
   services_.principals = &s.principals;
   services_.subscriptions = &s.subscriptions;
   services_.roles = &s.roles;
+  // Secure key release: dev mode's rule (authorities on localhost), fetched over HTTPS trusting
+  // the test CA, so a test can serve an authority's keys with pki().
+  auth::AttestationOptions attestation;
+  attestation.allow_localhost = true;
+  s.attestation_keys = std::make_unique<auth::AttestationKeys>(
+      real_clock_, attestation, [ca = pki_.ca_file](const std::string& url) {
+        http::ClientRequest r;
+        r.url = url;
+        r.ca_file = ca;
+        r.timeout = std::chrono::seconds(5);
+        return http::FetchBody(r);
+      });
+  s.attestation = std::make_unique<auth::AttestationVerifier>(real_clock_, *s.attestation_keys);
+  services_.attestation = s.attestation.get();
   auto sink = std::make_unique<RecordingSink>();
   audit_sink_ = sink.get();
   auth::AuditLogOptions audit_options;

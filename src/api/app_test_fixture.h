@@ -53,6 +53,7 @@ class AppTest : public ::testing::Test {
   void FailAuditWrites(bool fail);
 
   AppServices& services() { return services_; }
+  const http::testing::TestPki& pki() const { return pki_; }
   const std::string& tenant() const { return tenant_; }
   const std::string& subscription() const { return subscription_; }
   static constexpr const char* kVault = "vault-one";

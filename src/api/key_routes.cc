@@ -5,6 +5,7 @@
 
 #include "api/errors.h"
 #include "api/json_body.h"
+#include "api/key_json.h"
 #include "api/object_json.h"
 #include "api/routes.h"
 #include "auth/release_policy.h"
@@ -17,53 +18,12 @@ using vault::KeyView;
 
 Status Bad(std::string message) { return InvalidArgumentError(std::move(message), "BadParameter"); }
 
-Json KeyAttributesJson(const model::KeyVersion& v, const model::VaultRecord& vault) {
-  Json j = AttributesJson(v.attributes, vault);
-  j["exportable"] = v.exportable;
-  return j;
-}
-
 struct Writer {
   const RequestContext& ctx;
   const model::VaultRecord& vault;
   std::string Base() const { return ctx.host.Origin(); }
-  std::string Kid(std::string_view name, std::string_view version) const {
-    return Base() + "/keys/" + std::string(name) + "/" + std::string(version);
-  }
 
-  Json Key(const KeyView& k) const {
-    Json j;
-    j["kid"] = Kid(k.name, k.version.version);
-    j["kty"] = k.version.kty;
-    j["key_ops"] = k.version.key_ops;
-    const crypto::JwkParts& p = k.public_key;
-    if (!p.n.empty()) {
-      j["n"] = EncodeBase64Url(p.n);
-      j["e"] = EncodeBase64Url(p.e);
-    }
-    if (!p.crv.empty()) {
-      j["crv"] = p.crv;
-      j["x"] = EncodeBase64Url(p.x);
-      j["y"] = EncodeBase64Url(p.y);
-    }
-    return j;  // never d, p, q, dp, dq, qi or k
-  }
-
-  Json Bundle(const KeyView& k) const {
-    Json j;
-    j["key"] = Key(k);
-    j["attributes"] = KeyAttributesJson(k.version, vault);
-    j["tags"] = k.version.tags;
-    if (k.version.managed) j["managed"] = true;
-    if (k.version.release_policy) {
-      const model::KeyReleasePolicy& rp = *k.version.release_policy;
-      j["release_policy"] = {{"contentType", rp.content_type},
-                             {"data", EncodeBase64Url(rp.data)},
-                             {"immutable", rp.immutable}};
-    }
-    AddDeleted(j, k);
-    return j;
-  }
+  Json Bundle(const KeyView& k) const { return KeyBundleJson(Base(), vault, k); }
 
   Json Item(const KeyView& k, bool versioned) const {
     Json j;

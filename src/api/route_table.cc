@@ -218,6 +218,11 @@ std::vector<Route> BuildTable() {
           SetKeyRotationPolicy),
       Key("PUT", "keys/{name}", "Microsoft.KeyVault/vaults/keys/import/action", "keys import",
           ImportKey),
+      // Key attestation: literal, so before keys/{name}/{version}.
+      Key("GET", "keys/{name}/attestation", "Microsoft.KeyVault/vaults/keys/read", "keys get",
+          GetKeyAttestation, true),
+      Key("GET", "keys/{name}/{version}/attestation", "Microsoft.KeyVault/vaults/keys/read",
+          "keys get", GetKeyAttestation, true),
       Key("GET", "keys/{name}", "Microsoft.KeyVault/vaults/keys/read", "keys get", GetKey, true),
       Key("PATCH", "keys/{name}", "Microsoft.KeyVault/vaults/keys/update/action", "keys update",
           UpdateKey),
@@ -239,6 +244,11 @@ std::vector<Route> BuildTable() {
           "keys sign", KeySign, true),
       Key("POST", "keys/{name}/{version?}/verify", "Microsoft.KeyVault/vaults/keys/verify/action",
           "keys verify", KeyVerify, true),
+      // Secure key release: may fetch the attestation authority's keys, so never inline.
+      Key("POST", "keys/{name}/release", "Microsoft.KeyVault/vaults/keys/release/action",
+          "keys release", ReleaseKey),
+      Key("POST", "keys/{name}/{version?}/release", "Microsoft.KeyVault/vaults/keys/release/action",
+          "keys release", ReleaseKey),
       // Certificates (AZURE_API.md §5, Part 2 §A2; data actions and permissions from §B2).
       Data("GET", "certificates", "Microsoft.KeyVault/vaults/certificates/read",
            "certificates list", ObjectKind::kNone, ListCertificates, true),

@@ -128,6 +128,10 @@ COFFER_ROUTE_HANDLER(KeySign);
 COFFER_ROUTE_HANDLER(KeyVerify);
 COFFER_ROUTE_HANDLER(RandomBytes);
 
+// key_release_routes.cc: secure key release, key attestation.
+COFFER_ROUTE_HANDLER(ReleaseKey);
+COFFER_ROUTE_HANDLER(GetKeyAttestation);
+
 // Shared helpers.
 // maxresults: 1..25, default 25; 400 otherwise.
 StatusOr<size_t> PageSize(const http::Request& req);

@@ -40,4 +40,7 @@ struct ClientResponse {
 // certificate check fails, the exchange times out or the response is malformed.
 StatusOr<ClientResponse> Fetch(const ClientRequest& request);
 
+// Fetch for a document: the body of a 200 answer. Any other status is Unavailable naming it.
+StatusOr<std::string> FetchBody(const ClientRequest& request);
+
 }  // namespace coffer::http

@@ -273,4 +273,12 @@ StatusOr<ClientResponse> Fetch(const ClientRequest& request) {
   }
 }
 
+StatusOr<std::string> FetchBody(const ClientRequest& request) {
+  ASSIGN_OR_RETURN(ClientResponse response, Fetch(request));
+  if (response.status != 200) {
+    return UnavailableError("the server answered HTTP " + std::to_string(response.status));
+  }
+  return std::move(response.body);
+}
+
 }  // namespace coffer::http
