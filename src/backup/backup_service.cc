@@ -2,18 +2,11 @@
 
 #include <utility>
 
+#include "backup/backup_binding.h"
 #include "backup/blob_codec.h"
 
 namespace coffer::backup {
 namespace {
-
-Status UnknownRegion(const model::VaultRecord& vault) {
-  return FailedPreconditionError("The vault '" + vault.name + "' is in location '" +
-                                     vault.location +
-                                     "', which is not in the region catalogue; its geography "
-                                     "is unknown, so backups cannot be bound to it.",
-                                 "BadParameter");
-}
 
 Status NotAvailable(std::string_view what) {
   return FailedPreconditionError(std::string(what) + " backup is not available in this server.",
@@ -34,14 +27,14 @@ BackupService::BackupService(barrier::Barrier& barrier, vault::SecretService& se
 
 StatusOr<BlobHeader> BackupService::NewHeader(const model::VaultRecord& vault,
                                               model::ObjectKind kind) {
+  ASSIGN_OR_RETURN(BackupBinding binding, BindingOf(barrier_, vault));
   BlobHeader header;
-  header.geography = CanonicalGeography(vault.location);
-  if (header.geography.empty()) return UnknownRegion(vault);
+  header.geography = std::move(binding.geography);
   header.kind = kind;
-  header.subscription_id = CanonicalSubscription(vault.subscription_id);
+  header.subscription_id = std::move(binding.subscription_id);
   header.source_vault = vault.name;
   header.created = clock_.Now();
-  ASSIGN_OR_RETURN(header.backup_root_id, barrier_.BackupRootId());
+  header.backup_root_id = std::move(binding.backup_root_id);
   header.salt = rng_.Bytes(kBlobSaltSize);
   header.nonce = rng_.Bytes(kBlobNonceSize);
   return header;
@@ -83,30 +76,8 @@ StatusOr<SecretBytes> BackupService::CheckAndDeriveKey(const ParsedBlob& parsed,
   // deployment, subscription, geography, integrity; then the 409s of the import.
   const BlobHeader& h = parsed.header;
   if (h.kind != kind) return WrongKindError(h.kind, kind);
-  ASSIGN_OR_RETURN(std::string root_id, barrier_.BackupRootId());
-  if (h.backup_root_id != root_id) {
-    return InvalidArgumentError(
-        "This backup was made by another Coffer deployment and cannot be restored here.",
-        "BadParameter");
-  }
-  std::string subscription = CanonicalSubscription(target.subscription_id);
-  if (h.subscription_id != subscription) {
-    return InvalidArgumentError(
-        "This backup belongs to subscription " + h.subscription_id + " and can only be "
-        "restored into a vault of that subscription; vault '" + target.name +
-        "' is in subscription " + subscription + ".",
-        "BadParameter");
-  }
-  std::string geography = CanonicalGeography(target.location);
-  if (geography.empty()) return UnknownRegion(target);
-  if (h.geography != geography) {
-    return InvalidArgumentError(
-        "This backup was made in the " + GeographyDisplayName(h.geography) +
-            " geography and can only be restored into a vault in that geography; vault '" +
-            target.name + "' is in " + target.location + " (" + GeographyDisplayName(geography) +
-            " geography).",
-        "BadParameter");
-  }
+  RETURN_IF_ERROR(CheckBinding(barrier_, {h.backup_root_id, h.subscription_id, h.geography},
+                               target));
   return barrier_.DeriveBackupKey(h.salt, BackupKeyInfo(h));
 }
 

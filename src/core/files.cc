@@ -27,16 +27,6 @@ Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
   }
 }
 
-namespace {
-
-
-std::string DirName(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 Status WriteAll(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -57,6 +47,15 @@ Status FsyncDirectory(const std::string& dir) {
   ::close(fd);
   if (rc != 0) return ErrnoStatus(err, "cannot fsync directory", dir);
   return OkStatus();
+}
+
+namespace {
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
 }
 
 // Writes the temp file completely and durably; the caller unlinks it on error.

@@ -25,6 +25,11 @@ namespace coffer {
 // PermissionDenied, anything else → Unavailable; the message is "<what> <path>: <strerror>".
 Status ErrnoStatus(int err, std::string_view what, const std::string& path);
 
+// Writes all of `data` to `fd` (retrying short writes and EINTR); `path` names it in errors.
+Status WriteAll(int fd, std::string_view data, const std::string& path);
+// fsyncs the directory `dir` (after a rename or an unlink in it, so the change is durable).
+Status FsyncDirectory(const std::string& dir);
+
 // Replaces `path` with `data` atomically and durably; the file gets exactly `mode` (umask is
 // not applied). The directory must exist.
 Status WriteFileAtomically(const std::string& path, std::string_view data, mode_t mode);

@@ -14,7 +14,14 @@ std::string Plural(model::ObjectKind kind) { return std::string(model::ObjectKin
 Status SoftDelete(barrier::Txn& t, TxnEffects& effects, const KindHooks& hooks,
                   const model::VaultRecord& vault, const ObjectLocation& loc,
                   model::ObjectHead& head, UnixSeconds now) {
-  head.deleted = model::DeletedInfo{now, now + int64_t{vault.retention_days} * 86400};
+  return MarkDeleted(t, effects, hooks, loc, head,
+                     model::DeletedInfo{now, now + int64_t{vault.retention_days} * 86400});
+}
+
+Status MarkDeleted(barrier::Txn& t, TxnEffects& effects, const KindHooks& hooks,
+                   const ObjectLocation& loc, model::ObjectHead& head,
+                   const model::DeletedInfo& deleted) {
+  head.deleted = deleted;
   RETURN_IF_ERROR(t.Delete(loc.live_key));
   RETURN_IF_ERROR(WriteHead(t, loc.deleted_key, head));
   RETURN_IF_ERROR(t.Put(PurgeDueKey(loc, head), SecretBytes()));

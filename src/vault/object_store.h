@@ -65,6 +65,11 @@ namespace lifecycle {
 Status SoftDelete(barrier::Txn& t, TxnEffects& effects, const KindHooks& hooks,
                   const model::VaultRecord& vault, const ObjectLocation& loc,
                   model::ObjectHead& head, UnixSeconds now);
+// The same move with given dates (a whole-vault restore keeps the archive's deletion and
+// scheduled purge dates).
+Status MarkDeleted(barrier::Txn& t, TxnEffects& effects, const KindHooks& hooks,
+                   const ObjectLocation& loc, model::ObjectHead& head,
+                   const model::DeletedInfo& deleted);
 // Moves a soft-deleted head back to the live area and drops its due entry; clears
 // head.deleted; runs AfterWrite.
 Status Recover(barrier::Txn& t, TxnEffects& effects, const KindHooks& hooks,
