@@ -107,7 +107,8 @@ std::vector<std::string> Keyspace::VaultObjectAreas(std::string_view vault_id) {
   std::vector<std::string> out;
   for (std::string_view area : {kLiveArea, kDeletedArea, kVersionArea, kRotationPolicyArea,
                                  kCertificatePolicyArea, kCertificateOperationArea,
-                                 kCertificateContactsArea, kCertificateIssuerArea}) {
+                                 kCertificateContactsArea, kCertificateIssuerArea,
+                                 kBackupJobArea, kBackupArchiveArea}) {
     out.push_back(std::string(area) + std::string(vault_id) + "/");
   }
   return out;
@@ -170,11 +171,38 @@ DueEntry DueEntry::PurgeVault(UnixSeconds when, std::string_view vault_mac) {
                   std::string(vault_mac)};
 }
 
+DueEntry DueEntry::ExpireBackupJob(UnixSeconds when, std::string_view vault_id,
+                                   std::string_view job_id) {
+  return DueEntry{when, DueAction::kExpireBackupJob, std::string(vault_id),
+                  model::ObjectKind::kKey, std::string(job_id)};
+}
+
+std::string Keyspace::BackupJobPrefix(std::string_view vault_id) {
+  return std::string(kBackupJobArea) + std::string(vault_id) + "/";
+}
+
+std::string Keyspace::BackupJobKey(std::string_view vault_id, std::string_view job_id) {
+  return BackupJobPrefix(vault_id) + std::string(job_id);
+}
+
+std::string Keyspace::BackupArchivePrefix(std::string_view vault_id, std::string_view job_id) {
+  return std::string(kBackupArchiveArea) + std::string(vault_id) + "/" + std::string(job_id) +
+         "/";
+}
+
+std::string Keyspace::BackupArchiveChunkKey(std::string_view vault_id, std::string_view job_id,
+                                            uint32_t index) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", index);
+  return BackupArchivePrefix(vault_id, job_id) + hex;
+}
+
 std::string Keyspace::DueKey(const DueEntry& e) {
   std::string key = std::string(kDuePrefix) + HexTime(e.when) + "/";
   key += static_cast<char>(e.action);
   key += '/';
   if (e.action == DueAction::kPurgeVault) return key + e.mac;
+  if (e.action == DueAction::kExpireBackupJob) return key + e.vault_id + "/" + e.mac;
   // A rotation entry always names a key.
   model::ObjectKind kind = e.action == DueAction::kRotateKey ? model::ObjectKind::kKey : e.kind;
   return key + ObjectTail(e.vault_id, kind, e.mac);
@@ -200,6 +228,17 @@ StatusOr<DueEntry> Keyspace::ParseDueKey(std::string_view key) {
       entry.action = DueAction::kPurgeVault;
       entry.mac = std::string(tail);
       return entry;
+    case static_cast<char>(DueAction::kExpireBackupJob): {
+      size_t slash = tail.find('/');
+      if (slash == 0 || slash == std::string_view::npos || slash + 1 == tail.size() ||
+          tail.find('/', slash + 1) != std::string_view::npos) {
+        return MalformedDueKey();
+      }
+      entry.action = DueAction::kExpireBackupJob;
+      entry.vault_id = std::string(tail.substr(0, slash));
+      entry.mac = std::string(tail.substr(slash + 1));
+      return entry;
+    }
     case static_cast<char>(DueAction::kRotateKey):
       entry.action = DueAction::kRotateKey;
       RETURN_IF_ERROR(ParseObjectTail(tail, &entry));

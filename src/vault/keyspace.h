@@ -11,10 +11,13 @@
 //   cop/<vault id>/c/<name mac>                      CertificateOperation of a certificate
 //   cct/<vault id>/contacts                          CertificateContacts of a vault
 //   cis/<vault id>/<issuer mac>                      CertificateIssuer of a vault
+//   bjob/<vault id>/<job id>                         a whole-vault backup or restore job
+//   bak/<vault id>/<job id>/<8 hex digits: index>    one chunk of a backup job's archive
 //   due/<16 hex digits: unix time>/<target>          sweep index (value: empty record)
 //     target = "o/<vault id>/<kind>/<name mac>" (purge a deleted object)
 //            | "r/<vault id>/k/<name mac>"      (rotate a key by its policy)
 //            | "v/<vault mac>"                      (purge a deleted vault)
+//            | "b/<vault id>/<job id>"          (expire a backup job and its archive)
 //
 // This module owns every one of these shapes: each has one encoder here and, where a key is read
 // back (due entries, vault keys), one parser here; nothing else spells a prefix. A key naming an
@@ -48,7 +51,12 @@ struct ObjectLocation {
 };
 
 // What a due entry asks the sweeper to do. The letter is the entry's target tag.
-enum class DueAction : char { kPurgeObject = 'o', kRotateKey = 'r', kPurgeVault = 'v' };
+enum class DueAction : char {
+  kPurgeObject = 'o',
+  kRotateKey = 'r',
+  kPurgeVault = 'v',
+  kExpireBackupJob = 'b',
+};
 
 // One entry of the sweep index: "due/<16 hex: when>/<target>".
 struct DueEntry {
@@ -56,11 +64,13 @@ struct DueEntry {
   DueAction action = DueAction::kPurgeObject;
   std::string vault_id;                            // kPurgeObject, kRotateKey
   model::ObjectKind kind = model::ObjectKind::kKey;  // kPurgeObject; always kKey for kRotateKey
-  std::string mac;                                 // the object's name MAC, or the vault's MAC
+  std::string mac;  // the object's name MAC, the vault's MAC, or a backup job's id
 
   static DueEntry PurgeObject(UnixSeconds when, const ObjectLocation& loc);
   static DueEntry RotateKey(UnixSeconds when, std::string_view vault_id, std::string_view mac);
   static DueEntry PurgeVault(UnixSeconds when, std::string_view vault_mac);
+  static DueEntry ExpireBackupJob(UnixSeconds when, std::string_view vault_id,
+                                  std::string_view job_id);
 };
 
 class Keyspace {
@@ -73,7 +83,7 @@ class Keyspace {
   static std::string VaultKeyForMac(std::string_view vault_mac);
   static StatusOr<std::string> VaultMac(std::string_view vault_key);
   // Every area holding one vault's objects ("obj/<id>/", "del/<id>/", "ver/<id>/", "rot/<id>/",
-  // "cpol/<id>/", "cop/<id>/", "cct/<id>/", "cis/<id>/").
+  // "cpol/<id>/", "cop/<id>/", "cct/<id>/", "cis/<id>/", "bjob/<id>/", "bak/<id>/").
   static std::vector<std::string> VaultObjectAreas(std::string_view vault_id);
 
   StatusOr<std::string> NameMac(std::string_view vault_id, model::ObjectKind kind,
@@ -122,6 +132,16 @@ class Keyspace {
   static std::string CertificateIssuerPrefix(std::string_view vault_id);
   StatusOr<std::string> CertificateIssuerKey(std::string_view vault_id,
                                              std::string_view issuer_name) const;
+
+  static constexpr std::string_view kBackupJobArea = "bjob/";
+  // "bjob/<vault id>/" and "bjob/<vault id>/<job id>".
+  static std::string BackupJobPrefix(std::string_view vault_id);
+  static std::string BackupJobKey(std::string_view vault_id, std::string_view job_id);
+  static constexpr std::string_view kBackupArchiveArea = "bak/";
+  // "bak/<vault id>/<job id>/" and its chunk "…/<8 hex digits: index>".
+  static std::string BackupArchivePrefix(std::string_view vault_id, std::string_view job_id);
+  static std::string BackupArchiveChunkKey(std::string_view vault_id, std::string_view job_id,
+                                           uint32_t index);
 
   // Paging tokens: an authenticated encoding of the last key returned for a listing `context`.
   StatusOr<std::string> EncodePageToken(std::string_view context, std::string_view last) const;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace coffer::vault {
 namespace {
 
@@ -51,6 +53,20 @@ TEST(KeyspaceTest, ObjectKeysKeepTheirStoredShape) {
   EXPECT_EQ(Keyspace::VaultKeyForMac("ab"), "vault/ab");
   EXPECT_EQ(*Keyspace::VaultMac("vault/ab"), "ab");
   EXPECT_EQ(Keyspace::VaultMac("obj/ab").status().code(), StatusCode::kDataLoss);
+}
+
+TEST(KeyspaceTest, BackupJobsKeepTheirStoredShape) {
+  ExpectRoundTrip(DueEntry::ExpireBackupJob(0x30, "v4", "0123abcd"),
+                  "due/0000000000000030/b/v4/0123abcd");
+  for (std::string_view key : {"due/0000000000000001/b/v4", "due/0000000000000001/b//j",
+                               "due/0000000000000001/b/v4/", "due/0000000000000001/b/v4/j/x"}) {
+    EXPECT_EQ(Keyspace::ParseDueKey(key).status().code(), StatusCode::kDataLoss) << key;
+  }
+  EXPECT_EQ(Keyspace::BackupJobKey("v1", "j"), "bjob/v1/j");
+  EXPECT_EQ(Keyspace::BackupArchiveChunkKey("v1", "j", 0x1f), "bak/v1/j/0000001f");
+  auto areas = Keyspace::VaultObjectAreas("v1");
+  EXPECT_NE(std::find(areas.begin(), areas.end(), "bjob/v1/"), areas.end());
+  EXPECT_NE(std::find(areas.begin(), areas.end(), "bak/v1/"), areas.end());
 }
 
 }  // namespace

@@ -1,0 +1,379 @@
+#include "backup/vault_backup_jobs.h"
+
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "core/encoding.h"
+#include "core/log.h"
+
+namespace coffer::backup {
+namespace {
+
+Status JobNotFound(std::string_view job_id) {
+  return NotFoundError("There is no job '" + std::string(job_id.substr(0, 64)) +
+                           "' of this kind in this vault (finished jobs are kept for 24 hours).",
+                       "JobNotFound");
+}
+
+std::string DueKey(const std::string& vault_id, const BackupJob& job) {
+  return vault::Keyspace::DueKey(vault::DueEntry::ExpireBackupJob(job.expires, vault_id, job.id));
+}
+
+StatusOr<std::optional<BackupJob>> ReadJob(barrier::Txn& t, const std::string& vault_id,
+                                           std::string_view job_id) {
+  if (!vault::IsVersionId(job_id)) return std::optional<BackupJob>();  // 32 lowercase hex
+  ASSIGN_OR_RETURN(auto record, t.Get(vault::Keyspace::BackupJobKey(vault_id, job_id)));
+  if (!record) return std::optional<BackupJob>();
+  ASSIGN_OR_RETURN(BackupJob job, DecodeBackupJob(record->view()));
+  return std::optional<BackupJob>(std::move(job));
+}
+
+Status WriteJob(barrier::Txn& t, const std::string& vault_id, const BackupJob& job) {
+  return t.Put(vault::Keyspace::BackupJobKey(vault_id, job.id), EncodeBackupJob(job));
+}
+
+std::string ErrorCode(const Status& s) {
+  return s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason();
+}
+
+}  // namespace
+
+VaultBackupJobs::VaultBackupJobs(barrier::Barrier& barrier, const VaultArchiver& archiver,
+                                 Random& rng, const Clock& clock, const Clock& wall,
+                                 BackupJobOptions options)
+    : barrier_(barrier),
+      archiver_(archiver),
+      rng_(rng),
+      clock_(clock),
+      wall_(wall),
+      options_(std::move(options)),
+      instance_(EncodeHex(rng.Bytes(16))) {
+  if (options_.spool_dir.empty()) {
+    options_.spool_dir = std::filesystem::temp_directory_path().string();
+  }
+  if (options_.heartbeat_interval.count() > 0) {
+    heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  }
+}
+
+VaultBackupJobs::~VaultBackupJobs() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  for (Worker& w : workers_) w.thread.join();
+}
+
+StatusOr<BackupJob> VaultBackupJobs::CreateJob(const model::VaultRecord& vault, JobKind kind,
+                                               const ArchiveSummary& archive) {
+  BackupJob job;
+  job.objects = archive.counts.objects;
+  job.bytes = archive.bytes;
+  job.id = EncodeHex(rng_.Bytes(16));
+  job.kind = kind;
+  job.start = clock_.Now();
+  // Looked at again when the job ends; a job whose process died is removed after this.
+  job.expires = job.start + 2 * options_.keep_seconds;
+  job.heartbeat = wall_.Now();
+  job.owner = instance_;
+  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+    if (kind == JobKind::kBackup) {
+      ASSIGN_OR_RETURN(auto jobs, t.Scan(vault::Keyspace::BackupJobPrefix(vault.id), "", 0));
+      for (const auto& [key, record] : jobs) {
+        ASSIGN_OR_RETURN(BackupJob other, DecodeBackupJob(record.view()));
+        if (other.kind == JobKind::kBackup && other.status == JobStatus::kInProgress &&
+            Alive(other)) {
+          return AlreadyExistsError("A backup of vault '" + vault.name +
+                                        "' is in progress (job " + other.id +
+                                        "); wait for it to finish.",
+                                    "Conflict");
+        }
+      }
+    }
+    RETURN_IF_ERROR(WriteJob(t, vault.id, job));
+    return t.Put(DueKey(vault.id, job), SecretBytes());
+  }));
+  return job;
+}
+
+void VaultBackupJobs::Dispatch(std::string vault_id, std::string job_id,
+                               std::function<void()> work) {
+  {
+    std::lock_guard lock(mu_);
+    running_[job_id] = std::move(vault_id);
+  }
+  auto body = [this, job_id, work = std::move(work)] {
+    work();
+    std::lock_guard lock(mu_);
+    running_.erase(job_id);
+    idle_cv_.notify_all();
+  };
+  if (options_.run) return options_.run(std::move(body));
+  std::lock_guard lock(mu_);
+  // Join the threads of jobs that have ended, so the list stays short.
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  workers_.push_back(Worker{std::thread([body = std::move(body), done] {
+                              body();
+                              done->store(true);
+                            }),
+                            done});
+}
+
+StatusOr<BackupJob> VaultBackupJobs::StartBackup(const model::VaultRecord& vault) {
+  ASSIGN_OR_RETURN(BackupJob job, CreateJob(vault, JobKind::kBackup, ArchiveSummary{}));
+  Dispatch(vault.id, job.id, [this, vault, id = job.id] { RunBackup(vault, id); });
+  return job;
+}
+
+StatusOr<BackupJob> VaultBackupJobs::StartRestore(const model::VaultRecord& vault,
+                                                  std::string archive,
+                                                  ArchiveSelection selection) {
+  StringSource verify(archive);
+  ASSIGN_OR_RETURN(ArchiveSummary summary, archiver_.Verify(vault, verify, selection));
+  if (selection.all()) RETURN_IF_ERROR(archiver_.CheckEmpty(vault));
+  ASSIGN_OR_RETURN(BackupJob job, CreateJob(vault, JobKind::kRestore, summary));
+  auto shared = std::make_shared<const std::string>(std::move(archive));
+  Dispatch(vault.id, job.id, [this, vault, id = job.id, shared, selection = std::move(selection)] {
+    StringSource source(*shared);
+    StatusOr<RestoreOutcome> outcome = archiver_.Restore(vault, source, selection);
+    Status s = outcome.ok()
+                   ? Finish(vault.id, id,
+                            [&](barrier::Txn&, BackupJob& j) -> Status {
+                              j.status = JobStatus::kSucceeded;
+                              j.restored = outcome->restored;
+                              j.conflicts = std::move(outcome->conflicts);
+                              j.status_details = "Restored " + std::to_string(j.restored) +
+                                                 " objects; " +
+                                                 std::to_string(j.conflicts.size()) +
+                                                 " selected names were taken.";
+                              return OkStatus();
+                            })
+                   : FinishFailed(vault.id, id, outcome.status());
+    if (!s.ok()) log::warn("a restore job could not record its end: {}", s.ToString());
+  });
+  return job;
+}
+
+void VaultBackupJobs::RunBackup(const model::VaultRecord& vault, const std::string& job_id) {
+  Status s = [&]() -> Status {
+    ASSIGN_OR_RETURN(SpoolFile spool, SpoolFile::Create(options_.spool_dir));
+    ASSIGN_OR_RETURN(ArchiveSummary summary, archiver_.Backup(vault, spool));
+    RETURN_IF_ERROR(spool.Rewind());
+    uint32_t chunks = 0;
+    RETURN_IF_ERROR(StoreChunks(vault.id, job_id, spool, &chunks));
+    return Finish(vault.id, job_id, [&](barrier::Txn& t, BackupJob& j) -> Status {
+      j.status = JobStatus::kSucceeded;
+      j.objects = summary.counts.objects;
+      j.bytes = summary.bytes;
+      j.chunks = chunks;
+      j.status_details = "Backed up " + std::to_string(j.objects) + " objects (" +
+                         std::to_string(summary.counts.versions) + " versions).";
+      // The vault's older backups end here ("kept until the next backup of that vault").
+      ASSIGN_OR_RETURN(auto jobs, t.Scan(vault::Keyspace::BackupJobPrefix(vault.id), "", 0));
+      for (const auto& [key, record] : jobs) {
+        ASSIGN_OR_RETURN(BackupJob other, DecodeBackupJob(record.view()));
+        if (other.id != j.id && other.kind == JobKind::kBackup &&
+            other.status != JobStatus::kInProgress) {
+          RETURN_IF_ERROR(Remove(t, vault.id, other));
+        }
+      }
+      return OkStatus();
+    });
+  }();
+  if (s.ok()) return;
+  log::warn("backup job {} of vault {} failed: {}", job_id, vault.name, s.ToString());
+  Status recorded = FinishFailed(vault.id, job_id, s);
+  if (!recorded.ok()) log::warn("a backup job could not record its end: {}", recorded.ToString());
+}
+
+Status VaultBackupJobs::StoreChunks(const std::string& vault_id, const std::string& job_id,
+                                    ByteSource& spool, uint32_t* chunks) {
+  std::vector<std::string> batch;
+  bool end = false;
+  while (!end) {
+    batch.clear();
+    while (batch.size() < options_.chunks_per_transaction) {
+      std::string chunk(options_.chunk_bytes, '\0');
+      ASSIGN_OR_RETURN(size_t got, ReadFully(spool, chunk.data(), chunk.size()));
+      chunk.resize(got);
+      if (got > 0) batch.push_back(std::move(chunk));
+      if (got < options_.chunk_bytes) {
+        end = true;
+        break;
+      }
+    }
+    if (batch.empty()) break;
+    RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        RETURN_IF_ERROR(t.Put(vault::Keyspace::BackupArchiveChunkKey(
+                                  vault_id, job_id, *chunks + static_cast<uint32_t>(i)),
+                              EncodeArchiveChunk(batch[i])));
+      }
+      return OkStatus();
+    }));
+    *chunks += static_cast<uint32_t>(batch.size());
+  }
+  return OkStatus();
+}
+
+Status VaultBackupJobs::Finish(const std::string& vault_id, const std::string& job_id,
+                               const JobEdit& edit) {
+  return barrier_.Update([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto job, ReadJob(t, vault_id, job_id));
+    if (!job) return NotFoundError("the job record is gone");
+    RETURN_IF_ERROR(t.Delete(DueKey(vault_id, *job)));
+    RETURN_IF_ERROR(edit(t, *job));
+    job->end = clock_.Now();
+    job->expires = *job->end + options_.keep_seconds;
+    RETURN_IF_ERROR(t.Put(DueKey(vault_id, *job), SecretBytes()));
+    return WriteJob(t, vault_id, *job);
+  });
+}
+
+Status VaultBackupJobs::FinishFailed(const std::string& vault_id, const std::string& job_id,
+                                     const Status& error) {
+  return Finish(vault_id, job_id, [&](barrier::Txn& t, BackupJob& j) -> Status {
+    j.status = JobStatus::kFailed;
+    j.error_code = ErrorCode(error);
+    // An internal error's message is not shown to clients (api/errors.h): say what happened.
+    j.error_message = error.code() == StatusCode::kInternal || error.code() == StatusCode::kDataLoss
+                          ? "The job failed because of an internal error; see the server log."
+                          : error.message();
+    j.chunks = 0;
+    return t.DeletePrefix(vault::Keyspace::BackupArchivePrefix(vault_id, j.id));
+  });
+}
+
+Status VaultBackupJobs::Remove(barrier::Txn& t, const std::string& vault_id,
+                               const BackupJob& job) {
+  RETURN_IF_ERROR(t.DeletePrefix(vault::Keyspace::BackupArchivePrefix(vault_id, job.id)));
+  RETURN_IF_ERROR(t.Delete(DueKey(vault_id, job)));
+  return t.Delete(vault::Keyspace::BackupJobKey(vault_id, job.id));
+}
+
+bool VaultBackupJobs::Alive(const BackupJob& job) const {
+  {
+    std::lock_guard lock(mu_);
+    if (running_.contains(job.id)) return true;
+  }
+  // Another process's job is alive while its heartbeat is fresh; one of this process that is
+  // not running here has ended without recording it.
+  return job.owner != instance_ && wall_.Now() - job.heartbeat <= options_.stale_after_seconds;
+}
+
+StatusOr<BackupJob> VaultBackupJobs::GetJob(const model::VaultRecord& vault, JobKind kind,
+                                            std::string_view job_id) const {
+  std::optional<BackupJob> job;
+  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(job, ReadJob(t, vault.id, job_id));
+    return OkStatus();
+  }));
+  if (!job || job->kind != kind || job->expires <= clock_.Now()) return JobNotFound(job_id);
+  if (job->status == JobStatus::kInProgress && !Alive(*job)) {
+    job->status = JobStatus::kFailed;
+    job->error_code = "JobInterrupted";
+    job->error_message =
+        "The job was interrupted: the server running it stopped before it finished. Nothing "
+        "of it was kept; start it again.";
+  }
+  return std::move(*job);
+}
+
+Status VaultBackupJobs::ReadArchive(const model::VaultRecord& vault, std::string_view job_id,
+                                    ByteSink& sink, uint64_t max_bytes) const {
+  ASSIGN_OR_RETURN(BackupJob job, GetJob(vault, JobKind::kBackup, job_id));
+  if (job.status != JobStatus::kSucceeded) {
+    return Status(StatusCode::kAborted,
+                  "The backup job " + job.id + " has not succeeded (its status is " +
+                      std::string(JobStatusName(job.status)) + "); its content is not available.",
+                  "Conflict");
+  }
+  if (job.bytes > max_bytes) {
+    return FailedPreconditionError(
+        "The archive is " + std::to_string(job.bytes) + " bytes, more than this server sends in "
+        "one response (" + std::to_string(max_bytes) + "); use scheduled backups ([backup] "
+        "schedule and dir) for a vault this large.",
+        "BadParameter");
+  }
+  return barrier_.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto current, ReadJob(t, vault.id, job.id));
+    if (!current || current->status != JobStatus::kSucceeded) return JobNotFound(job.id);
+    std::string prefix = vault::Keyspace::BackupArchivePrefix(vault.id, job.id);
+    std::string after;
+    uint32_t seen = 0;
+    while (true) {
+      ASSIGN_OR_RETURN(auto page, t.Scan(prefix, after, options_.chunks_per_transaction));
+      for (const auto& [key, record] : page) {
+        ASSIGN_OR_RETURN(std::string_view bytes, ArchiveChunkBytes(record.view()));
+        RETURN_IF_ERROR(sink.Write(bytes));
+        ++seen;
+      }
+      if (page.size() < options_.chunks_per_transaction) break;
+      after = page.back().first;
+    }
+    if (seen != current->chunks) return DataLossError("a backup archive is missing chunks");
+    return OkStatus();
+  });
+}
+
+Status VaultBackupJobs::ExpireIfDue(const vault::DueEntry& entry, const std::string& due_key,
+                                    UnixSeconds now) {
+  return barrier_.Update([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto job, ReadJob(t, entry.vault_id, entry.mac));
+    if (!job || job->expires != entry.when) return t.Delete(due_key);  // gone or moved
+    if (job->expires > now) return OkStatus();
+    if (job->status == JobStatus::kInProgress && Alive(*job)) {
+      RETURN_IF_ERROR(t.Delete(due_key));
+      job->expires = now + options_.keep_seconds;
+      RETURN_IF_ERROR(t.Put(DueKey(entry.vault_id, *job), SecretBytes()));
+      return WriteJob(t, entry.vault_id, *job);
+    }
+    return Remove(t, entry.vault_id, *job);
+  });
+}
+
+void VaultBackupJobs::WaitIdle() {
+  std::unique_lock lock(mu_);
+  idle_cv_.wait(lock, [&] { return running_.empty(); });
+}
+
+void VaultBackupJobs::Heartbeat() {
+  std::map<std::string, std::string> running;
+  {
+    std::lock_guard lock(mu_);
+    running = running_;
+  }
+  if (running.empty()) return;
+  Status s = barrier_.Update([&](barrier::Txn& t) -> Status {
+    for (const auto& [job_id, vault_id] : running) {
+      ASSIGN_OR_RETURN(auto job, ReadJob(t, vault_id, job_id));
+      if (!job || job->status != JobStatus::kInProgress || job->owner != instance_) continue;
+      job->heartbeat = wall_.Now();
+      RETURN_IF_ERROR(WriteJob(t, vault_id, *job));
+    }
+    return OkStatus();
+  });
+  if (!s.ok()) log::warn("backup job heartbeat failed: {}", s.ToString());
+}
+
+void VaultBackupJobs::HeartbeatLoop() {
+  std::unique_lock lock(mu_);
+  while (!stop_cv_.wait_for(lock, options_.heartbeat_interval, [&] { return stopping_; })) {
+    lock.unlock();
+    Heartbeat();
+    lock.lock();
+  }
+}
+
+}  // namespace coffer::backup

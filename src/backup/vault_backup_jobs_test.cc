@@ -1,0 +1,177 @@
+// Whole-vault backup and restore jobs: a backup job's archive is stored in chunks and read back
+// as one archive; the next backup replaces it; the sweeper removes finished jobs after 24 hours
+// of domain time; a restore is refused at once when it needs no work to refuse; a failed job
+// keeps no archive.
+#include "backup/vault_backup_jobs.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
+
+#include "backup/test_deployment.h"
+#include "vault/sweeper.h"
+
+namespace coffer::backup {
+namespace {
+
+using ::testing::HasSubstr;
+
+vault::SecretSetParams Value(std::string_view v) {
+  vault::SecretSetParams p;
+  p.value = SecretBytes(v);
+  return p;
+}
+
+class VaultBackupJobsTest : public test_support::DeploymentTest {
+ protected:
+  // Jobs run when the test says so (RunPending), on the test's thread.
+  BackupJobOptions Options() {
+    BackupJobOptions o;
+    o.heartbeat_interval = std::chrono::milliseconds(0);
+    o.chunk_bytes = 100;  // many chunks, several transactions
+    o.chunks_per_transaction = 3;
+    o.run = [this](std::function<void()> work) { pending_.push_back(std::move(work)); };
+    return o;
+  }
+  void RunPending() {
+    auto work = std::move(pending_);
+    pending_.clear();
+    for (auto& w : work) w();
+  }
+  BackupJob BackupNow(const model::VaultRecord& v) {
+    auto job = jobs_.StartBackup(v);
+    EXPECT_TRUE(job.ok()) << job.status().ToString();
+    RunPending();
+    return job.ok() ? *job : BackupJob{};
+  }
+  std::string Content(const model::VaultRecord& v, const std::string& id) {
+    std::string out;
+    StringSink sink(&out);
+    Status s = jobs_.ReadArchive(v, id, sink, 1 << 20);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+  size_t StoredKeys(std::string_view prefix) {
+    size_t n = 0;
+    EXPECT_TRUE(d_.barrier.View([&](barrier::Txn& t) -> Status {
+      ASSIGN_OR_RETURN(auto keys, t.ScanKeys(prefix, "", 0));
+      n = keys.size();
+      return OkStatus();
+    }).ok());
+    return n;
+  }
+
+  std::vector<std::function<void()>> pending_;
+  ManualClock wall_;
+  VaultArchiver archiver_{d_.barrier, crypto::SystemRandom(), d_.clock, d_.keys.traits()};
+  VaultBackupJobs jobs_{d_.barrier, archiver_, crypto::SystemRandom(), d_.clock, wall_,
+                        Options()};
+};
+
+TEST_F(VaultBackupJobsTest, ABackupJobsArchiveRestoresIntoAnotherVault) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(d_.secrets.Set(east_, "s" + std::to_string(i), Value(std::string(50, 'v'))).ok());
+  }
+  auto started = jobs_.StartBackup(east_);
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->status, JobStatus::kInProgress);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, started->id)->status, JobStatus::kInProgress);
+  std::string none;
+  StringSink sink(&none);
+  EXPECT_EQ(jobs_.ReadArchive(east_, started->id, sink, 1 << 20).code(), StatusCode::kAborted);
+  // One backup of a vault at a time.
+  EXPECT_EQ(jobs_.StartBackup(east_).status().code(), StatusCode::kAlreadyExists);
+  RunPending();
+
+  auto done = jobs_.GetJob(east_, JobKind::kBackup, started->id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, JobStatus::kSucceeded) << done->error_message;
+  EXPECT_EQ(done->objects, 20u);
+  ASSERT_TRUE(done->end);
+  std::string archive = Content(east_, started->id);
+  EXPECT_EQ(archive.size(), done->bytes);
+  EXPECT_GT(done->chunks, 3u);  // stored across several transactions
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kRestore, started->id).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(jobs_.GetJob(west_, JobKind::kBackup, started->id).status().code(),
+            StatusCode::kNotFound);
+  std::string capped;
+  StringSink capped_sink(&capped);
+  EXPECT_EQ(jobs_.ReadArchive(east_, started->id, capped_sink, 10).code(),
+            StatusCode::kFailedPrecondition);
+
+  auto restore = jobs_.StartRestore(west_, archive, ArchiveSelection{});
+  ASSERT_TRUE(restore.ok()) << restore.status().ToString();
+  EXPECT_EQ(restore->objects, 20u);  // what the verified archive holds
+  RunPending();
+  auto restored = jobs_.GetJob(west_, JobKind::kRestore, restore->id);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->status, JobStatus::kSucceeded) << restored->error_message;
+  EXPECT_EQ(restored->restored, 20u);
+  EXPECT_TRUE(d_.secrets.Get(west_, "s7", "").ok());
+}
+
+TEST_F(VaultBackupJobsTest, RestoreRefusalsNeedNoJob) {
+  ASSERT_TRUE(d_.secrets.Set(east_, "a", Value("1")).ok());
+  std::string archive = Content(east_, BackupNow(east_).id);
+  ASSERT_TRUE(d_.secrets.Set(west_, "b", Value("2")).ok());
+  EXPECT_EQ(jobs_.StartRestore(west_, archive, ArchiveSelection{}).status().code(),
+            StatusCode::kAlreadyExists);
+  std::string damaged = archive;
+  damaged[damaged.size() / 2] ^= 1;
+  EXPECT_EQ(jobs_.StartRestore(west_, damaged, *ArchiveSelection::Parse("secrets/a"))
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_THAT(jobs_.StartRestore(europe_, archive, ArchiveSelection{}).status().message(),
+              HasSubstr("geography"));
+  EXPECT_TRUE(pending_.empty());
+  EXPECT_EQ(StoredKeys("bjob/" + west_.id + "/"), 0u);
+}
+
+TEST_F(VaultBackupJobsTest, TheNextBackupReplacesTheArchiveAndJobsExpireAfter24Hours) {
+  ASSERT_TRUE(d_.secrets.Set(east_, "a", Value(std::string(500, 'x'))).ok());
+  BackupJob first = BackupNow(east_);
+  BackupJob second = BackupNow(east_);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, first.id).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(StoredKeys("bak/" + east_.id + "/" + first.id + "/"), 0u);
+  EXPECT_GT(StoredKeys("bak/" + east_.id + "/" + second.id + "/"), 0u);
+
+  vault::Sweeper sweeper(d_.barrier, d_.vaults, d_.clock);
+  sweeper.Handle(vault::DueAction::kExpireBackupJob, model::ObjectKind::kKey,
+                 [this](const vault::DueEntry& e, const std::string& key, UnixSeconds now) {
+                   return jobs_.ExpireIfDue(e, key, now);
+                 });
+  d_.clock.Advance(24 * 3600 - 10);
+  ASSERT_TRUE(sweeper.SweepOnce().ok());
+  EXPECT_TRUE(jobs_.GetJob(east_, JobKind::kBackup, second.id).ok());
+  d_.clock.Advance(20);
+  // Gone for readers at once, and from storage at the next sweep.
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, second.id).status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(sweeper.SweepOnce().ok());
+  EXPECT_EQ(StoredKeys("bak/" + east_.id + "/"), 0u);
+  EXPECT_EQ(StoredKeys("bjob/" + east_.id + "/"), 0u);
+  EXPECT_EQ(StoredKeys("due/"), 0u);
+}
+
+TEST_F(VaultBackupJobsTest, AFailedBackupKeepsNoArchiveAndSaysWhy) {
+  BackupJobOptions o = Options();
+  o.spool_dir = "/nonexistent-coffer-spool";
+  VaultBackupJobs jobs(d_.barrier, archiver_, crypto::SystemRandom(), d_.clock, wall_, o);
+  auto job = jobs.StartBackup(east_);
+  ASSERT_TRUE(job.ok());
+  RunPending();
+  auto failed = jobs.GetJob(east_, JobKind::kBackup, job->id);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status, JobStatus::kFailed);
+  EXPECT_THAT(failed->error_message, HasSubstr("/nonexistent-coffer-spool"));
+  EXPECT_EQ(StoredKeys("bak/"), 0u);
+  EXPECT_TRUE(jobs.StartBackup(east_).ok());  // not held up by the failed one
+}
+
+}  // namespace
+}  // namespace coffer::backup
