@@ -21,6 +21,7 @@
 #include "auth/subscriptions.h"
 #include "auth/token_service.h"
 #include "backup/backup_service.h"
+#include "backup/vault_backup_jobs.h"
 #include "barrier/barrier.h"
 #include "core/clock.h"
 #include "http/server.h"
@@ -48,6 +49,7 @@ struct AppServices {
   vault::KeyService* keys = nullptr;
   vault::CertificateService* certificates = nullptr;
   backup::BackupService* backups = nullptr;
+  backup::VaultBackupJobs* vault_backups = nullptr;  // whole-vault backup; null: not served
   auth::TokenService* tokens = nullptr;
   auth::AttestationVerifier* attestation = nullptr;  // key release; null: refused (400)
   auth::PrincipalRegistry* principals = nullptr;

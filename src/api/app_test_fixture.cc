@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "backup/backup_service.h"
+#include "backup/vault_backup_jobs.h"
 #include "barrier/barrier.h"
 #include "crypto/primitives.h"
 #include "vault/key_service.h"
@@ -46,6 +47,8 @@ struct AppTest::Services {
   vault::KeyService keys;
   vault::CertificateService certificates;
   backup::BackupService backups;
+  std::unique_ptr<backup::VaultArchiver> archiver;
+  std::unique_ptr<backup::VaultBackupJobs> vault_backups;
   auth::PrincipalRegistry principals;
   auth::SubscriptionRegistry subscriptions;
   auth::RoleAssignmentStore roles;
@@ -83,6 +86,13 @@ AppTest::AppTest() : pki_(http::testing::MakeTestPki("app-test")) {
   services_.keys = &s.keys;
   services_.certificates = &s.certificates;
   services_.backups = &s.backups;
+  // Whole-vault backup jobs on their own threads, as in the server (WaitForBackupJobs).
+  s.archiver = std::make_unique<backup::VaultArchiver>(s.barrier, rng, clock_, s.keys.traits());
+  backup::BackupJobOptions job_options;
+  job_options.heartbeat_interval = std::chrono::milliseconds(0);
+  s.vault_backups = std::make_unique<backup::VaultBackupJobs>(s.barrier, *s.archiver, rng, clock_,
+                                                              real_clock_, job_options);
+  services_.vault_backups = s.vault_backups.get();
   services_.tokens = &s.tokens;
   services_.principals = &s.principals;
   services_.subscriptions = &s.subscriptions;
@@ -131,6 +141,8 @@ std::vector<std::string> AppTest::AuditLines() const {
   std::lock_guard lock(audit_sink_->mu);
   return audit_sink_->lines;
 }
+
+void AppTest::WaitForBackupJobs() { owned_->vault_backups->WaitIdle(); }
 
 void AppTest::FailAuditWrites(bool fail) {
   std::lock_guard lock(audit_sink_->mu);

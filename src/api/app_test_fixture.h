@@ -51,6 +51,8 @@ class AppTest : public ::testing::Test {
   // audit write fail (the request must then get 503).
   std::vector<std::string> AuditLines() const;
   void FailAuditWrites(bool fail);
+  // Blocks until no whole-vault backup or restore job is running.
+  void WaitForBackupJobs();
 
   AppServices& services() { return services_; }
   const http::testing::TestPki& pki() const { return pki_; }

@@ -78,6 +78,10 @@ Status ForbiddenByRbac(const auth::Principal& caller, std::string_view action,
 
 Status CheckAccessPolicy(const model::VaultRecord& vault, const auth::Principal& caller,
                          std::string_view permission) {
+  if (size_t comma = permission.find(','); comma != std::string_view::npos) {
+    RETURN_IF_ERROR(CheckAccessPolicy(vault, caller, permission.substr(0, comma)));
+    return CheckAccessPolicy(vault, caller, permission.substr(comma + 1));
+  }
   size_t space = permission.find(' ');
   std::string_view kind = permission.substr(0, space);
   std::string_view wanted = space == std::string_view::npos ? "" : permission.substr(space + 1);

@@ -31,7 +31,8 @@ Status ForbiddenByRbac(const auth::Principal& caller, std::string_view action,
                        std::string_view resource, const model::VaultRecord& vault);
 // Access-policy vaults: OK if an entry of the caller's object id grants `permission` ("secrets
 // get": kind, space, permission; "all" grants every permission of its kind), else 403
-// Forbidden / AccessDenied. Names compare case-insensitively.
+// Forbidden / AccessDenied. Names compare case-insensitively. A comma-separated list
+// ("secrets backup,keys backup,certificates backup") needs every permission it names.
 Status CheckAccessPolicy(const model::VaultRecord& vault, const auth::Principal& caller,
                          std::string_view permission);
 

@@ -325,6 +325,23 @@ std::vector<Route> BuildTable() {
       Cert("PATCH", "certificates/{name}/{version}",
            "Microsoft.KeyVault/vaults/certificates/update/action", "certificates update",
            UpdateCertificate),
+      // Whole-vault backup and restore (CONTRACT.md): Key Vault Administrator's vaults/*; with
+      // access policies, backup (restore) on all three kinds.
+      Data("POST", "backup", "Microsoft.KeyVault/vaults/backup/action",
+           "secrets backup,keys backup,certificates backup", ObjectKind::kNone,
+           StartVaultBackup),
+      Data("GET", "backup/{job}/pending", "Microsoft.KeyVault/vaults/backup/action",
+           "secrets backup,keys backup,certificates backup", ObjectKind::kNone,
+           GetVaultBackupJob, true),
+      Data("GET", "backup/{job}/content", "Microsoft.KeyVault/vaults/backup/action",
+           "secrets backup,keys backup,certificates backup", ObjectKind::kNone,
+           GetVaultBackupContent),
+      Data("PUT", "restore", "Microsoft.KeyVault/vaults/restore/action",
+           "secrets restore,keys restore,certificates restore", ObjectKind::kNone,
+           StartVaultRestore, false, kMaxArchiveHttpBytes),
+      Data("GET", "restore/{job}/pending", "Microsoft.KeyVault/vaults/restore/action",
+           "secrets restore,keys restore,certificates restore", ObjectKind::kNone,
+           GetVaultRestoreJob, true),
       // Random bytes reveal nothing about the vault: any caller of the tenant (docs/decisions.md).
       {"POST", "rng", Plane::kData, Authz::kHandler, "", "", ObjectKind::kNone, kDataBody, true,
        RandomBytes},

@@ -282,5 +282,32 @@ TEST(SplitPathTest, DecodesSegmentsAndNormalisesSlashes) {
   EXPECT_FALSE(SplitPath("relative").has_value());
 }
 
+// CONTRACT.md "Whole-vault backup and restore": the vault-wide data actions, and with access
+// policies backup (restore) on all three kinds; the archive's body cap.
+TEST(RouteTableTest, WholeVaultBackupRoutesNeedTheVaultWideActions) {
+  const Expect cases[] = {
+      {"POST", "/backup", "backup/action", "secrets backup,keys backup,certificates backup",
+       StartVaultBackup},
+      {"GET", "/backup/j1/pending", "backup/action",
+       "secrets backup,keys backup,certificates backup", GetVaultBackupJob},
+      {"GET", "/backup/j1/content", "backup/action",
+       "secrets backup,keys backup,certificates backup", GetVaultBackupContent},
+      {"PUT", "/restore", "restore/action",
+       "secrets restore,keys restore,certificates restore", StartVaultRestore},
+      {"GET", "/restore/j1/pending", "restore/action",
+       "secrets restore,keys restore,certificates restore", GetVaultRestoreJob},
+  };
+  for (const Expect& e : cases) {
+    SCOPED_TRACE(std::string(e.method) + " " + std::string(e.path));
+    RouteMatch m = Match(e.method, e.path);
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.route->action, std::string(kKv) + std::string(e.action));
+    EXPECT_EQ(m.route->policy, e.policy);
+    EXPECT_EQ(m.route->handler, e.handler);
+  }
+  EXPECT_EQ(Match("PUT", "/restore").route->body_limit, kMaxArchiveHttpBytes);
+  EXPECT_EQ(Match("GET", "/backup/j1/pending").params.Get("job"), "j1");
+}
+
 }  // namespace
 }  // namespace coffer::api

@@ -132,6 +132,16 @@ COFFER_ROUTE_HANDLER(RandomBytes);
 COFFER_ROUTE_HANDLER(ReleaseKey);
 COFFER_ROUTE_HANDLER(GetKeyAttestation);
 
+// vault_backup_routes.cc: whole-vault backup and restore (long-running operations).
+// An archive crosses HTTP whole (the HTTP layer buffers bodies): at most this many bytes, the
+// PUT /restore body cap and the largest GET /backup/{jobId}/content answer.
+constexpr size_t kMaxArchiveHttpBytes = size_t{256} * 1024 * 1024;
+COFFER_ROUTE_HANDLER(StartVaultBackup);
+COFFER_ROUTE_HANDLER(GetVaultBackupJob);
+COFFER_ROUTE_HANDLER(GetVaultBackupContent);
+COFFER_ROUTE_HANDLER(StartVaultRestore);
+COFFER_ROUTE_HANDLER(GetVaultRestoreJob);
+
 // Shared helpers.
 // maxresults: 1..25, default 25; 400 otherwise.
 StatusOr<size_t> PageSize(const http::Request& req);

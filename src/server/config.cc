@@ -1,12 +1,46 @@
 // coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads,
 // max_connections, max_connections_per_address;
 // [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
-// max_size_mb, keep.
+// max_size_mb, keep; [backup] schedule, keep, dir, spool_dir.
 #include <toml++/toml.h>
 
+#include "backup/backup_schedule.h"
 #include "server/server.h"
 
 namespace coffer::server {
+namespace {
+
+// [backup] schedule, keep, dir, spool_dir (CONTRACT.md "Whole-vault backup and restore").
+bool LoadBackup(const toml::table& t, ServerConfig* config, std::string* error) {
+  if (auto node = t["backup"]["schedule"]) {
+    auto text = node.value<std::string>();
+    auto seconds = text ? backup::ParseScheduleInterval(*text)
+                        : StatusOr<int64_t>(InvalidArgumentError(
+                              "[backup] schedule must be a string such as \"6h\""));
+    if (!seconds.ok()) {
+      *error = seconds.status().message();
+      return false;
+    }
+    config->backup_schedule_seconds = *seconds;
+  }
+  if (auto node = t["backup"]["keep"]) {
+    auto v = node.value<int64_t>();
+    if (!v || !node.is_integer() || *v < 1 || *v > 100000) {
+      *error = "backup.keep must be a whole number of files from 1 to 100000";
+      return false;
+    }
+    config->backup_keep = *v;
+  }
+  if (auto v = t["backup"]["dir"].value<std::string>()) config->backup_dir = *v;
+  if (auto v = t["backup"]["spool_dir"].value<std::string>()) config->backup_spool_dir = *v;
+  if (config->backup_schedule_seconds > 0 && config->backup_dir.empty()) {
+    *error = "backup.schedule needs backup.dir (the directory the backup files go to)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* error) {
   toml::table t;
@@ -61,7 +95,7 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
     *error = "storage.engine '" + *v + "' is not available yet; use \"sqlite\"";
     return false;
   }
-  return true;
+  return LoadBackup(t, config, error);
 }
 
 }  // namespace coffer::server

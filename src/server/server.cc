@@ -14,7 +14,10 @@
 #include "auth/principals.h"
 #include "auth/subscriptions.h"
 #include "auth/token_service.h"
+#include "backup/backup_schedule.h"
 #include "backup/backup_service.h"
+#include "backup/vault_archive.h"
+#include "backup/vault_backup_jobs.h"
 #include "barrier/barrier.h"
 #include "core/encoding.h"
 #include "core/files.h"
@@ -92,7 +95,38 @@ struct Runtime {
   std::unique_ptr<auth::RoleAssignmentStore> roles;
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<vault::Sweeper> sweeper;
+  std::unique_ptr<backup::VaultArchiver> archiver;
+  std::unique_ptr<backup::VaultBackupJobs> vault_backups;
+  std::unique_ptr<backup::BackupScheduler> backup_schedule;
 };
+
+// Whole-vault backup: the archiver, its jobs (whose expiry the sweeper drives) and, when
+// [backup] schedule is set, the scheduled backups into [backup] dir.
+Status OpenVaultBackups(const ServerConfig& config, Runtime* rt) {
+  Random& rng = crypto::SystemRandom();
+  rt->archiver = std::make_unique<backup::VaultArchiver>(*rt->barrier, rng, *rt->domain_clock,
+                                                         rt->keys->traits());
+  backup::BackupJobOptions jobs;
+  jobs.spool_dir = config.backup_spool_dir;
+  rt->vault_backups = std::make_unique<backup::VaultBackupJobs>(
+      *rt->barrier, *rt->archiver, rng, *rt->domain_clock, rt->real_clock, jobs);
+  backup::VaultBackupJobs* expire = rt->vault_backups.get();
+  rt->sweeper->Handle(vault::DueAction::kExpireBackupJob, model::ObjectKind::kKey,
+                      [expire](const vault::DueEntry& entry, const std::string& due_key,
+                               UnixSeconds now) {
+                        return expire->ExpireIfDue(entry, due_key, now);
+                      });
+  if (config.backup_schedule_seconds > 0) {
+    RETURN_IF_ERROR(EnsureDirectory(config.backup_dir, 0700));
+    backup::BackupScheduleOptions schedule;
+    schedule.interval_seconds = config.backup_schedule_seconds;
+    schedule.keep = static_cast<size_t>(config.backup_keep);
+    schedule.dir = config.backup_dir;
+    rt->backup_schedule = std::make_unique<backup::BackupScheduler>(
+        *rt->vaults, *rt->archiver, *rt->domain_clock, schedule);
+  }
+  return OkStatus();
+}
 
 // (Re)builds what depends on the tenant id: principals, subscriptions and the token service,
 // whose every Validate asks the principal registry whether the token's secret is still live.
@@ -126,7 +160,7 @@ Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Run
   rt->roles = std::make_unique<auth::RoleAssignmentStore>(*rt->barrier, *rt->domain_clock);
   rt->sweeper = std::make_unique<vault::Sweeper>(*rt->barrier, *rt->vaults, *rt->domain_clock);
   rt->sweeper->AttachKeys(rt->keys.get());
-  return OkStatus();
+  return OpenVaultBackups(config, rt);
 }
 
 Status AfterUnseal(Runtime& rt) {
@@ -291,6 +325,7 @@ int RunServer(const ServerConfig& config) {
   services.roles = rt.roles.get();
   services.audit = audit->get();
   services.sweeper = rt.sweeper.get();
+  services.vault_backups = rt.vault_backups.get();
   services.dev_clock = config.dev ? rt.domain_clock.get() : nullptr;
   services.unseal = [&rt](const SecretBytes& key) -> Status {
     RETURN_IF_ERROR(rt.barrier->Unseal(key));
@@ -319,6 +354,8 @@ int RunServer(const ServerConfig& config) {
     if (!s.ok()) return Fail("dev credentials", s);
   }
   rt.sweeper->Start(std::chrono::milliseconds(1000));
+  // Polled every 5 s of real time; the domain clock decides what is due (dev time shifts too).
+  if (rt.backup_schedule) rt.backup_schedule->Start(std::chrono::milliseconds(5000));
   std::cout << "coffer ready " << base << (rt.barrier->sealed() ? " (sealed)" : "") << std::endl;
   std::fflush(stdout);
 
@@ -326,6 +363,7 @@ int RunServer(const ServerConfig& config) {
   sigwait(&stop_signals, &sig);
   log::info("stopping on signal {}", sig);
   rt.sweeper->Stop();
+  if (rt.backup_schedule) rt.backup_schedule->Stop();
   (*server)->Stop();
   return 0;
 }

@@ -26,6 +26,13 @@ struct ServerConfig {
   std::string audit_path;
   int64_t audit_max_size_mb = 100;
   int64_t audit_keep = 10;
+  // [backup]: scheduled whole-vault backups into `backup_dir` every `backup_schedule_seconds`
+  // (0 = off), `backup_keep` files per vault; `backup_spool_dir` holds the unnamed temporary
+  // file of a running backup job ("" = the system's temporary directory).
+  int64_t backup_schedule_seconds = 0;
+  int64_t backup_keep = 28;
+  std::string backup_dir;
+  std::string backup_spool_dir;
 };
 
 // Reads a coffer.toml into `config` (fields absent from the file keep their values).
