@@ -221,7 +221,7 @@ std::vector<Route> BuildTable() {
       // Key attestation: literal, so before keys/{name}/{version}.
       Key("GET", "keys/{name}/attestation", "Microsoft.KeyVault/vaults/keys/read", "keys get",
           GetKeyAttestation, true),
-      Key("GET", "keys/{name}/{version}/attestation", "Microsoft.KeyVault/vaults/keys/read",
+      Key("GET", "keys/{name}/{version?}/attestation", "Microsoft.KeyVault/vaults/keys/read",
           "keys get", GetKeyAttestation, true),
       Key("GET", "keys/{name}", "Microsoft.KeyVault/vaults/keys/read", "keys get", GetKey, true),
       Key("PATCH", "keys/{name}", "Microsoft.KeyVault/vaults/keys/update/action", "keys update",

@@ -85,6 +85,7 @@ TEST(RouteTableTest, EveryDataPlaneRouteResolvesToAzuresDataAction) {
       {"POST", "/keys/k/v/release", "keys/release/action", "keys release", ReleaseKey},
       {"GET", "/keys/k/attestation", "keys/read", "keys get", GetKeyAttestation},
       {"GET", "/keys/k/v/attestation", "keys/read", "keys get", GetKeyAttestation},
+      {"GET", "/keys/k//attestation", "keys/read", "keys get", GetKeyAttestation},
       {"GET", "/certificates", "certificates/read", "certificates list", ListCertificates},
       {"GET", "/deletedcertificates", "certificates/read", "certificates list",
        ListDeletedCertificates},

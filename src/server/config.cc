@@ -3,11 +3,45 @@
 // [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
 // max_size_mb, keep; [backup] schedule, keep, dir, spool_dir.
 #include <toml++/toml.h>
+#include <tuple>
 
 #include "backup/backup_schedule.h"
 #include "server/server.h"
 
 namespace coffer::server {
+
+// [release] authorities (https URLs), timeout_seconds (1..60), cache_seconds (0..86400).
+static bool LoadRelease(const toml::table& t, ServerConfig* config, std::string* error) {
+  if (auto node = t["release"]["authorities"]) {
+    const toml::array* list = node.as_array();
+    if (list == nullptr) {
+      *error = "release.authorities must be an array of https URLs";
+      return false;
+    }
+    for (const auto& item : *list) {
+      auto url = item.value<std::string>();
+      if (!url || url->rfind("https://", 0) != 0 || url->size() <= 8) {
+        *error = "release.authorities must be an array of https URLs";
+        return false;
+      }
+      config->release_authorities.push_back(*url);
+    }
+  }
+  for (auto [key, out, low, high] :
+       {std::tuple{"timeout_seconds", &config->release_timeout_seconds, 1, 60},
+        std::tuple{"cache_seconds", &config->release_cache_seconds, 0, 86400}}) {
+    auto node = t["release"][key];
+    if (!node) continue;
+    auto v = node.value<int64_t>();
+    if (!v || !node.is_integer() || *v < low || *v > high) {
+      *error = std::string("release.") + key + " must be a whole number of seconds from " +
+               std::to_string(low) + " to " + std::to_string(high);
+      return false;
+    }
+    *out = *v;
+  }
+  return true;
+}
 namespace {
 
 // [backup] schedule, keep, dir, spool_dir (CONTRACT.md "Whole-vault backup and restore").
@@ -91,6 +125,7 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
     }
     config->audit_keep = *v;
   }
+  if (!LoadRelease(t, config, error)) return false;
   if (auto v = t["storage"]["engine"].value<std::string>(); v && *v != "sqlite") {
     *error = "storage.engine '" + *v + "' is not available yet; use \"sqlite\"";
     return false;

@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "crypto/primitives.h"
 #include "http/server.h"
+#include "server/attestation_setup.h"
 #include "server/bootstrap.h"
 #include "server/dev_tls.h"
 #include "store/sqlite_storage.h"
@@ -308,6 +309,10 @@ int RunServer(const ServerConfig& config) {
   auto audit = auth::AuditLog::Open(audit_options);
   if (!audit.ok()) return Fail("audit log", audit.status());
 
+  // Secure key release: must outlive the App.
+  auto attestation = MakeAttestation(config, rt.real_clock);
+  if (!attestation.ok()) return Fail("release", attestation.status());
+
   api::AppOptions app_options;
   app_options.tenant_id = tenant;
   app_options.extra_hosts = config.extra_hosts;
@@ -320,6 +325,7 @@ int RunServer(const ServerConfig& config) {
   services.certificates = rt.certificates.get();
   services.backups = rt.backups.get();
   services.tokens = rt.tokens.get();
+  services.attestation = attestation->verifier.get();
   services.principals = rt.principals.get();
   services.subscriptions = rt.subscriptions.get();
   services.roles = rt.roles.get();

@@ -26,6 +26,12 @@ struct ServerConfig {
   std::string audit_path;
   int64_t audit_max_size_mb = 100;
   int64_t audit_keep = 10;
+  // [release]: the attestation authorities secure key release trusts (dev mode adds https
+  // localhost, 127.0.0.1 and *.localhost), how long one fetch of their keys may take, and how
+  // long fetched keys are kept (server/attestation_setup.h).
+  std::vector<std::string> release_authorities;
+  int64_t release_timeout_seconds = 5;
+  int64_t release_cache_seconds = 600;
   // [backup]: scheduled whole-vault backups into `backup_dir` every `backup_schedule_seconds`
   // (0 = off), `backup_keep` files per vault; `backup_spool_dir` holds the unnamed temporary
   // file of a running backup job ("" = the system's temporary directory).
