@@ -158,6 +158,20 @@ TEST_F(AppCertificateTest, ContactsSetReadDeleteAndBadInput) {
   EXPECT_EQ(Do("DELETE", "/certificates/contacts").status, 404);
 }
 
+TEST_F(AppCertificateTest, PreserveCertOrderIsRecordedAndReturnedOnlyWhenAsked) {
+  std::string with = std::string(kSelfPolicy);
+  with.insert(with.size() - 1, R"(,"preserveCertOrder":true)");
+  ASSERT_EQ(Do("POST", "/certificates/kept/create", with).status, 202);
+  auto kept = Do("GET", "/certificates/kept/");
+  ASSERT_EQ(kept.status, 200);
+  EXPECT_EQ(J(kept)["preserveCertOrder"], true);
+  ASSERT_EQ(Do("POST", "/certificates/plain/create", kSelfPolicy).status, 202);
+  EXPECT_FALSE(J(Do("GET", "/certificates/plain/")).contains("preserveCertOrder"));
+  std::string bad = std::string(kSelfPolicy);
+  bad.insert(bad.size() - 1, R"(,"preserveCertOrder":"yes")");
+  EXPECT_EQ(Do("POST", "/certificates/bad/create", bad).status, 400);
+}
+
 TEST_F(AppCertificateTest, BackupPurgeAndRestoreBringBackCertificateKeyAndSecret) {
   ASSERT_EQ(Do("POST", "/certificates/web/create", kSelfPolicy).status, 202);
   std::string cer = J(Do("GET", "/certificates/web/"))["cer"];

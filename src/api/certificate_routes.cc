@@ -39,6 +39,7 @@ struct Writer {
           CertificatePolicyJson(*c.policy, Base() + "/certificates/" + c.name + "/policy");
     }
     j["tags"] = c.version.tags;
+    if (c.version.preserve_cert_order) j["preserveCertOrder"] = true;
     if (c.has_operation) j["pending"] = {{"id", Base() + "/certificates/" + c.name + "/pending"}};
     AddDeletedJson(j, Base(), "deletedcertificates", c.name, c.deleted);
     return j;
@@ -110,6 +111,17 @@ StatusOr<std::optional<bool>> ReadEnabled(const Json& body) {
   return OptBool(*attrs, "enabled");
 }
 
+// What create and import both take for the new version: tags, attributes.enabled and
+// preserveCertOrder.
+template <typename Params>
+Status ReadVersionOptions(const Json& body, Params& p) {
+  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
+  ASSIGN_OR_RETURN(p.enabled, ReadEnabled(body));
+  ASSIGN_OR_RETURN(auto preserve, OptBool(body, "preserveCertOrder"));
+  p.preserve_cert_order = preserve.value_or(false);
+  return OkStatus();
+}
+
 bool IncludePending(const http::Request& req) {
   auto v = req.Query("includePending");
   return v && EqualsIgnoreCase(*v, "true");
@@ -141,8 +153,7 @@ StatusOr<vault::CertificateCreateParams> ParseCreate(const App& app, const Reque
     }
     p.policy = std::move(*stored);
   }
-  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
-  ASSIGN_OR_RETURN(p.enabled, ReadEnabled(body));
+  RETURN_IF_ERROR(ReadVersionOptions(body, p));
   return p;
 }
 
@@ -163,8 +174,7 @@ StatusOr<vault::CertificateImportParams> ParseImport(const http::Request& req) {
     RETURN_IF_ERROR(ReadCertificatePolicy(*policy, true, &parsed));
     p.policy = std::move(parsed);
   }
-  ASSIGN_OR_RETURN(p.tags, OptTags(body, "tags"));
-  ASSIGN_OR_RETURN(p.enabled, ReadEnabled(body));
+  RETURN_IF_ERROR(ReadVersionOptions(body, p));
   return p;
 }
 

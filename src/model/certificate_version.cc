@@ -15,7 +15,8 @@ constexpr size_t kMaxShortString = 64;
 SecretBytes EncodeCertificateVersion(const CertificateVersion& v) {
   RecordWriter w;
   w.U8(kCertificateVersionRecordType);
-  w.U8(kRecordFormatV1);
+  // Format 1 unless preserveCertOrder was asked for (older records and backups stay readable).
+  w.U8(v.preserve_cert_order ? kRecordFormatV2 : kRecordFormatV1);
   w.Bytes(v.version);
   w.U64(v.sequence);
   WriteAttributes(w, v.attributes);
@@ -23,12 +24,14 @@ SecretBytes EncodeCertificateVersion(const CertificateVersion& v) {
   w.Bytes(v.cer);
   w.U32(static_cast<uint32_t>(v.chain.size()));
   for (const auto& der : v.chain) w.Bytes(der);
+  if (v.preserve_cert_order) w.Bool(true);
   return w.Finish();
 }
 
 StatusOr<CertificateVersion> DecodeCertificateVersion(std::string_view record) {
   RecordReader r(record);
-  RETURN_IF_ERROR(ReadPreamble(r, kCertificateVersionRecordType));
+  uint8_t format = kRecordFormatV1;
+  RETURN_IF_ERROR(ReadPreamble(r, kCertificateVersionRecordType, kRecordFormatV2, &format));
   CertificateVersion v;
   RETURN_IF_ERROR(r.String(&v.version, kMaxShortString));
   RETURN_IF_ERROR(r.U64(&v.sequence));
@@ -40,6 +43,7 @@ StatusOr<CertificateVersion> DecodeCertificateVersion(std::string_view record) {
   if (n > kMaxCertificateChain) return DataLossError("certificate version has too long a chain");
   v.chain.resize(n);
   for (auto& der : v.chain) RETURN_IF_ERROR(r.String(&der, kMaxCertificateDerBytes));
+  if (format == kRecordFormatV2) RETURN_IF_ERROR(r.Bool(&v.preserve_cert_order));
   RETURN_IF_ERROR(r.ExpectEnd());
   return v;
 }

@@ -26,6 +26,7 @@ struct CertificateVersion {
   std::string cer;                 // DER of the leaf; empty while pending (not yet issued)
   std::vector<std::string> chain;  // DER of the issuers that came with it (import, merge)
   bool managed = false;            // never: certificates are not managed; here for the store
+  bool preserve_cert_order = false;  // the request's preserveCertOrder (format 2 when true)
 };
 
 SecretBytes EncodeCertificateVersion(const CertificateVersion& version);

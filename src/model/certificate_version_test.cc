@@ -36,6 +36,26 @@ TEST(CertificateVersionRecordTest, RoundTrips) {
   EXPECT_EQ(DecodeCertificateOperation(record.view()).status().code(), StatusCode::kDataLoss);
 }
 
+TEST(CertificateVersionRecordTest, PreserveCertOrderIsFormatTwoAndFormatOneStaysByteForByte) {
+  CertificateVersion v;
+  v.version = "0123456789abcdef0123456789abcdef";
+  SecretBytes v1 = EncodeCertificateVersion(v);
+  EXPECT_EQ(static_cast<uint8_t>(v1.view()[1]), 1);
+  v.preserve_cert_order = true;
+  SecretBytes v2 = EncodeCertificateVersion(v);
+  EXPECT_EQ(static_cast<uint8_t>(v2.view()[1]), 2);
+  EXPECT_EQ(v2.size(), v1.size() + 1);
+  auto back = DecodeCertificateVersion(v2.view());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->preserve_cert_order);
+  auto old = DecodeCertificateVersion(v1.view());
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(old->preserve_cert_order);
+  std::string format3(v2.view());
+  format3[1] = 3;
+  EXPECT_EQ(DecodeCertificateVersion(format3).status().code(), StatusCode::kDataLoss);
+}
+
 TEST(CertificateOperationRecordTest, RoundTripsAndRefusesAnUnknownStatus) {
   CertificateOperation op;
   op.version = "0123456789abcdef0123456789abcdef";

@@ -3,29 +3,15 @@
 #include <limits>
 
 #include "core/record_codec.h"
+#include "model/record_parts.h"
 
 namespace coffer::model {
 namespace {
 
 constexpr uint8_t kKeyVersionRecordType = 0x12;
 constexpr uint8_t kRotationPolicyRecordType = 0x13;
-constexpr uint8_t kRecordFormatV1 = 1;
-constexpr uint8_t kRecordFormatV2 = 2;  // key version + release policy
 constexpr size_t kMaxShortString = 64;
 constexpr size_t kMaxReleasePolicyBytes = 16 * 1024;
-
-Status ReadPreamble(RecordReader& r, uint8_t want_type, uint8_t max_format = kRecordFormatV1,
-                    uint8_t* format_out = nullptr) {
-  uint8_t type = 0, format = 0;
-  RETURN_IF_ERROR(r.U8(&type));
-  RETURN_IF_ERROR(r.U8(&format));
-  if (type != want_type) return DataLossError("record has an unexpected type");
-  if (format < kRecordFormatV1 || format > max_format) {
-    return DataLossError("record has an unknown format version");
-  }
-  if (format_out != nullptr) *format_out = format;
-  return OkStatus();
-}
 
 }  // namespace
 

@@ -27,12 +27,16 @@ Status ReadAttributes(RecordReader& r, Attributes* a) {
   return r.I64(&a->updated);
 }
 
-Status ReadPreamble(RecordReader& r, uint8_t want_type) {
+Status ReadPreamble(RecordReader& r, uint8_t want_type, uint8_t max_format,
+                    uint8_t* format_out) {
   uint8_t type = 0, format = 0;
   RETURN_IF_ERROR(r.U8(&type));
   RETURN_IF_ERROR(r.U8(&format));
   if (type != want_type) return DataLossError("record has an unexpected type");
-  if (format != kRecordFormatV1) return DataLossError("record has an unknown format version");
+  if (format < kRecordFormatV1 || format > max_format) {
+    return DataLossError("record has an unknown format version");
+  }
+  if (format_out != nullptr) *format_out = format;
   return OkStatus();
 }
 

@@ -13,11 +13,14 @@
 namespace coffer::model {
 
 inline constexpr uint8_t kRecordFormatV1 = 1;
+inline constexpr uint8_t kRecordFormatV2 = 2;
 
 // u8 enabled ‖ opt i64 nbf ‖ opt i64 exp ‖ i64 created ‖ i64 updated.
 void WriteAttributes(RecordWriter& w, const Attributes& a);
 Status ReadAttributes(RecordReader& r, Attributes* a);
-// u8 type ‖ u8 format (kRecordFormatV1); DataLoss for another type or format.
-Status ReadPreamble(RecordReader& r, uint8_t want_type);
+// u8 type ‖ u8 format (kRecordFormatV1 .. max_format, stored in *format_out when given);
+// DataLoss for another type or format.
+Status ReadPreamble(RecordReader& r, uint8_t want_type, uint8_t max_format = kRecordFormatV1,
+                    uint8_t* format_out = nullptr);
 
 }  // namespace coffer::model

@@ -176,6 +176,7 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
     cert.attributes.created = now;
     cert.attributes.updated = now;
   }
+  cert.preserve_cert_order = params.preserve_cert_order;
   policy.created = now;
   policy.updated = now;
 
@@ -224,6 +225,7 @@ StatusOr<CertificateView> CertificateService::Merge(const model::VaultRecord& va
                      IssuedVersion(op->version, chain, enabled.value_or(true),
                                    tags.value_or(pending.version.tags), now));
     issued.attributes.created = pending.version.attributes.created;
+    issued.preserve_cert_order = pending.version.preserve_cert_order;
     ASSIGN_OR_RETURN(auto policy, ReadPolicy(t, locs.cert));
     if (!policy) return DataLossError("certificate has no policy");
     ASSIGN_OR_RETURN(auto updated, store_.UpdateVersion(t, effects, locs.cert, name, op->version,

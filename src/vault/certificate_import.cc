@@ -101,6 +101,7 @@ StatusOr<CertificateView> CertificateService::Import(const model::VaultRecord& v
   cert.attributes.expires = info.not_after;
   cert.attributes.created = now;
   cert.attributes.updated = now;
+  cert.preserve_cert_order = params.preserve_cert_order;
 
   return WriteInTxn(barrier_, [&](barrier::Txn& t, TxnEffects& effects)
                                   -> StatusOr<CertificateView> {

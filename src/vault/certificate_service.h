@@ -45,6 +45,7 @@ struct CertificateCreateParams {
   model::CertificatePolicy policy;  // completed and validated by the service again
   std::optional<model::Tags> tags;
   std::optional<bool> enabled;
+  bool preserve_cert_order = false;  // recorded on the version and returned
 };
 
 struct CertificateImportParams {
@@ -53,6 +54,7 @@ struct CertificateImportParams {
   std::optional<model::CertificatePolicy> policy;  // given: its key/secret props are used
   std::optional<model::Tags> tags;
   std::optional<bool> enabled;
+  bool preserve_cert_order = false;  // recorded on the version and returned
 };
 
 struct CertificatePatch {
