@@ -22,7 +22,8 @@ function isIp(host) {
  * token (adds `Authorization: Bearer`), hostHeader (overrides only the Host header), timeoutMs.
  * Large bodies are written in chunks and writing stops as soon as the server answers, so an early
  * 413 is seen rather than a broken pipe.
- * Resolves to {status, headers, body, json}; `json` is undefined when the body is not JSON.
+ * Resolves to {status, headers, body, bytes, json}; `bytes` is the raw body (a Buffer), `json`
+ * is undefined when the body is not JSON.
  */
 export function rawRequest({
   port, host = '127.0.0.1', method = 'GET', path = '/', headers = {}, body, token,
@@ -65,10 +66,11 @@ export function rawRequest({
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         clearTimeout(hard);
-        const text = Buffer.concat(chunks).toString('utf8');
+        const bytes = Buffer.concat(chunks);
+        const text = bytes.toString('utf8');
         let json;
         try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
+        resolve({ status: res.statusCode, headers: res.headers, body: text, bytes, json });
       });
       res.on('error', (err) => { clearTimeout(hard); reject(err); });
     });
