@@ -125,8 +125,9 @@ class AppKeyReleaseTest : public AppTest {
     auto jwks = Call("GET", "127.0.0.1", "/" + tenant() + "/discovery/v2.0/keys", "");
     json key = J(jwks)["keys"][0];
     EXPECT_EQ(header["kid"], key["kid"]);
-    auto signer = crypto::EcSigningKey::FromPublicP256(*DecodeBase64Url(key["x"].get<std::string>()),
-                                                       *DecodeBase64Url(key["y"].get<std::string>()));
+    std::string x = *DecodeBase64Url(key["x"].get<std::string>());
+    std::string y = *DecodeBase64Url(key["y"].get<std::string>());
+    auto signer = crypto::EcSigningKey::FromPublicP256(x, y);
     EXPECT_TRUE(signer->VerifyEs256(jws.substr(0, d2), *DecodeBase64Url(jws.substr(d2 + 1))));
     return json::parse(*DecodeBase64Url(jws.substr(d1 + 1, d2 - d1 - 1)));
   }

@@ -80,7 +80,8 @@ StatusOr<std::string> Release(const App& app, const RequestContext& ctx, http::R
                   {"kid", origin + "/keys/" + released.view.name +
                               (version.empty() ? "" : "/" + released.view.version.version)}};
   if (!r.nonce.empty()) request["nonce"] = r.nonce;
-  return app.services().tokens->SignJws(Dump(Json{{"request", request}, {"response", {{"key", bundle}}}}));
+  Json payload = {{"request", request}, {"response", {{"key", bundle}}}};
+  return app.services().tokens->SignJws(Dump(payload));
 }
 
 }  // namespace

@@ -108,56 +108,17 @@ StatusOr<const CipherAlg*> FindAlg(const std::array<CipherAlg, N>& table, std::s
   return found;
 }
 
-bool ConfigureRsa(EVP_PKEY_CTX* ctx, Scheme scheme) {
-  if (scheme == Scheme::kRsa15) return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
-  const EVP_MD* md = scheme == Scheme::kRsaOaep ? internal::Sha1Md() : internal::Sha256Md();
+// The OAEP digest of an RSA scheme; null for RSA1_5 (PKCS#1 v1.5).
+const EVP_MD* OaepMd(Scheme scheme) {
+  if (scheme == Scheme::kRsa15) return nullptr;
+  return scheme == Scheme::kRsaOaep ? internal::Sha1Md() : internal::Sha256Md();
+}
+
+bool ConfigureRsa(EVP_PKEY_CTX* ctx, const EVP_MD* oaep_md) {
+  if (oaep_md == nullptr) return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
   return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_oaep_md(ctx, md) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1;
-}
-
-StatusOr<std::string> RsaEncrypt(EVP_PKEY* pkey, Scheme scheme, const SecretBytes& plaintext) {
-  size_t k = static_cast<size_t>(EVP_PKEY_get_size(pkey));
-  size_t overhead = scheme == Scheme::kRsa15 ? 11 : scheme == Scheme::kRsaOaep ? 42 : 66;
-  if (plaintext.size() + overhead > k) {
-    return BadParameter("plaintext too long for this RSA key and padding: at most " +
-                        std::to_string(k - overhead) + " bytes");
-  }
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  std::string out(k, '\0');
-  size_t out_len = out.size();
-  if (ctx == nullptr || EVP_PKEY_encrypt_init(ctx.get()) != 1 || !ConfigureRsa(ctx.get(), scheme) ||
-      EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &out_len,
-                       plaintext.data(), plaintext.size()) != 1) {
-    return OpenSslError("RSA encryption failed");
-  }
-  out.resize(out_len);
-  return out;
-}
-
-StatusOr<SecretBytes> RsaDecrypt(EVP_PKEY* pkey, Scheme scheme, std::string_view ciphertext) {
-  size_t k = static_cast<size_t>(EVP_PKEY_get_size(pkey));
-  if (ciphertext.size() != k) return DecryptionFailed();
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) != 1 || !ConfigureRsa(ctx.get(), scheme)) {
-    return DecryptionFailed();
-  }
-#ifdef OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION
-  if (scheme == Scheme::kRsa15) {
-    unsigned int on = 1;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_uint(OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION, &on),
-        OSSL_PARAM_construct_end()};
-    if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return DecryptionFailed();
-  }
-#endif
-  SecretBytes out(k);
-  size_t out_len = out.size();
-  if (EVP_PKEY_decrypt(ctx.get(), out.data(), &out_len, Uchars(ciphertext), ciphertext.size()) !=
-      1) {
-    return DecryptionFailed();
-  }
-  out.resize(out_len);
-  return out;
+         EVP_PKEY_CTX_set_rsa_oaep_md(ctx, oaep_md) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, oaep_md) == 1;
 }
 
 SecretBytes RandomIv(size_t n) {
@@ -286,6 +247,56 @@ StatusOr<SecretBytes> CbcDecrypt(const SecretBytes& key, bool padding, std::stri
 
 }  // namespace
 
+StatusOr<std::string> internal::RsaEncrypt(EVP_PKEY* pkey, const EVP_MD* oaep_md,
+                                           const SecretBytes& plaintext) {
+  size_t k = static_cast<size_t>(EVP_PKEY_get_size(pkey));
+  size_t overhead =
+      oaep_md == nullptr ? 11 : 2 * static_cast<size_t>(EVP_MD_get_size(oaep_md)) + 2;
+  if (plaintext.size() + overhead > k) {
+    return BadParameter("plaintext too long for this RSA key and padding: at most " +
+                        std::to_string(k - overhead) + " bytes");
+  }
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  std::string out(k, '\0');
+  size_t out_len = out.size();
+  if (ctx == nullptr || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
+      !ConfigureRsa(ctx.get(), oaep_md) ||
+      EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &out_len,
+                       plaintext.data(), plaintext.size()) != 1) {
+    return OpenSslError("RSA encryption failed");
+  }
+  out.resize(out_len);
+  return out;
+}
+
+StatusOr<SecretBytes> internal::RsaDecrypt(EVP_PKEY* pkey, const EVP_MD* oaep_md,
+                                           std::string_view ciphertext) {
+  size_t k = static_cast<size_t>(EVP_PKEY_get_size(pkey));
+  if (ciphertext.size() != k) return DecryptionFailed();
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
+      !ConfigureRsa(ctx.get(), oaep_md)) {
+    return DecryptionFailed();
+  }
+#ifdef OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION
+  if (oaep_md == nullptr) {
+    unsigned int on = 1;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_uint(OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION, &on),
+        OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return DecryptionFailed();
+  }
+#endif
+  SecretBytes out(k);
+  size_t out_len = out.size();
+  if (EVP_PKEY_decrypt(ctx.get(), out.data(), &out_len, Uchars(ciphertext), ciphertext.size()) !=
+      1) {
+    return DecryptionFailed();
+  }
+  out.resize(out_len);
+  return out;
+}
+
 StatusOr<EncryptResult> KeyMaterial::Encrypt(std::string_view alg, const SecretBytes& plaintext,
                                              std::string_view iv, std::string_view aad) const {
   auto found = FindAlg(kEncryptAlgs, alg, "encryption", type_, bits_);
@@ -295,7 +306,7 @@ StatusOr<EncryptResult> KeyMaterial::Encrypt(std::string_view alg, const SecretB
     if (!iv.empty() || !aad.empty()) {
       return BadParameter("'iv' and 'aad' are not used with RSA encryption; omit them");
     }
-    auto ciphertext = RsaEncrypt(internal::PkeyOf(pkey_), scheme, plaintext);
+    auto ciphertext = internal::RsaEncrypt(internal::PkeyOf(pkey_), OaepMd(scheme), plaintext);
     if (!ciphertext.ok()) return ciphertext.status();
     EncryptResult result;
     result.ciphertext = std::move(*ciphertext);
@@ -319,7 +330,7 @@ StatusOr<SecretBytes> KeyMaterial::Decrypt(std::string_view alg, std::string_vie
     if (!iv.empty() || !aad.empty() || !tag.empty()) {
       return BadParameter("'iv', 'aad' and 'tag' are not used with RSA decryption; omit them");
     }
-    return RsaDecrypt(internal::PkeyOf(pkey_), scheme, ciphertext);
+    return internal::RsaDecrypt(internal::PkeyOf(pkey_), OaepMd(scheme), ciphertext);
   }
   if (scheme == Scheme::kGcm) return GcmDecrypt(*oct_, iv, aad, tag, ciphertext);
   if (!aad.empty() || !tag.empty()) {
@@ -332,7 +343,7 @@ StatusOr<std::string> KeyMaterial::WrapKey(std::string_view alg, const SecretByt
   auto found = FindAlg(kWrapAlgs, alg, "key wrap", type_, bits_);
   if (!found.ok()) return found.status();
   Scheme scheme = (*found)->scheme;
-  if (IsRsa(scheme)) return RsaEncrypt(internal::PkeyOf(pkey_), scheme, key);
+  if (IsRsa(scheme)) return internal::RsaEncrypt(internal::PkeyOf(pkey_), OaepMd(scheme), key);
   if (key.size() > kMaxAesInput) return BadParameter("key to wrap is too large");
   if (scheme == Scheme::kKw && (key.size() < 2 * kKwBlock || key.size() % kKwBlock != 0)) {
     return BadParameter(std::string(alg) +
@@ -355,7 +366,7 @@ StatusOr<SecretBytes> KeyMaterial::UnwrapKey(std::string_view alg, std::string_v
   auto found = FindAlg(kWrapAlgs, alg, "key unwrap", type_, bits_);
   if (!found.ok()) return found.status();
   Scheme scheme = (*found)->scheme;
-  if (IsRsa(scheme)) return RsaDecrypt(internal::PkeyOf(pkey_), scheme, wrapped);
+  if (IsRsa(scheme)) return internal::RsaDecrypt(internal::PkeyOf(pkey_), OaepMd(scheme), wrapped);
   // RFC 3394 output is >= 24 bytes (n >= 2 blocks + IV); RFC 5649 output >= 16 bytes.
   size_t min_size = scheme == Scheme::kKw ? 3 * kKwBlock : 2 * kKwBlock;
   if (wrapped.size() < min_size || wrapped.size() % kKwBlock != 0 ||

@@ -116,19 +116,6 @@ Status CheckKeyPair(EVP_PKEY* pkey, const char* what) {
   return OkStatus();
 }
 
-StatusOr<PkeyPtr> FromParams(const char* type, OSSL_PARAM_BLD* bld, const char* what) {
-  ParamsPtr params(OSSL_PARAM_BLD_to_param(bld));
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
-    return OpenSslError("key import setup failed");
-  }
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) != 1) {
-    return BadParameter(internal::DrainOpenSslErrors(what));
-  }
-  return PkeyPtr(raw);
-}
-
 StatusOr<PkeyPtr> ImportRsa(const JwkParts& jwk) {
   if (jwk.n.empty()) return BadParameter("RSA key is missing 'n'");
   if (jwk.e.empty()) return BadParameter("RSA key is missing 'e'");
@@ -193,7 +180,8 @@ StatusOr<PkeyPtr> ImportRsa(const JwkParts& jwk) {
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi.get()) != 1) {
     return OpenSslError("RSA import parameter building failed");
   }
-  auto pkey = FromParams("RSA", bld.get(), "RSA key parts are not a valid RSA key");
+  auto pkey = internal::PkeyFromParams("RSA", bld.get(), EVP_PKEY_KEYPAIR,
+                                       "RSA key parts are not a valid RSA key");
   if (!pkey.ok()) return pkey.status();
   RETURN_IF_ERROR(CheckKeyPair(pkey->get(),
                                "RSA private parts (d, p, q, dp, dq, qi) are not consistent with "
@@ -232,14 +220,29 @@ StatusOr<PkeyPtr> ImportEc(const JwkParts& jwk) {
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1) {
     return OpenSslError("EC import parameter building failed");
   }
-  auto pkey = FromParams(
-      "EC", bld.get(), ("EC 'x', 'y' are not a point on " + std::string(curve->jwk_name)).c_str());
+  auto pkey = internal::PkeyFromParams(
+      "EC", bld.get(), EVP_PKEY_KEYPAIR,
+      "EC 'x', 'y' are not a point on " + std::string(curve->jwk_name));
   if (!pkey.ok()) return pkey.status();
   RETURN_IF_ERROR(CheckKeyPair(pkey->get(), "EC private key 'd' does not match 'x' and 'y'"));
   return pkey;
 }
 
 }  // namespace
+
+StatusOr<internal::PkeyPtr> internal::PkeyFromParams(const char* type, OSSL_PARAM_BLD* bld,
+                                                     int selection, std::string_view what) {
+  ParamsPtr params(OSSL_PARAM_BLD_to_param(bld));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+    return OpenSslError("key import setup failed");
+  }
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) != 1) {
+    return BadParameter(internal::DrainOpenSslErrors(what));
+  }
+  return PkeyPtr(raw);
+}
 
 StatusOr<KeyMaterial> KeyMaterial::FromJwk(const JwkParts& jwk) {
   if (jwk.kty == "oct") {

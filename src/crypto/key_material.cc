@@ -57,6 +57,13 @@ const EVP_MD* Sha512Md() {
   static const EVP_MD* md = FetchMd("SHA512");
   return md;
 }
+const EVP_MD* ShaMdByName(std::string_view name) {
+  if (name == "SHA-1") return Sha1Md();
+  if (name == "SHA-256") return Sha256Md();
+  if (name == "SHA-384") return Sha384Md();
+  if (name == "SHA-512") return Sha512Md();
+  return nullptr;
+}
 
 const EVP_CIPHER* AesCipher(AesMode mode, size_t key_bytes) {
   // [mode][size]: all twelve fetched together on first use, then only read.

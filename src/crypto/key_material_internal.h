@@ -47,6 +47,8 @@ const EVP_MD* Sha1Md();
 const EVP_MD* Sha256Md();
 const EVP_MD* Sha384Md();
 const EVP_MD* Sha512Md();
+// "SHA-1", "SHA-256", "SHA-384" or "SHA-512"; null for any other name.
+const EVP_MD* ShaMdByName(std::string_view name);
 
 enum class AesMode { kGcm, kCbc, kWrap, kWrapPad };
 // key_bytes: 16, 24 or 32. Never null (aborts if OpenSSL lacks the cipher).
@@ -71,12 +73,27 @@ struct KeyShape {
 };
 StatusOr<KeyShape> DescribePkey(EVP_PKEY* pkey);
 
+// An EVP_PKEY of `type` ("RSA", "EC") from OSSL parameters (key_import.cc); `selection` is
+// EVP_PKEY_KEYPAIR or EVP_PKEY_PUBLIC_KEY. BadParameter starting with `what` when OpenSSL
+// refuses the parameters.
+StatusOr<PkeyPtr> PkeyFromParams(const char* type, OSSL_PARAM_BLD* bld, int selection,
+                                 std::string_view what);
+
 // Shared ownership of an EVP_PKEY as KeyMaterial stores it.
 std::shared_ptr<void> SharePkey(PkeyPtr pkey);
 inline EVP_PKEY* PkeyOf(const std::shared_ptr<void>& p) { return static_cast<EVP_PKEY*>(p.get()); }
 
 // Big-endian magnitude of bn, left-padded with zeros to `width` bytes (width 0: minimal).
 std::string BnToBytes(const BIGNUM* bn, size_t width = 0);
+
+// RSA encryption (key_cipher.cc) with PKCS#1 v1.5 (`oaep_md` null) or OAEP with `oaep_md` for
+// the label hash and MGF1, empty label. BadParameter for a plaintext too long for the key.
+StatusOr<std::string> RsaEncrypt(EVP_PKEY* pkey, const EVP_MD* oaep_md,
+                                 const SecretBytes& plaintext);
+// The inverse. Every failure is DecryptionFailed(); PKCS#1 v1.5 uses implicit rejection where
+// OpenSSL offers it.
+StatusOr<SecretBytes> RsaDecrypt(EVP_PKEY* pkey, const EVP_MD* oaep_md,
+                                 std::string_view ciphertext);
 
 // A fixed-width ECDSA R||S signature (JWS, Key Vault) as OpenSSL's DER ECDSA-Sig-Value, or
 // empty if its halves do not make a signature (key_signature.cc).

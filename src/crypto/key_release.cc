@@ -3,8 +3,6 @@
 // module owns (u8 format 1 ‖ u8 type ‖ PKCS#8 DER or raw AES bytes).
 #include "crypto/key_release.h"
 
-#include <openssl/rsa.h>
-
 #include "crypto/key_material_internal.h"
 #include "crypto/primitives.h"
 
@@ -78,22 +76,10 @@ StatusOr<SecretBytes> UnwrapReleasedKey(const KeyMaterial& unwrapping_key, std::
   if (pkey == nullptr) return internal::OpenSslError("reading the unwrapping key failed");
   size_t k = static_cast<size_t>(EVP_PKEY_get_size(pkey.get()));
   if (ciphertext.size() <= k) return internal::DecryptionFailed();
-  const EVP_MD* md = hash == "SHA-1"     ? internal::Sha1Md()
-                     : hash == "SHA-256" ? internal::Sha256Md()
-                                         : internal::Sha384Md();
-  internal::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  SecretBytes aes_key(k);
-  size_t aes_len = aes_key.size();
-  if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1 ||
-      EVP_PKEY_decrypt(ctx.get(), aes_key.data(), &aes_len, Uchars(ciphertext), k) != 1 ||
-      aes_len != kAesKeyBytes) {
-    return internal::DecryptionFailed();
-  }
-  aes_key.resize(aes_len);
-  auto aes = AesKey(std::move(aes_key));
+  auto aes_key =
+      internal::RsaDecrypt(pkey.get(), internal::ShaMdByName(hash), ciphertext.substr(0, k));
+  if (!aes_key.ok() || aes_key->size() != kAesKeyBytes) return internal::DecryptionFailed();
+  auto aes = AesKey(std::move(*aes_key));
   if (!aes.ok()) return internal::DecryptionFailed();
   return aes->UnwrapKey(kAesKeyWrapPad, ciphertext.substr(k));
 }

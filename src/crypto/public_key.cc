@@ -19,7 +19,6 @@ using internal::PkeyPtr;
 using internal::Uchars;
 
 using internal::ParamBldPtr;
-using internal::ParamsPtr;
 
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 8192;
@@ -44,19 +43,6 @@ constexpr JwsAlg kJwsAlgs[] = {
     {"ES512", KeyType::kEc, internal::Sha512Md, 0, "P-521"},
 };
 
-StatusOr<PkeyPtr> FromPublicParams(const char* type, OSSL_PARAM_BLD* bld, std::string what) {
-  ParamsPtr params(OSSL_PARAM_BLD_to_param(bld));
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
-    return OpenSslError("public key import setup failed");
-  }
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return BadParameter(internal::DrainOpenSslErrors(what));
-  }
-  return PkeyPtr(raw);
-}
-
 StatusOr<PkeyPtr> RsaFromJwk(const JwkParts& jwk) {
   if (jwk.n.empty() || jwk.e.empty()) return BadParameter("RSA public key needs 'n' and 'e'");
   internal::BnPtr n(BN_bin2bn(Uchars(jwk.n), static_cast<int>(jwk.n.size()), nullptr));
@@ -66,7 +52,8 @@ StatusOr<PkeyPtr> RsaFromJwk(const JwkParts& jwk) {
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
     return OpenSslError("RSA public key parameter building failed");
   }
-  return FromPublicParams("RSA", bld.get(), "RSA 'n' and 'e' are not an RSA public key");
+  return internal::PkeyFromParams("RSA", bld.get(), EVP_PKEY_PUBLIC_KEY,
+                                  "RSA 'n' and 'e' are not an RSA public key");
 }
 
 StatusOr<PkeyPtr> EcFromJwk(const JwkParts& jwk) {
@@ -92,8 +79,8 @@ StatusOr<PkeyPtr> EcFromJwk(const JwkParts& jwk) {
                                        point.size()) != 1) {
     return OpenSslError("EC public key parameter building failed");
   }
-  return FromPublicParams("EC", bld.get(),
-                          "EC 'x', 'y' are not a point on " + std::string(curve->jwk_name));
+  return internal::PkeyFromParams("EC", bld.get(), EVP_PKEY_PUBLIC_KEY,
+                                  "EC 'x', 'y' are not a point on " + std::string(curve->jwk_name));
 }
 
 }  // namespace
@@ -207,31 +194,9 @@ StatusOr<bool> PublicKey::VerifyJws(std::string_view alg, std::string_view signi
 StatusOr<std::string> PublicKey::EncryptOaep(std::string_view hash,
                                              const SecretBytes& plaintext) const {
   if (type_ != KeyType::kRsa) return BadParameter("RSA-OAEP needs an RSA key");
-  const EVP_MD* md = hash == "SHA-1"     ? internal::Sha1Md()
-                     : hash == "SHA-256" ? internal::Sha256Md()
-                     : hash == "SHA-384" ? internal::Sha384Md()
-                                         : nullptr;
+  const EVP_MD* md = internal::ShaMdByName(hash);
   if (md == nullptr) return BadParameter("RSA-OAEP hash " + internal::QuoteAlg(hash) + " unknown");
-  EVP_PKEY* pkey = internal::PkeyOf(pkey_);
-  size_t k = static_cast<size_t>(EVP_PKEY_get_size(pkey));
-  size_t overhead = 2 * static_cast<size_t>(EVP_MD_get_size(md)) + 2;
-  if (plaintext.size() + overhead > k) {
-    return BadParameter("plaintext too long for RSA-OAEP with this key: at most " +
-                        std::to_string(k - overhead) + " bytes");
-  }
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  std::string out(k, '\0');
-  size_t out_len = out.size();
-  if (ctx == nullptr || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1 ||
-      EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &out_len,
-                       plaintext.data(), plaintext.size()) != 1) {
-    return OpenSslError("RSA-OAEP encryption failed");
-  }
-  out.resize(out_len);
-  return out;
+  return internal::RsaEncrypt(internal::PkeyOf(pkey_), md, plaintext);
 }
 
 }  // namespace coffer::crypto

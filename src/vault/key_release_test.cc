@@ -6,23 +6,19 @@
 #include "crypto/key_release.h"
 #include "crypto/primitives.h"
 #include "store/memory_storage.h"
+#include "vault/unit_vault_test_support.h"
 #include "vault/key_service.h"
 
 namespace coffer::vault {
 namespace {
 
-constexpr char kPolicy[] =
-    R"({"version":"1.0.0","anyOf":[{"authority":"https://a.localhost","allOf":[{"claim":"c","equals":true}]}]})";
+constexpr char kPolicy[] = R"({"version":"1.0.0","anyOf":[{"authority":"https://a.localhost",)"
+                           R"("allOf":[{"claim":"c","equals":true}]}]})";
 
 class KeyReleaseTest : public ::testing::Test {
  protected:
   KeyReleaseTest() : barrier_(storage_, crypto::SystemRandom()) {
     EXPECT_TRUE(barrier_.Initialize().ok());
-    vault_.name = "unit";
-    vault_.id = "0123456789abcdef0123456789abcdef";
-    vault_.subscription_id = "11111111-1111-1111-1111-111111111111";
-    vault_.location = "eastus";
-    vault_.retention_days = 7;
     policy_.data = kPolicy;
   }
 
@@ -44,7 +40,7 @@ class KeyReleaseTest : public ::testing::Test {
   barrier::Barrier barrier_;
   ManualClock clock_;
   KeyService keys_{barrier_, clock_, crypto::SystemRandom()};
-  model::VaultRecord vault_;
+  model::VaultRecord vault_ = testing::UnitVault();
   model::KeyReleasePolicy policy_;
   crypto::KeyMaterial runtime_ = *crypto::KeyMaterial::GenerateRsa(2048);
 };
@@ -54,8 +50,8 @@ TEST_F(KeyReleaseTest, ExportableKeyIsReleasedWrappedToTheRuntimeKey) {
   auto candidate = keys_.ReleaseCandidate(vault_, "x", "");
   ASSERT_TRUE(candidate.ok()) << candidate.status().ToString();
   EXPECT_EQ(candidate->version.version, k.version.version);
-  auto released =
-      keys_.Release(vault_, "x", k.version.version, policy_, RuntimePublic(), "RSA_AES_KEY_WRAP_256");
+  auto released = keys_.Release(vault_, "x", k.version.version, policy_, RuntimePublic(),
+                                "RSA_AES_KEY_WRAP_256");
   ASSERT_TRUE(released.ok()) << released.status().ToString();
   EXPECT_EQ(released->view.version.version, k.version.version);
   EXPECT_TRUE(released->view.version.material.empty());

@@ -11,6 +11,7 @@
 #include "core/encoding.h"
 #include "crypto/primitives.h"
 #include "store/memory_storage.h"
+#include "vault/unit_vault_test_support.h"
 
 namespace coffer::vault {
 namespace {
@@ -30,11 +31,6 @@ class KeyServiceTest : public ::testing::Test {
  protected:
   KeyServiceTest() : barrier_(storage_, crypto::SystemRandom()) {
     EXPECT_TRUE(barrier_.Initialize().ok());
-    vault_.name = "unit";
-    vault_.id = "0123456789abcdef0123456789abcdef";
-    vault_.subscription_id = "11111111-1111-1111-1111-111111111111";
-    vault_.location = "eastus";
-    vault_.retention_days = 7;
   }
 
   KeyView Create(std::string_view name, KeyCreateParams p) {
@@ -47,7 +43,7 @@ class KeyServiceTest : public ::testing::Test {
   barrier::Barrier barrier_;
   ManualClock clock_;
   KeyService keys_{barrier_, clock_, crypto::SystemRandom()};
-  model::VaultRecord vault_;
+  model::VaultRecord vault_ = testing::UnitVault();
 };
 
 TEST_F(KeyServiceTest, EcKeyDefaultsToP256WithSignVerify) {

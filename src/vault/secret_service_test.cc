@@ -9,6 +9,7 @@
 
 #include "crypto/primitives.h"
 #include "store/memory_storage.h"
+#include "vault/unit_vault_test_support.h"
 
 namespace coffer::vault {
 namespace {
@@ -25,11 +26,6 @@ class SecretServiceTest : public ::testing::Test {
  protected:
   SecretServiceTest() : barrier_(storage_, crypto::SystemRandom()) {
     EXPECT_TRUE(barrier_.Initialize().ok());
-    vault_.name = "unit";
-    vault_.id = "0123456789abcdef0123456789abcdef";
-    vault_.subscription_id = "11111111-1111-1111-1111-111111111111";
-    vault_.location = "eastus";
-    vault_.retention_days = 7;
   }
 
   SecretView Set(std::string_view name, std::string_view value) {
@@ -42,7 +38,7 @@ class SecretServiceTest : public ::testing::Test {
   barrier::Barrier barrier_;
   ManualClock clock_;
   SecretService secrets_{barrier_, clock_, crypto::SystemRandom()};
-  model::VaultRecord vault_;
+  model::VaultRecord vault_ = testing::UnitVault();
 };
 
 TEST_F(SecretServiceTest, GetReturnsLatestAndEachVersionById) {
