@@ -13,7 +13,10 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CertificateClient } from '@azure/keyvault-certificates';
 import { startServer } from '../support/server.mjs';
-import { credentialFor, uniqueName, vaultUrl } from '../support/azure.mjs';
+import {
+  credentialFor, secretClient, uniqueName, vaultUrl,
+} from '../support/azure.mjs';
+import { keyClient } from '../support/keys.mjs';
 import {
   cli, cliJson, expectRefusal, expectUsageError,
 } from '../support/cli.mjs';
@@ -252,5 +255,45 @@ describe('coffer certificate usage errors', () => {
     await expectUsageError(['certificate', 'issuer', 'create', '--issuer-name', 'i', ...v], /--provider-name/);
     await expectUsageError(['certificate', 'issuer', 'update', '--issuer-name', 'i', '--enabled', 'maybe', ...v],
       /--enabled/);
+  });
+});
+
+describe('coffer certificate backup and restore', () => {
+  test('backup writes the raw blob bytes; restore brings back the certificate with its key and secret', async () => {
+    const name = uniqueName('clibak');
+    const created = await cert('create', '-n', name, '--policy', selfPolicy(`CN=${name}`));
+    const blob = file(`${name}.blob`);
+    const out = await cli('certificate', 'backup', '--vault-name', 'dev', '-n', name, '--file', blob, ...d);
+    assert.equal(out.stdout, '', 'backup prints nothing, as az does');
+    const bytes = fs.readFileSync(blob);
+    const viaSdk = await sdk.backupCertificate(name);
+    assert.ok(bytes.length > 100 && !/^[A-Za-z0-9_-]+$/.test(bytes.toString('latin1')),
+      'the file holds the decoded blob, not base64url text');
+    assert.equal(bytes.length, viaSdk.length, 'the same bytes the SDK decodes');
+    assert.equal(fs.statSync(blob).mode & 0o777, 0o600);
+
+    await expectRefusal(['certificate', 'restore', '--vault-name', 'dev', '-f', blob, ...d], /already exists/);
+    await cert('delete', '-n', name);
+    await cli('certificate', 'purge', '--vault-name', 'dev', '-n', name, ...d);
+    const restored = await cert('restore', '--file', blob);
+    assert.equal(restored.id, created.id);
+    assert.equal(restored.x5t, created.x5t);
+    const version = created.id.split('/').pop();
+    assert.equal((await sdk.getCertificate(name)).properties.version, version);
+    const secret = await secretClient(server).getSecret(name);
+    assert.equal(secret.properties.managed, true);
+    assert.equal(secret.properties.version, version);
+    assert.equal((await keyClient(server).getKey(name)).properties.version, version);
+  });
+
+  test('a file that is no backup, or a certificate that does not exist, is refused with exit 1', async () => {
+    fs.writeFileSync(file('junk.blob'), 'not a backup blob');
+    await expectRefusal(['certificate', 'restore', '--vault-name', 'dev', '-f', file('junk.blob'), ...d],
+      /Backup blob contains invalid or corrupt version/);
+    await expectRefusal(['certificate', 'restore', '--vault-name', 'dev', '-f', file('missing.blob'), ...d],
+      /missing\.blob/);
+    await expectRefusal(['certificate', 'backup', '--vault-name', 'dev', '-n', uniqueName('none'),
+      '-f', file('none.blob'), ...d], /not found/i);
+    assert.ok(!fs.existsSync(file('none.blob')));
   });
 });
