@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
+#include "api/lifetime_audit.h"
 #include "auth/audit_log.h"
 #include "auth/principals.h"
 #include "auth/subscriptions.h"
@@ -308,6 +309,9 @@ int RunServer(const ServerConfig& config) {
   audit_options.keep = static_cast<int>(config.audit_keep);
   auto audit = auth::AuditLog::Open(audit_options);
   if (!audit.ok()) return Fail("audit log", audit.status());
+  // Certificate lifetime actions: what the sweeper does is written to the same audit log.
+  rt.sweeper->AttachCertificates(rt.certificates.get(),
+                                 api::AuditLifetimeActions(**audit, crypto::SystemRandom()));
 
   // Secure key release: must outlive the App.
   auto attestation = MakeAttestation(config, rt.real_clock);

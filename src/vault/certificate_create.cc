@@ -147,53 +147,104 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
   if (policy.subject.empty() && policy.sans.empty()) {
     return Bad("The policy's x509_props must have a subject or subject alternative names.");
   }
-  crypto::X509Profile profile = X509ProfileOf(policy);
-  RETURN_IF_ERROR(crypto::ValidateX509Profile(profile));
+  RETURN_IF_ERROR(crypto::ValidateX509Profile(X509ProfileOf(policy)));
   if (params.tags) RETURN_IF_ERROR(ValidateTags(kKind, *params.tags));
 
-  UnixSeconds now = clock_.Now();
-  ASSIGN_OR_RETURN(crypto::KeyMaterial key, GenerateKey(policy));
-  std::string id = EncodeHex(rng_.Bytes(16));
-  model::CertificateOperation op;
-  op.version = id;
-  op.issuer_name = issuer_name;
-  op.created = now;
-  model::CertificateVersion cert;
-  crypto::CertificateChain chain;
-  if (self) {
-    ASSIGN_OR_RETURN(chain.leaf_der, crypto::IssueSelfSignedCertificate(profile, key, now));
-    ASSIGN_OR_RETURN(cert, IssuedVersion(id, chain, params.enabled.value_or(true),
-                                         params.tags.value_or(model::Tags{}), now));
-    op.status = CertificateOperationStatus::kCompleted;
-  } else {
-    ASSIGN_OR_RETURN(crypto::CertificateRequest csr,
-                     crypto::CreateCertificateRequest(profile, key));
-    op.csr = csr.base64;
-    ASSIGN_OR_RETURN(op.key_material, key.Serialize());
-    cert.version = id;
-    cert.tags = params.tags.value_or(model::Tags{});
-    cert.attributes.enabled = false;  // until merged
-    cert.attributes.created = now;
-    cert.attributes.updated = now;
+  // A new version of an existing certificate keeps its key pair when the policy says reuse_key.
+  std::optional<crypto::KeyMaterial> reuse;
+  if (policy.reuse_key) {
+    RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+      ASSIGN_OR_RETURN(reuse, ReusableKey(t, locs, name, "", policy));
+      return OkStatus();
+    }));
   }
-  cert.preserve_cert_order = params.preserve_cert_order;
+  UnixSeconds now = clock_.Now();
+  ASSIGN_OR_RETURN(NewVersion made,
+                   MakeVersion(policy, issuer_name, params.tags.value_or(model::Tags{}),
+                               params.enabled.value_or(true), std::move(reuse), now));
+  made.cert.preserve_cert_order = params.preserve_cert_order;
   policy.created = now;
   policy.updated = now;
 
   auto write = [&](barrier::Txn& t,
                    TxnEffects& effects) -> StatusOr<StoredObject<model::CertificateVersion>> {
-    RETURN_IF_ERROR(CheckCreatable(t, locs, name));
-    ASSIGN_OR_RETURN(auto stored, store_.AddVersion(t, effects, locs.cert, name, cert));
-    if (self) RETURN_IF_ERROR(WriteManaged(t, effects, locs, name, cert, policy, key, chain));
+    // The policy first: the new version's lifetime actions are scheduled from it.
     ASSIGN_OR_RETURN(auto old_policy, ReadPolicy(t, locs.cert));
     if (old_policy) policy.created = old_policy->created;
     RETURN_IF_ERROR(WritePolicy(t, locs.cert, policy));
-    RETURN_IF_ERROR(WriteOperation(t, locs.cert, op));
-    return stored;
+    return WriteVersion(t, effects, locs, name, made, policy);
   };
   ASSIGN_OR_RETURN(auto added, WriteInTxn(barrier_, write));
-  op.key_material.Wipe();
-  return CertificateOperationView{std::move(added.head.name), std::move(op)};
+  made.op.key_material.Wipe();
+  return CertificateOperationView{std::move(added.head.name), std::move(made.op)};
+}
+
+StatusOr<CertificateService::NewVersion> CertificateService::MakeVersion(
+    const model::CertificatePolicy& policy, const std::string& issuer_name, model::Tags tags,
+    bool enabled, std::optional<crypto::KeyMaterial> reuse, UnixSeconds now) const {
+  crypto::X509Profile profile = X509ProfileOf(policy);
+  NewVersion made;
+  if (reuse) {
+    made.key = std::move(reuse);
+  } else {
+    ASSIGN_OR_RETURN(made.key, GenerateKey(policy));
+  }
+  std::string id = EncodeHex(rng_.Bytes(16));
+  made.op.version = id;
+  made.op.issuer_name = issuer_name;
+  made.op.created = now;
+  made.issued = issuer_name == "Self";
+  if (made.issued) {
+    ASSIGN_OR_RETURN(made.chain.leaf_der, crypto::IssueSelfSignedCertificate(profile, *made.key,
+                                                                             now));
+    ASSIGN_OR_RETURN(made.cert, IssuedVersion(id, made.chain, enabled, std::move(tags), now));
+    made.op.status = CertificateOperationStatus::kCompleted;
+  } else {
+    ASSIGN_OR_RETURN(crypto::CertificateRequest csr,
+                     crypto::CreateCertificateRequest(profile, *made.key));
+    made.op.csr = csr.base64;
+    ASSIGN_OR_RETURN(made.op.key_material, made.key->Serialize());
+    made.cert.version = id;
+    made.cert.tags = std::move(tags);
+    made.cert.attributes.enabled = false;  // until merged
+    made.cert.attributes.created = now;
+    made.cert.attributes.updated = now;
+  }
+  return made;
+}
+
+StatusOr<StoredObject<model::CertificateVersion>> CertificateService::WriteVersion(
+    barrier::Txn& t, TxnEffects& effects, const Locations& locs, std::string_view name,
+    NewVersion& made, const model::CertificatePolicy& policy) const {
+  RETURN_IF_ERROR(CheckCreatable(t, locs, name));
+  ASSIGN_OR_RETURN(auto stored, store_.AddVersion(t, effects, locs.cert, name, made.cert));
+  if (made.issued) {
+    RETURN_IF_ERROR(
+        WriteManaged(t, effects, locs, name, made.cert, policy, *made.key, made.chain));
+  }
+  RETURN_IF_ERROR(WriteOperation(t, locs.cert, made.op));
+  return stored;
+}
+
+StatusOr<std::optional<crypto::KeyMaterial>> CertificateService::ReusableKey(
+    barrier::Txn& t, const Locations& locs, std::string_view name, std::string_view version,
+    const model::CertificatePolicy& policy) const {
+  std::optional<crypto::KeyMaterial> none;
+  if (!policy.reuse_key) return none;
+  ASSIGN_OR_RETURN(auto head, ReadHead(t, locs.key.live_key));
+  if (!head) return none;
+  auto found = key_store_.ReadLive(t, locs.key, name, version);
+  if (!found.ok()) {
+    if (found.status().code() == StatusCode::kNotFound) return none;
+    return found.status();
+  }
+  if (!found->version.managed) return none;
+  ASSIGN_OR_RETURN(crypto::KeyMaterial key,
+                   crypto::KeyMaterial::Deserialize(found->version.material.view()));
+  bool fits = policy.IsEc() ? key.type() == crypto::KeyType::kEc && key.curve() == policy.curve
+                            : key.type() == crypto::KeyType::kRsa && key.bits() == policy.key_size;
+  if (!fits) return none;  // the policy changed the key type or size: a new pair it is
+  return std::optional<crypto::KeyMaterial>(std::move(key));
 }
 
 StatusOr<CertificateView> CertificateService::Merge(const model::VaultRecord& vault,

@@ -106,10 +106,11 @@ StatusOr<CertificateView> CertificateService::Import(const model::VaultRecord& v
   return WriteInTxn(barrier_, [&](barrier::Txn& t, TxnEffects& effects)
                                   -> StatusOr<CertificateView> {
     RETURN_IF_ERROR(CheckCreatable(t, locs, name));
+    // The policy first: the new version's lifetime actions are scheduled from it.
+    RETURN_IF_ERROR(WritePolicy(t, locs.cert, policy));
     ASSIGN_OR_RETURN(auto stored, store_.AddVersion(t, effects, locs.cert, name, cert));
     RETURN_IF_ERROR(WriteManaged(t, effects, locs, name, cert, policy, imported.key,
                                  imported.chain));
-    RETURN_IF_ERROR(WritePolicy(t, locs.cert, policy));
     return FullView(t, locs.cert, std::move(stored));
   });
 }

@@ -55,6 +55,7 @@ StatusOr<model::CertificateVersion> CertificateTraits::Decode(std::string_view r
 }
 
 Status CertificateTraits::OnPurged(barrier::Txn& t, const ObjectLocation& loc) const {
+  RETURN_IF_ERROR(ForgetLifetimeSchedule(t, loc));
   RETURN_IF_ERROR(t.Delete(Keyspace::CertificatePolicyKey(loc.vault_id, loc.mac)));
   return t.Delete(Keyspace::CertificateOperationKey(loc.vault_id, loc.mac));
 }
@@ -82,10 +83,7 @@ StatusOr<std::optional<model::CertificateOperation>> CertificateService::ReadOpe
 
 StatusOr<std::optional<model::CertificatePolicy>> CertificateService::ReadPolicy(
     barrier::Txn& t, const ObjectLocation& loc) const {
-  ASSIGN_OR_RETURN(auto plain, t.Get(Keyspace::CertificatePolicyKey(loc.vault_id, loc.mac)));
-  if (!plain) return std::optional<model::CertificatePolicy>();
-  ASSIGN_OR_RETURN(auto policy, model::DecodeCertificatePolicy(plain->view()));
-  return std::optional<model::CertificatePolicy>(std::move(policy));
+  return ReadCertificatePolicy(t, loc);
 }
 
 Status CertificateService::WritePolicy(barrier::Txn& t, const ObjectLocation& loc,
@@ -203,6 +201,9 @@ StatusOr<model::CertificatePolicy> CertificateService::SetPolicy(const model::Va
     policy.created = old ? old->created : now;
     policy.updated = now;
     RETURN_IF_ERROR(WritePolicy(t, loc, policy));
+    // The lifetime actions (or the issuer) may have changed: the due date follows.
+    ASSIGN_OR_RETURN(auto latest, store_.ReadLatest(t, loc, name));
+    RETURN_IF_ERROR(RescheduleLifetimeActions(t, loc, latest.version));
     return policy;
   });
 }

@@ -95,6 +95,19 @@ struct CertificateOperationView {
   model::CertificateOperation operation;  // key material wiped
 };
 
+// One lifetime action the sweeper took for a certificate (certificate_lifetime.cc), for the
+// audit log: EmailContacts names the contacts it notifies, AutoRenew the version it issued.
+struct LifetimeActionEvent {
+  std::string vault;        // the vault's name
+  std::string certificate;  // the certificate's name
+  std::string version;      // the version whose lifetime triggered the action
+  model::CertificateActionType action = model::CertificateActionType::kAutoRenew;
+  std::vector<std::string> emails;  // EmailContacts: the vault's contacts (may be empty)
+  std::string new_version;          // AutoRenew: the version issued
+};
+// Records an event. An EmailContacts action counts as taken only once this returned OK.
+using LifetimeActionNotifier = std::function<Status(const LifetimeActionEvent&)>;
+
 class CertificateService {
  public:
   // `key_traits` are the KeyService's (its caches drop after each write); must outlive this.
@@ -145,6 +158,19 @@ class CertificateService {
   StatusOr<CertificateView> Recover(const model::VaultRecord& vault, std::string_view name);
   Status Purge(const model::VaultRecord& vault, std::string_view name);
 
+  // For the sweeper (certificate_lifetime.cc): takes the lifetime actions of the certificate at
+  // `mac` whose time has come, for its due entry `due_key` (at `due`), then moves the entry to
+  // the next action or removes it. EmailContacts: `notify` records the vault's contacts, then
+  // the action is marked taken for that version. AutoRenew (issuer Self, latest version enabled
+  // and issued, no operation in progress): a new version through the create path, from the
+  // stored policy, reusing the key pair when the policy says reuse_key, then `notify`. A stale
+  // entry (the certificate gone, soft-deleted, renewed or rescheduled since) is removed and
+  // nothing else happens. Unavailable when storage fails (the entry stays and is retried);
+  // other failures of a renewal are logged and the action is marked taken for that version.
+  Status RunLifetimeActions(const model::VaultRecord& vault, std::string_view mac,
+                            std::string_view due_key, UnixSeconds due, UnixSeconds now,
+                            const LifetimeActionNotifier& notify);
+
   // Backup and restore (certificate_backup.cc). Export reads the live certificate with its
   // managed key and secret in one transaction (FailedPrecondition beyond 500 versions of any of
   // them). Restore validates every version first, then writes the three objects and the policy
@@ -184,6 +210,34 @@ class CertificateService {
     ObjectLocation cert, key, secret;
   };
   StatusOr<Locations> LocateAll(std::string_view vault_id, std::string_view name) const;
+  // A new version made from a policy outside any transaction (certificate_create.cc): for Self
+  // an issued certificate, otherwise a pending version with a CSR and its key in the operation.
+  struct NewVersion {
+    model::CertificateVersion cert;
+    model::CertificateOperation op;
+    std::optional<crypto::KeyMaterial> key;
+    crypto::CertificateChain chain;
+    bool issued = false;
+  };
+  // `reuse`: the key pair to keep (reuse_key), else a new one is generated.
+  StatusOr<NewVersion> MakeVersion(const model::CertificatePolicy& policy,
+                                   const std::string& issuer_name, model::Tags tags, bool enabled,
+                                   std::optional<crypto::KeyMaterial> reuse, UnixSeconds now) const;
+  // Writes a made version as the new latest (the 409 checks, the version, its managed key and
+  // secret when issued, the operation) inside t; the policy must already be stored.
+  StatusOr<StoredObject<model::CertificateVersion>> WriteVersion(
+      barrier::Txn& t, TxnEffects& effects, const Locations& locs, std::string_view name,
+      NewVersion& made, const model::CertificatePolicy& policy) const;
+  // When policy.reuse_key: the key pair of the managed key's version `version` ("" = latest),
+  // if there is one and it has the policy's key type and size or curve.
+  StatusOr<std::optional<crypto::KeyMaterial>> ReusableKey(
+      barrier::Txn& t, const Locations& locs, std::string_view name, std::string_view version,
+      const model::CertificatePolicy& policy) const;
+  // AutoRenew of version `latest` (certificate_lifetime.cc); returns the new version's id, or
+  // "" when `latest` is no longer the latest version.
+  StatusOr<std::string> Renew(const Locations& locs, std::string_view name,
+                              const model::CertificateVersion& latest,
+                              const model::CertificatePolicy& policy, UnixSeconds now);
   // 409 when a plain key or secret holds the name or (check_operation) an operation is in
   // progress.
   Status CheckCreatable(barrier::Txn& t, const Locations& locs, std::string_view name,

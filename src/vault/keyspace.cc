@@ -108,7 +108,7 @@ std::vector<std::string> Keyspace::VaultObjectAreas(std::string_view vault_id) {
   for (std::string_view area : {kLiveArea, kDeletedArea, kVersionArea, kRotationPolicyArea,
                                  kCertificatePolicyArea, kCertificateOperationArea,
                                  kCertificateContactsArea, kCertificateIssuerArea,
-                                 kBackupJobArea, kBackupArchiveArea}) {
+                                 kCertificateScheduleArea, kBackupJobArea, kBackupArchiveArea}) {
     out.push_back(std::string(area) + std::string(vault_id) + "/");
   }
   return out;
@@ -141,6 +141,11 @@ std::string Keyspace::CertificateOperationKey(std::string_view vault_id, std::st
          ObjectTail(vault_id, model::ObjectKind::kCertificate, mac);
 }
 
+std::string Keyspace::CertificateScheduleKey(std::string_view vault_id, std::string_view mac) {
+  return std::string(kCertificateScheduleArea) +
+         ObjectTail(vault_id, model::ObjectKind::kCertificate, mac);
+}
+
 std::string Keyspace::CertificateContactsKey(std::string_view vault_id) {
   return std::string(kCertificateContactsArea) + std::string(vault_id) + "/contacts";
 }
@@ -164,6 +169,12 @@ DueEntry DueEntry::PurgeObject(UnixSeconds when, const ObjectLocation& loc) {
 DueEntry DueEntry::RotateKey(UnixSeconds when, std::string_view vault_id, std::string_view mac) {
   return DueEntry{when, DueAction::kRotateKey, std::string(vault_id), model::ObjectKind::kKey,
                   std::string(mac)};
+}
+
+DueEntry DueEntry::CertificateLifetime(UnixSeconds when, std::string_view vault_id,
+                                       std::string_view mac) {
+  return DueEntry{when, DueAction::kCertificateLifetime, std::string(vault_id),
+                  model::ObjectKind::kCertificate, std::string(mac)};
 }
 
 DueEntry DueEntry::PurgeVault(UnixSeconds when, std::string_view vault_mac) {
@@ -203,8 +214,10 @@ std::string Keyspace::DueKey(const DueEntry& e) {
   key += '/';
   if (e.action == DueAction::kPurgeVault) return key + e.mac;
   if (e.action == DueAction::kExpireBackupJob) return key + e.vault_id + "/" + e.mac;
-  // A rotation entry always names a key.
-  model::ObjectKind kind = e.action == DueAction::kRotateKey ? model::ObjectKind::kKey : e.kind;
+  // A rotation entry always names a key, a lifetime entry a certificate.
+  model::ObjectKind kind = e.kind;
+  if (e.action == DueAction::kRotateKey) kind = model::ObjectKind::kKey;
+  if (e.action == DueAction::kCertificateLifetime) kind = model::ObjectKind::kCertificate;
   return key + ObjectTail(e.vault_id, kind, e.mac);
 }
 
@@ -243,6 +256,11 @@ StatusOr<DueEntry> Keyspace::ParseDueKey(std::string_view key) {
       entry.action = DueAction::kRotateKey;
       RETURN_IF_ERROR(ParseObjectTail(tail, &entry));
       if (entry.kind != model::ObjectKind::kKey) return MalformedDueKey();
+      return entry;
+    case static_cast<char>(DueAction::kCertificateLifetime):
+      entry.action = DueAction::kCertificateLifetime;
+      RETURN_IF_ERROR(ParseObjectTail(tail, &entry));
+      if (entry.kind != model::ObjectKind::kCertificate) return MalformedDueKey();
       return entry;
     case static_cast<char>(DueAction::kPurgeObject):
       entry.action = DueAction::kPurgeObject;

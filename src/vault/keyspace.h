@@ -11,11 +11,13 @@
 //   cop/<vault id>/c/<name mac>                      CertificateOperation of a certificate
 //   cct/<vault id>/contacts                          CertificateContacts of a vault
 //   cis/<vault id>/<issuer mac>                      CertificateIssuer of a vault
+//   clt/<vault id>/c/<name mac>                      CertificateSchedule of a certificate
 //   bjob/<vault id>/<job id>                         a whole-vault backup or restore job
 //   bak/<vault id>/<job id>/<8 hex digits: index>    one chunk of a backup job's archive
 //   due/<16 hex digits: unix time>/<target>          sweep index (value: empty record)
 //     target = "o/<vault id>/<kind>/<name mac>" (purge a deleted object)
 //            | "r/<vault id>/k/<name mac>"      (rotate a key by its policy)
+//            | "l/<vault id>/c/<name mac>"      (a certificate's lifetime actions)
 //            | "v/<vault mac>"                      (purge a deleted vault)
 //            | "b/<vault id>/<job id>"          (expire a backup job and its archive)
 //
@@ -54,6 +56,7 @@ struct ObjectLocation {
 enum class DueAction : char {
   kPurgeObject = 'o',
   kRotateKey = 'r',
+  kCertificateLifetime = 'l',
   kPurgeVault = 'v',
   kExpireBackupJob = 'b',
 };
@@ -62,12 +65,15 @@ enum class DueAction : char {
 struct DueEntry {
   UnixSeconds when = 0;
   DueAction action = DueAction::kPurgeObject;
-  std::string vault_id;                            // kPurgeObject, kRotateKey
-  model::ObjectKind kind = model::ObjectKind::kKey;  // kPurgeObject; always kKey for kRotateKey
+  std::string vault_id;                            // all but kPurgeVault
+  // kPurgeObject; always kKey for kRotateKey, kCertificate for kCertificateLifetime
+  model::ObjectKind kind = model::ObjectKind::kKey;
   std::string mac;  // the object's name MAC, the vault's MAC, or a backup job's id
 
   static DueEntry PurgeObject(UnixSeconds when, const ObjectLocation& loc);
   static DueEntry RotateKey(UnixSeconds when, std::string_view vault_id, std::string_view mac);
+  static DueEntry CertificateLifetime(UnixSeconds when, std::string_view vault_id,
+                                      std::string_view mac);
   static DueEntry PurgeVault(UnixSeconds when, std::string_view vault_mac);
   static DueEntry ExpireBackupJob(UnixSeconds when, std::string_view vault_id,
                                   std::string_view job_id);
@@ -83,7 +89,7 @@ class Keyspace {
   static std::string VaultKeyForMac(std::string_view vault_mac);
   static StatusOr<std::string> VaultMac(std::string_view vault_key);
   // Every area holding one vault's objects ("obj/<id>/", "del/<id>/", "ver/<id>/", "rot/<id>/",
-  // "cpol/<id>/", "cop/<id>/", "cct/<id>/", "cis/<id>/", "bjob/<id>/", "bak/<id>/").
+  // "cpol/<id>/", "cop/<id>/", "cct/<id>/", "cis/<id>/", "clt/<id>/", "bjob/<id>/", "bak/<id>/").
   static std::vector<std::string> VaultObjectAreas(std::string_view vault_id);
 
   StatusOr<std::string> NameMac(std::string_view vault_id, model::ObjectKind kind,
@@ -125,6 +131,8 @@ class Keyspace {
   static std::string CertificatePolicyKey(std::string_view vault_id, std::string_view mac);
   static constexpr std::string_view kCertificateOperationArea = "cop/";
   static std::string CertificateOperationKey(std::string_view vault_id, std::string_view mac);
+  static constexpr std::string_view kCertificateScheduleArea = "clt/";
+  static std::string CertificateScheduleKey(std::string_view vault_id, std::string_view mac);
   static constexpr std::string_view kCertificateContactsArea = "cct/";
   static std::string CertificateContactsKey(std::string_view vault_id);
   static constexpr std::string_view kCertificateIssuerArea = "cis/";

@@ -31,13 +31,16 @@ TEST(KeyspaceTest, DueEntriesRoundTripInTheDocumentedLayout) {
                                                          "ff")),
                   "due/0000000000000007/o/v1/c/ff");
   ExpectRoundTrip(DueEntry::RotateKey(16, "v2", "00aa"), "due/0000000000000010/r/v2/k/00aa");
+  ExpectRoundTrip(DueEntry::CertificateLifetime(0x20, "v3", "c0"),
+                  "due/0000000000000020/l/v3/c/c0");
   ExpectRoundTrip(DueEntry::PurgeVault(1, "beef"), "due/0000000000000001/v/beef");
 }
 
 TEST(KeyspaceTest, UnknownKindOrTargetIsDataLoss) {
   for (std::string_view key :
        {"due/0000000000000001/o/v1/x/abcd", "due/0000000000000001/q/v1/s/abcd",
-        "due/0000000000000001/r/v1/s/abcd", "due/000000000000000g/o/v1/s/abcd",
+        "due/0000000000000001/r/v1/s/abcd", "due/0000000000000001/l/v1/k/abcd",
+        "due/000000000000000g/o/v1/s/abcd",
         "due/0000000000000001/o/v1", "due/00000001/o/v1/s/abcd", "obj/v1/s/abcd"}) {
     EXPECT_EQ(Keyspace::ParseDueKey(key).status().code(), StatusCode::kDataLoss) << key;
   }
@@ -50,6 +53,7 @@ TEST(KeyspaceTest, ObjectKeysKeepTheirStoredShape) {
   EXPECT_EQ(loc.deleted_key, "del/v1/k/m");
   EXPECT_EQ(loc.VersionKey("0a"), "ver/v1/k/m/0a");
   EXPECT_EQ(Keyspace::RotationPolicyKey("v1", "m"), "rot/v1/k/m");
+  EXPECT_EQ(Keyspace::CertificateScheduleKey("v1", "m"), "clt/v1/c/m");
   EXPECT_EQ(Keyspace::VaultKeyForMac("ab"), "vault/ab");
   EXPECT_EQ(*Keyspace::VaultMac("vault/ab"), "ab");
   EXPECT_EQ(Keyspace::VaultMac("obj/ab").status().code(), StatusCode::kDataLoss);

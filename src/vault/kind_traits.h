@@ -9,7 +9,10 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
+#include "model/certificate_policy.h"
+#include "model/certificate_schedule.h"
 #include "model/certificate_version.h"
 #include "model/key_version.h"
 #include "model/object.h"
@@ -89,14 +92,20 @@ class KeyTraits : public KindTraits<model::KeyVersion> {
 };
 
 // A certificate's versions; its policy and operation (certificate_service.h) go with it on purge.
-// The codec and hook are defined in certificate_service.cc.
+// The codec and OnPurged are defined in certificate_service.cc, the lifetime-action hooks in
+// certificate_schedule.cc.
 class CertificateTraits : public KindTraits<model::CertificateVersion> {
  public:
   CertificateTraits() : KindTraits(model::ObjectKind::kCertificate) {}
   SecretBytes Encode(const model::CertificateVersion& v) const override;
   StatusOr<model::CertificateVersion> Decode(std::string_view record) const override;
   void Wipe(model::CertificateVersion&) const override {}
-  // Removes the policy and the operation.
+  // Reschedules the lifetime actions from the new latest version (RescheduleLifetimeActions).
+  Status OnNewLatest(barrier::Txn& t, const ObjectLocation& loc,
+                     const model::CertificateVersion& latest) const override;
+  // A deleted certificate takes no lifetime action: its due entry goes.
+  Status OnSoftDeleted(barrier::Txn& t, const ObjectLocation& loc) const override;
+  // Removes the policy, the operation, the lifetime schedule and its due entry.
   Status OnPurged(barrier::Txn& t, const ObjectLocation& loc) const override;
 };
 
@@ -107,5 +116,33 @@ std::optional<UnixSeconds> NextRotation(const model::RotationPolicy& policy,
 // `latest`; nothing when the key has no policy (inside t).
 Status RescheduleRotation(barrier::Txn& t, const ObjectLocation& loc,
                           const model::KeyVersion& latest);
+
+// Certificate lifetime actions (certificate_schedule.cc). Which of the stored policy's lifetime
+// actions of `latest` (the certificate's latest version) are still to be taken: those not done
+// for it (`schedule`, when it is for `latest`), of an issued version, AutoRenew only for issuer
+// Self and an enabled version. Each comes with its trigger time.
+struct PendingLifetimeAction {
+  model::CertificateActionType action;
+  UnixSeconds at;
+};
+std::vector<PendingLifetimeAction> PendingLifetimeActions(
+    const std::optional<model::CertificatePolicy>& policy, const model::CertificateVersion& latest,
+    const std::optional<model::CertificateSchedule>& schedule);
+// The certificate's stored policy and schedule, if any (inside t).
+StatusOr<std::optional<model::CertificatePolicy>> ReadCertificatePolicy(barrier::Txn& t,
+                                                                        const ObjectLocation& loc);
+StatusOr<std::optional<model::CertificateSchedule>> ReadCertificateSchedule(
+    barrier::Txn& t, const ObjectLocation& loc);
+// Recomputes the certificate's schedule from `latest` and its stored policy (inside t): its
+// "due/…/l/…" entry moves to the earliest pending action, or goes when none is pending; a new
+// latest version starts with no action done. Call after the policy or the latest version changed.
+Status RescheduleLifetimeActions(barrier::Txn& t, const ObjectLocation& loc,
+                                 const model::CertificateVersion& latest);
+// Records that `action` was taken for `latest`, then reschedules as above.
+Status MarkLifetimeActionDone(barrier::Txn& t, const ObjectLocation& loc,
+                              const model::CertificateVersion& latest,
+                              model::CertificateActionType action);
+// Removes the schedule and its due entry (inside t), when the certificate is purged.
+Status ForgetLifetimeSchedule(barrier::Txn& t, const ObjectLocation& loc);
 
 }  // namespace coffer::vault

@@ -58,6 +58,26 @@ void Sweeper::AttachKeys(KeyService* keys) {
          });
 }
 
+void Sweeper::AttachCertificates(CertificateService* certificates, LifetimeActionNotifier notify) {
+  Handle(DueAction::kCertificateLifetime, model::ObjectKind::kCertificate,
+         [this, certificates, notify = std::move(notify)](
+             const DueEntry& entry, const std::string& due_key, UnixSeconds now) -> Status {
+           StatusOr<model::VaultRecord> vault = vaults_.GetById(entry.vault_id);
+           if (!vault.ok()) {
+             if (vault.status().code() != StatusCode::kNotFound) return vault.status();
+             // The vault was purged with its certificates; nothing is left to act on.
+             return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
+           }
+           if (vault->deleted) return OkStatus();  // waits for recover or purge
+           // As for rotations: a failure must not hold up the entries behind it. The entry
+           // stays and is retried at the next pass.
+           Status s = certificates->RunLifetimeActions(*vault, entry.mac, due_key, entry.when,
+                                                       now, notify);
+           if (!s.ok()) log::warn("certificate lifetime action failed: {}", s.ToString());
+           return OkStatus();
+         });
+}
+
 Status Sweeper::PurgeDueObject(const KindHooks& hooks, const DueEntry& entry,
                                const std::string& due_key, UnixSeconds now) {
   ObjectLocation loc = Keyspace::At(entry.vault_id, entry.kind, entry.mac);

@@ -4,8 +4,9 @@
 // to the handler registered for its action and kind. It registers the purges of secrets, keys,
 // certificates (the object store's purge with each kind's hooks) and vaults itself; AttachKeys
 // registers the key rotation and replaces the key and vault purges by ones that also drop the
-// KeyService's caches. An entry without a handler (a rotation before AttachKeys) is left in
-// place; a malformed one is logged and dropped.
+// KeyService's caches; AttachCertificates registers certificate lifetime actions (AutoRenew,
+// EmailContacts). An entry without a handler (a rotation before AttachKeys) is left in place; a
+// malformed one is logged and dropped.
 //
 // SweepOnce() does one pass and is what tests call; Start() runs passes on a background thread
 // every `interval` of real time (the domain clock decides what is due, so a dev time shift is
@@ -25,6 +26,7 @@
 
 #include "barrier/barrier.h"
 #include "core/clock.h"
+#include "vault/certificate_service.h"
 #include "vault/key_service.h"
 #include "vault/keyspace.h"
 #include "vault/kind_traits.h"
@@ -48,6 +50,12 @@ class Sweeper {
   // Rotation targets are handed to `keys`, which also forgets cached material of purged keys.
   // Call before Start(); `keys` must outlive the sweeper.
   void AttachKeys(KeyService* keys);
+
+  // Lifetime action targets are handed to `certificates`, with `notify` recording what was done
+  // (the audit log). A certificate in a soft-deleted vault waits (its entry stays until the vault
+  // is recovered or purged); once the vault is purged the entry is dropped. Call before Start();
+  // `certificates` must outlive the sweeper.
+  void AttachCertificates(CertificateService* certificates, LifetimeActionNotifier notify);
 
   // Returns how many due entries were processed.
   StatusOr<size_t> SweepOnce();

@@ -207,6 +207,20 @@ StatusOr<model::VaultRecord> VaultRegistry::Get(std::string_view name) {
   return it->second;
 }
 
+StatusOr<model::VaultRecord> VaultRegistry::GetById(std::string_view id) {
+  std::lock_guard lock(mu_);
+  // A vault another node made since this cache was loaded: look again once before saying no.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (attempt == 1) cache_loaded_ = false;
+    RETURN_IF_ERROR(LoadCache());
+    for (const auto& [lower, v] : cache_) {
+      if (v.id == id) return v;
+    }
+  }
+  return NotFoundError("No vault, live or deleted, has the id " + std::string(id.substr(0, 64)),
+                       "VaultNotFound");
+}
+
 StatusOr<model::VaultRecord> VaultRegistry::GetInScope(std::string_view subscription,
                                                        std::string_view group,
                                                        std::string_view name) {

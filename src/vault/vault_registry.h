@@ -64,6 +64,9 @@ class VaultRegistry {
                                      std::string_view name, const VaultPatch& patch);
   // A live vault by name (any subscription). NotFound("VaultNotFound").
   StatusOr<model::VaultRecord> Get(std::string_view name);
+  // The vault, live or soft-deleted, whose id is `id` (for the sweeper, whose due entries name
+  // vaults by id). NotFound("VaultNotFound") once it is purged.
+  StatusOr<model::VaultRecord> GetById(std::string_view id);
   // A live vault in the given scope; NotFound if it lives elsewhere.
   StatusOr<model::VaultRecord> GetInScope(std::string_view subscription, std::string_view group,
                                           std::string_view name);
