@@ -66,7 +66,10 @@ std::optional<std::vector<std::string>> SplitPath(std::string_view path) {
 }
 
 App::App(AppOptions options, AppServices services)
-    : options_(std::move(options)), services_(std::move(services)), metrics_(CofferRoutes()) {}
+    : options_(std::move(options)),
+      services_(std::move(services)),
+      metrics_(CofferRoutes()),
+      throttle_(options_.limits, services_.limits_clock) {}
 
 StatusOr<auth::Principal> App::Authenticate(const http::RequestHead& head,
                                             const std::string& audience) const {
@@ -165,6 +168,7 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
     ctx.vault = std::move(*vault);
   }
   if (Status s = Authorize(ctx); !s.ok()) return refuse(api::ErrorResponse(s));
+  if (auto throttled = ApplyLimits(ctx, nullptr)) return refuse(std::move(*throttled));
 
   d.body_limit = route->body_limit;
   d.run_inline = route->run_inline;
@@ -176,6 +180,12 @@ http::Response App::Handle(http::Request& req) {
   auto* ctx = std::any_cast<RequestContext>(&req.context);
   if (ctx == nullptr || ctx->route == nullptr) {
     return api::ErrorResponse(InternalError("request without a route"));
+  }
+  if (ctx->limit_pending) {
+    if (auto throttled = ApplyLimits(*ctx, &req.body)) {
+      SecureClear(req.body);
+      return Finish(*ctx, req, std::move(*throttled));
+    }
   }
   http::Response resp = ctx->route->handler(*this, *ctx, req);
   SecureClear(req.body);
@@ -255,7 +265,8 @@ http::Response App::Finish(const RequestContext& ctx, const http::RequestHead& h
   metrics_.Observe(ctx.route, resp.status,
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.start)
                        .count(),
-                   vault);
+                   vault, ctx.limit_pending ? ThrottleClass::kNone : ctx.limit_class,
+                   ctx.throttled);
   if (!Audit(ctx, head, resp.status)) {
     SecureClear(resp.body);
     resp = api::ErrorResponse(UnavailableError(

@@ -1,11 +1,12 @@
 // App: Coffer's http::Handler — the request path of DESIGN.md §3 from routing on:
 // Host → route (one match in the RouteTable) → seal check → authenticate (before any body byte
 // is read) → 404/405 → api-version and vault (data plane) → authorize the route's action →
-// body cap → handler. Identity and operator routes need no token; management, admin and dev
-// routes need a management-audience token; data-plane routes a data-audience token.
+// service limits (429; key creates after their body) → body cap → handler. Identity and
+// operator routes need no token; management, admin and dev routes need a management-audience
+// token; data-plane routes a data-audience token.
 //
 // Thread-safety: OnHead runs on I/O threads and Handle on worker threads, concurrently; App
-// holds no mutable state of its own but its metrics counters.
+// holds no mutable state of its own but its metrics counters and the limiter's windows.
 #pragma once
 
 #include <functional>
@@ -14,6 +15,8 @@
 
 #include "api/metrics.h"
 #include "api/request_context.h"
+#include "api/service_limits.h"
+#include "api/throttle.h"
 #include "auth/attestation_verifier.h"
 #include "auth/audit_log.h"
 #include "auth/principals.h"
@@ -40,6 +43,7 @@ struct AppOptions {
   std::string management_audience = "https://management.localhost";
   std::vector<std::string> extra_hosts;
   bool dev_mode = false;
+  ServiceLimits limits;  // [limits]: enforced per vault (CONTRACT.md "Throttling")
 };
 
 struct AppServices {
@@ -58,6 +62,8 @@ struct AppServices {
   auth::AuditLog* audit = nullptr;                        // null: no audit (unit tests)
   vault::Sweeper* sweeper = nullptr;
   ShiftedClock* dev_clock = nullptr;                      // dev mode only
+  // The service limits' windows (tests); null = the system clock in milliseconds.
+  const Clock* limits_clock = nullptr;
   std::function<Status(const SecretBytes&)> unseal;       // operator unseal
 };
 
@@ -72,6 +78,7 @@ class App final : public http::Handler {
   const AppOptions& options() const { return options_; }
   const AppServices& services() const { return services_; }
   const Metrics& metrics() const { return metrics_; }
+  const ServiceLimits& limits() const { return throttle_.limits(); }
 
   // The caller of a request by its bearer token for `audience`: Unauthenticated (with a
   // message for the challenge) when there is none or it is not valid.
@@ -82,6 +89,10 @@ class App final : public http::Handler {
   // The route's action for the caller (RBAC or the vault's access policies); PermissionDenied
   // with Azure's envelope reason when refused. Runs in OnHead, before the body is read.
   Status Authorize(const RequestContext& ctx) const;
+  // The service limits for a data-plane request (app_limits.cc): the route's class, made -HSM
+  // and weighted by the key it names, admitted or refused with 429 and Retry-After. A key
+  // create or rotate is left pending (ctx.limit_pending) until Handle passes its `body`.
+  std::optional<http::Response> ApplyLimits(RequestContext& ctx, const std::string* body) const;
   bool Audit(const RequestContext& ctx, const http::RequestHead& head, int status) const;
   // The audit line (503 instead when it cannot be written) and the headers every answer carries (request ids, service version).
   http::Response Finish(const RequestContext& ctx, const http::RequestHead& head,
@@ -90,6 +101,7 @@ class App final : public http::Handler {
   AppOptions options_;
   AppServices services_;
   mutable Metrics metrics_;  // counters only
+  mutable Throttle throttle_;
 };
 
 }  // namespace coffer::api

@@ -58,7 +58,9 @@ struct AppTest::Services {
   std::unique_ptr<auth::AttestationVerifier> attestation;
 };
 
-AppTest::AppTest() : pki_(http::testing::MakeTestPki("app-test")) {
+AppTest::AppTest() : AppTest(ServiceLimits{}) {}
+
+AppTest::AppTest(ServiceLimits limits) : pki_(http::testing::MakeTestPki("app-test")) {
   Random& rng = crypto::SystemRandom();
   tenant_ = auth::NewGuid(rng);
   owned_ = std::make_unique<Services>(storage_, clock_, real_clock_, tenant_);
@@ -120,6 +122,8 @@ AppTest::AppTest() : pki_(http::testing::MakeTestPki("app-test")) {
   AppOptions options;
   options.tenant_id = tenant_;
   options.default_vault = kVault;
+  options.limits = limits;
+  services_.limits_clock = &clock_;
   app_ = std::make_unique<App>(options, services_);
 
   http::ServerOptions server_options;

@@ -1,8 +1,8 @@
 // AppTest: the whole request path in one process — MemoryStorage, an unsealed barrier, the
 // domain services and api::App behind a real TLS server on 127.0.0.1 port 0 — so routing,
 // authentication, authorization and audit are tested over HTTPS with exact status codes, no
-// child process and no sleeps. The domain clock is a ManualClock; tokens are checked against
-// the real clock, as in production.
+// child process and no sleeps. The domain clock is a ManualClock, which also drives the service
+// limits' windows; tokens are checked against the real clock, as in production.
 //
 // Thread-safety: one test thread; the server's threads call into the services.
 #pragma once
@@ -24,6 +24,8 @@ namespace coffer::api::testing {
 class AppTest : public ::testing::Test {
  protected:
   AppTest();
+  // With these service limits instead of Azure's defaults.
+  explicit AppTest(ServiceLimits limits);
   ~AppTest() override;
 
   // Makes a principal of the tenant and returns a token for `audience` (data or management).

@@ -110,7 +110,7 @@ COFFER_ROUTE_HANDLER(ListResources) {
     if (!list.ok()) return ErrorResponse(list.status());
     for (const auto& vault : *list) {
       if (!CanRead(app, ctx, vault)) continue;
-      Json j = VaultJson(vault, ctx.host);
+      Json j = VaultJson(vault, ctx.host, app.limits());
       j.erase("properties");
       items.push_back(std::move(j));
     }

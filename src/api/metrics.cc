@@ -35,7 +35,8 @@ Metrics::Metrics(const RouteTable& table)
       stats_(new RouteStats[table.routes().size() + 1]),
       slots_(table.routes().size() + 1) {}
 
-void Metrics::Observe(const Route* route, int status, double seconds, std::string_view vault) {
+void Metrics::Observe(const Route* route, int status, double seconds, std::string_view vault,
+                      ThrottleClass limit_class, bool throttled) {
   const auto& routes = table_.routes();
   size_t slot = slots_ - 1;
   if (route != nullptr && route >= routes.data() && route < routes.data() + routes.size()) {
@@ -59,18 +60,50 @@ void Metrics::Observe(const Route* route, int status, double seconds, std::strin
   s.count.fetch_add(1, std::memory_order_relaxed);
   s.sum_micros.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
   if (vault.empty()) return;
+  auto count = [&](VaultStats& v) {
+    v.requests.fetch_add(1, std::memory_order_relaxed);
+    if (limit_class != ThrottleClass::kNone) {
+      v.limits[static_cast<size_t>(limit_class)][throttled ? 1 : 0].fetch_add(
+          1, std::memory_order_relaxed);
+    }
+  };
   {
     std::shared_lock lock(vault_mu_);
     if (auto it = vaults_.find(vault); it != vaults_.end()) {
-      it->second->fetch_add(1, std::memory_order_relaxed);
+      count(*it->second);
       return;
     }
   }
   std::unique_lock lock(vault_mu_);
   std::string key = vaults_.size() < kMaxVaults ? std::string(vault) : "_other";
   auto [it, inserted] = vaults_.try_emplace(key, nullptr);
-  if (inserted) it->second = std::make_unique<std::atomic<uint64_t>>(0);
-  it->second->fetch_add(1, std::memory_order_relaxed);
+  if (inserted) it->second = std::make_unique<VaultStats>();
+  count(*it->second);
+}
+
+void Metrics::RenderVaults(std::string& out) const {
+  std::shared_lock lock(vault_mu_);
+  out += "# HELP coffer_vault_requests_total Answered requests by vault.\n";
+  out += "# TYPE coffer_vault_requests_total counter\n";
+  for (const auto& [name, v] : vaults_) {
+    out += "coffer_vault_requests_total{vault=\"" + Label(name) + "\"} " +
+           std::to_string(v->requests.load(std::memory_order_relaxed)) + "\n";
+  }
+  out += "# HELP coffer_throttle_requests_total Data-plane requests by vault and service-limit "
+         "class, admitted or throttled (429).\n";
+  out += "# TYPE coffer_throttle_requests_total counter\n";
+  for (const auto& [name, v] : vaults_) {
+    for (size_t c = 0; c < kThrottleClasses; ++c) {
+      for (size_t o = 0; o < 2; ++o) {
+        uint64_t n = v->limits[c][o].load(std::memory_order_relaxed);
+        if (n == 0) continue;
+        out += "coffer_throttle_requests_total{vault=\"" + Label(name) + "\",class=\"" +
+               std::string(ThrottleClassName(static_cast<ThrottleClass>(c))) +
+               "\",outcome=\"" + (o == 0 ? "admitted" : "throttled") + "\"} " +
+               std::to_string(n) + "\n";
+      }
+    }
+  }
 }
 
 std::string Metrics::Render(const ServingState& state) const {
@@ -114,15 +147,7 @@ std::string Metrics::Render(const ServingState& state) const {
     out += "coffer_http_request_duration_seconds_count{route=\"" + label + "\"} " +
            std::to_string(count) + "\n";
   }
-  out += "# HELP coffer_vault_requests_total Answered requests by vault.\n";
-  out += "# TYPE coffer_vault_requests_total counter\n";
-  {
-    std::shared_lock lock(vault_mu_);
-    for (const auto& [name, n] : vaults_) {
-      out += "coffer_vault_requests_total{vault=\"" + Label(name) + "\"} " +
-             std::to_string(n->load(std::memory_order_relaxed)) + "\n";
-    }
-  }
+  RenderVaults(out);
   out += "# HELP coffer_sealed 1 while the server is sealed.\n# TYPE coffer_sealed gauge\n";
   out += std::string("coffer_sealed ") + (state.sealed ? "1" : "0") + "\n";
   out += "# HELP coffer_storage_mode The storage the node serves from and whether it is "

@@ -1,7 +1,8 @@
 // Metrics: request counters and latency histograms per route and status, requests per vault,
-// and the serving state, rendered in Prometheus' text format for GET /metrics (CONTRACT.md
-// "Throttling": requests by route, status and vault, latency histograms, seal state, serving
-// mode). Fed from one place, App::Finish, for every answered request.
+// requests admitted and throttled per vault and service-limit class, and the serving state,
+// rendered in Prometheus' text format for GET /metrics (CONTRACT.md "Throttling": requests by
+// route, status and vault, admitted and throttled by class, latency histograms, seal state,
+// serving mode). Fed from one place, App::Finish, for every answered request.
 //
 // Thread-safety: Observe is lock-free for routes and statuses (relaxed atomics); the per-vault
 // counters take a shared lock, and a new vault name an exclusive one. Render may run
@@ -33,8 +34,10 @@ class Metrics {
   explicit Metrics(const RouteTable& table);
 
   // One answered request: its route (null when none matched), HTTP status, duration in
-  // seconds and vault name ("" when none).
-  void Observe(const Route* route, int status, double seconds, std::string_view vault);
+  // seconds, vault name ("" when none) and, when the service limits decided it, the class it
+  // counted in and whether it was throttled.
+  void Observe(const Route* route, int status, double seconds, std::string_view vault,
+               ThrottleClass limit_class = ThrottleClass::kNone, bool throttled = false);
 
   std::string Render(const ServingState& state) const;
 
@@ -53,11 +56,18 @@ class Metrics {
     std::atomic<uint64_t> sum_micros{0};
   };
 
+  struct VaultStats {
+    std::atomic<uint64_t> requests{0};
+    // [class][0 admitted, 1 throttled]
+    std::array<std::array<std::atomic<uint64_t>, 2>, kThrottleClasses> limits{};
+  };
+  void RenderVaults(std::string& out) const;
+
   const RouteTable& table_;
   std::unique_ptr<RouteStats[]> stats_;  // one per route, plus one for "no route"
   size_t slots_;
   mutable std::shared_mutex vault_mu_;
-  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>> vaults_;
+  std::map<std::string, std::unique_ptr<VaultStats>, std::less<>> vaults_;
 };
 
 }  // namespace coffer::api

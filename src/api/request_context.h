@@ -25,6 +25,11 @@ struct RequestContext {
   std::string api_version;                  // data plane: the validated api-version
   std::string request_id;
   std::chrono::steady_clock::time_point start;
+  // Service limits: the class the request was counted in (kNone: not throttled), whether it
+  // was refused, and whether the decision waits for the body (key create and rotate).
+  ThrottleClass limit_class = ThrottleClass::kNone;
+  bool throttled = false;
+  bool limit_pending = false;
 
   const std::string& Param(std::string_view name) const { return params.Get(name); }
 };

@@ -44,6 +44,25 @@ Route Admin(std::string_view method, std::string_view pattern, std::string_view 
                ObjectKind::kNone, method == "POST" ? kIdentityBody : 0, false, handler};
 }
 
+// The service-limit class of a route (CONTRACT.md "Throttling"): secret set, key import and
+// certificate create and import count as secret creates; key create and rotate as key creates
+// (App decides -HSM from the body or the key); every other key route, lists included, in
+// key_other; every other data-plane route — secrets, certificates, contacts, issuers, rng — in
+// vault_other. Other planes are not throttled.
+ThrottleClass LimitClassOf(const Route& r) {
+  if (r.plane != Plane::kData) return ThrottleClass::kNone;
+  if (r.handler == SetSecret || r.handler == ImportKey || r.handler == CreateCertificate ||
+      r.handler == ImportCertificate) {
+    return ThrottleClass::kSecretCreate;
+  }
+  if (r.handler == CreateKey || r.handler == RotateKey) return ThrottleClass::kKeyCreate;
+  if (r.action.starts_with("Microsoft.KeyVault/vaults/keys/") ||
+      r.action.starts_with("Microsoft.KeyVault/vaults/keyrotationpolicies/")) {
+    return ThrottleClass::kKeyOther;
+  }
+  return ThrottleClass::kVaultOther;
+}
+
 std::vector<Route> BuildTable() {
   // Reads (GET) and key operations run inline on the I/O thread; everything that commits goes
   // to the worker pool (App::OnHead).
@@ -346,6 +365,7 @@ std::vector<Route> BuildTable() {
       {"POST", "rng", Plane::kData, Authz::kHandler, "", "", ObjectKind::kNone, kDataBody, true,
        RandomBytes},
   };
+  for (Route& r : t) r.limit = LimitClassOf(r);
   return t;
 }
 

@@ -1,9 +1,10 @@
 // RouteTable: the one declarative list of every route Coffer serves (OpenBao's framework.Path).
 // Each route names its method, path pattern, plane, the Azure action or data action it needs,
 // how that action is decided, which object it touches, its body cap, whether it runs inline on
-// the I/O thread, and its handler. A request is matched once, in App::OnHead; authentication,
-// authorization and audit hook in there, at one place. A path that no route names does not
-// exist (404, or 405 when the path exists for other methods).
+// the I/O thread, its handler and the service-limit class it counts in. A request is matched
+// once, in App::OnHead; authentication, authorization, service limits and audit hook in there,
+// at one place. A path that no route names does not exist (404, or 405 when the path exists for
+// other methods).
 //
 // Patterns are '/'-separated segments: a literal (matched case-insensitively, as Azure does),
 // `{name}` (one non-empty segment), `{name?}` (one segment, possibly empty: the key operations'
@@ -20,6 +21,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "api/service_limits.h"
 
 namespace coffer::http {
 struct Request;
@@ -67,6 +70,9 @@ struct Route {
   size_t body_limit = 0;
   bool run_inline = false;         // never waits on a commit: run on the I/O thread
   RouteHandler handler = nullptr;
+  // The service-limit class the route counts in (kNone off the data plane); set for every
+  // route from its data action (route_table.cc, LimitClassOf).
+  ThrottleClass limit = ThrottleClass::kNone;
 };
 
 struct RouteParams {

@@ -273,6 +273,47 @@ TEST(RouteTableTest, EveryRouteIsCompleteAndUnique) {
   }
 }
 
+// CONTRACT.md "Throttling": which service-limit class each kind of route counts in.
+TEST(RouteTableTest, RoutesCountInTheContractsServiceLimitClasses) {
+  struct Case {
+    std::string_view method;
+    std::string_view path;
+    ThrottleClass limit;
+  };
+  const Case data[] = {
+      {"PUT", "/secrets/a", ThrottleClass::kSecretCreate},
+      {"PUT", "/keys/k", ThrottleClass::kSecretCreate},  // key import
+      {"POST", "/certificates/c/create", ThrottleClass::kSecretCreate},
+      {"POST", "/certificates/c/import", ThrottleClass::kSecretCreate},
+      {"POST", "/keys/k/create", ThrottleClass::kKeyCreate},
+      {"POST", "/keys/k/rotate", ThrottleClass::kKeyCreate},
+      {"GET", "/keys/k", ThrottleClass::kKeyOther},
+      {"GET", "/keys", ThrottleClass::kKeyOther},
+      {"POST", "/keys/k/v/sign", ThrottleClass::kKeyOther},
+      {"PUT", "/keys/k/rotationpolicy", ThrottleClass::kKeyOther},
+      {"DELETE", "/deletedkeys/k", ThrottleClass::kKeyOther},
+      {"GET", "/secrets/a", ThrottleClass::kVaultOther},
+      {"DELETE", "/secrets/a", ThrottleClass::kVaultOther},
+      {"GET", "/certificates/c", ThrottleClass::kVaultOther},
+      {"POST", "/certificates/c/pending/merge", ThrottleClass::kVaultOther},
+      {"GET", "/certificates/issuers", ThrottleClass::kVaultOther},
+      {"POST", "/rng", ThrottleClass::kVaultOther},
+      // A whole-vault backup or restore is one request; its status polls count as reads.
+      {"POST", "/backup", ThrottleClass::kVaultOther},
+      {"GET", "/backup/j/pending", ThrottleClass::kVaultOther},
+      {"PUT", "/restore", ThrottleClass::kVaultOther},
+      {"GET", "/restore/j/pending", ThrottleClass::kVaultOther},
+  };
+  for (const Case& c : data) {
+    RouteMatch m = Match(c.method, c.path);
+    ASSERT_NE(m.route, nullptr) << c.method << " " << c.path;
+    EXPECT_EQ(m.route->limit, c.limit) << c.method << " " << c.path;
+  }
+  for (const Route& r : CofferRoutes().routes()) {
+    EXPECT_EQ(r.limit == ThrottleClass::kNone, r.plane != Plane::kData) << r.pattern;
+  }
+}
+
 TEST(SplitPathTest, DecodesSegmentsAndNormalisesSlashes) {
   EXPECT_EQ(Path("/a/b%2Fc"), (std::vector<std::string>{"a", "b/c"}));
   EXPECT_EQ(Path("/secrets/n/"), (std::vector<std::string>{"secrets", "n"}));
@@ -305,6 +346,7 @@ TEST(RouteTableTest, WholeVaultBackupRoutesNeedTheVaultWideActions) {
     EXPECT_EQ(m.route->action, std::string(kKv) + std::string(e.action));
     EXPECT_EQ(m.route->policy, e.policy);
     EXPECT_EQ(m.route->handler, e.handler);
+    EXPECT_EQ(m.route->limit, ThrottleClass::kVaultOther);  // status polls count in vault_other
   }
   EXPECT_EQ(Match("PUT", "/restore").route->body_limit, kMaxArchiveHttpBytes);
   EXPECT_EQ(Match("GET", "/backup/j1/pending").params.Get("job"), "j1");

@@ -126,7 +126,20 @@ StatusOr<std::vector<model::AccessPolicyEntry>> ParseAccessPolicies(const Json& 
   return out;
 }
 
-Json VaultJson(const model::VaultRecord& v, const HostInfo& host) {
+Json LimitsJson(const ServiceLimits& limits) {
+  auto at = [&](ThrottleClass c) { return limits.VaultLimit(c); };
+  return Json{{"windowSeconds", ServiceLimits::kWindowSeconds},
+              {"secretCreate", at(ThrottleClass::kSecretCreate)},
+              {"vaultOther", at(ThrottleClass::kVaultOther)},
+              {"keyCreate", at(ThrottleClass::kKeyCreate)},
+              {"keyCreateHsm", at(ThrottleClass::kKeyCreateHsm)},
+              {"keyOther", at(ThrottleClass::kKeyOther)},
+              {"keyOtherHsm", at(ThrottleClass::kKeyOtherHsm)},
+              {"subscriptionFactor", limits.subscription_factor},
+              {"perIdentity", limits.per_identity}};
+}
+
+Json VaultJson(const model::VaultRecord& v, const HostInfo& host, const ServiceLimits& limits) {
   Json props = {{"tenantId", v.tenant_id},
                 {"sku", {{"family", "A"}, {"name", v.sku}}},
                 {"accessPolicies", AccessPoliciesJson(v.access_policies)},
@@ -139,7 +152,8 @@ Json VaultJson(const model::VaultRecord& v, const HostInfo& host) {
                 {"softDeleteRetentionInDays", v.retention_days},
                 {"enableRbacAuthorization", v.rbac_authorization},
                 {"publicNetworkAccess", "Enabled"},
-                {"provisioningState", "Succeeded"}};
+                {"provisioningState", "Succeeded"},
+                {"limits", LimitsJson(limits)}};
   if (v.purge_protection) props["enablePurgeProtection"] = true;
   return Json{{"id", "/subscriptions/" + v.subscription_id + "/resourceGroups/" +
                          v.resource_group + "/providers/Microsoft.KeyVault/vaults/" + v.name},

@@ -9,11 +9,15 @@
 
 #include "api/host.h"
 #include "api/json_body.h"
+#include "api/service_limits.h"
 #include "model/vault_record.h"
 
 namespace coffer::api {
 
-Json VaultJson(const model::VaultRecord& v, const HostInfo& host);
+// `limits`: the service limits in force, shown as properties.limits (CONTRACT.md "Throttling").
+Json VaultJson(const model::VaultRecord& v, const HostInfo& host, const ServiceLimits& limits);
+// {"windowSeconds": 10, "secretCreate": 300, …, "subscriptionFactor": 5, "perIdentity": 0}.
+Json LimitsJson(const ServiceLimits& limits);
 Json DeletedVaultJson(const model::VaultRecord& v);
 // Every entry carries `permissions` with all four lists, even when empty (the SDK's
 // deserializer reads them unconditionally).

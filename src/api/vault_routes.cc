@@ -154,7 +154,8 @@ COFFER_ROUTE_HANDLER(PutVault) {
   spec.tags = patch.tags;
   auto result = app.services().vaults->CreateOrUpdate(spec);
   if (!result.ok()) return ErrorResponse(result.status());
-  return JsonResponse(result->second ? 201 : 200, Dump(VaultJson(result->first, ctx.host)));
+  return JsonResponse(result->second ? 201 : 200,
+                      Dump(VaultJson(result->first, ctx.host, app.limits())));
 }
 
 COFFER_ROUTE_HANDLER(ListVaults) {
@@ -164,7 +165,7 @@ COFFER_ROUTE_HANDLER(ListVaults) {
   if (!list.ok()) return ErrorResponse(list.status());
   Json items = Json::array();
   for (const auto& v : *list) {
-    if (CanRead(app, ctx, v)) items.push_back(VaultJson(v, ctx.host));
+    if (CanRead(app, ctx, v)) items.push_back(VaultJson(v, ctx.host, app.limits()));
   }
   return JsonResponse(200, Dump(Json{{"value", items}, {"nextLink", nullptr}}));
 }
@@ -174,7 +175,7 @@ COFFER_ROUTE_HANDLER(GetVault) {
   if (!path.ok()) return ErrorResponse(path.status());
   auto v = app.services().vaults->GetInScope(path->sub, path->rg, path->name);
   if (!v.ok()) return ErrorResponse(v.status());
-  return JsonResponse(200, Dump(VaultJson(*v, ctx.host)));
+  return JsonResponse(200, Dump(VaultJson(*v, ctx.host, app.limits())));
 }
 
 COFFER_ROUTE_HANDLER(PatchVault) {
@@ -188,7 +189,7 @@ COFFER_ROUTE_HANDLER(PatchVault) {
   if (!st.ok()) return ErrorResponse(st);
   auto v = app.services().vaults->Patch(path->sub, path->rg, path->name, patch);
   if (!v.ok()) return ErrorResponse(v.status());
-  return JsonResponse(200, Dump(VaultJson(*v, ctx.host)));
+  return JsonResponse(200, Dump(VaultJson(*v, ctx.host, app.limits())));
 }
 
 COFFER_ROUTE_HANDLER(DeleteVault) {

@@ -1,7 +1,10 @@
 // coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads,
 // max_connections, max_connections_per_address;
 // [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
-// max_size_mb, keep; [backup] schedule, keep, dir, spool_dir.
+// max_size_mb, keep; [backup] schedule, keep, dir, spool_dir; [limits] (api/service_limits.h),
+// where an unknown key, a wrong type or a value out of range stops the server.
+#include <cmath>
+
 #include <toml++/toml.h>
 #include <tuple>
 
@@ -43,6 +46,33 @@ static bool LoadRelease(const toml::table& t, ServerConfig* config, std::string*
   return true;
 }
 namespace {
+
+// [limits]: every key checked, so a typo or a quoted number is an error rather than a default
+// silently kept (toml++'s value<T>() would return nothing for a wrong type).
+bool LoadLimits(const toml::table& t, api::ServiceLimits* limits, std::string* error) {
+  const toml::node* node = t.get("limits");
+  if (node == nullptr) return true;
+  const toml::table* table = node->as_table();
+  if (table == nullptr) {
+    *error = "limits must be a table ([limits])";
+    return false;
+  }
+  for (const auto& [key, value] : *table) {
+    double v = std::nan("");
+    bool integer = false;
+    if (const auto* i = value.as_integer()) {
+      v = static_cast<double>(i->get());
+      integer = true;
+    } else if (const auto* f = value.as_floating_point()) {
+      v = f->get();
+    }
+    if (Status s = limits->Set(key.str(), v, integer); !s.ok()) {
+      *error = s.message();
+      return false;
+    }
+  }
+  return true;
+}
 
 // [backup] schedule, keep, dir, spool_dir (CONTRACT.md "Whole-vault backup and restore").
 bool LoadBackup(const toml::table& t, ServerConfig* config, std::string* error) {
@@ -130,7 +160,8 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
     *error = "storage.engine '" + *v + "' is not available yet; use \"sqlite\"";
     return false;
   }
-  return LoadBackup(t, config, error);
+  if (!LoadBackup(t, config, error)) return false;
+  return LoadLimits(t, &config->limits, error);
 }
 
 }  // namespace coffer::server

@@ -321,6 +321,7 @@ int RunServer(const ServerConfig& config) {
   app_options.tenant_id = tenant;
   app_options.extra_hosts = config.extra_hosts;
   app_options.dev_mode = config.dev;
+  app_options.limits = config.limits;
   api::AppServices services;
   services.barrier = rt.barrier.get();
   services.vaults = rt.vaults.get();

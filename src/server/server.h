@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "api/service_limits.h"
+
 namespace coffer::server {
 
 struct ServerConfig {
@@ -32,6 +34,8 @@ struct ServerConfig {
   std::vector<std::string> release_authorities;
   int64_t release_timeout_seconds = 5;
   int64_t release_cache_seconds = 600;
+  // [limits]: the service limits per vault per 10 s (CONTRACT.md "Throttling").
+  api::ServiceLimits limits;
   // [backup]: scheduled whole-vault backups into `backup_dir` every `backup_schedule_seconds`
   // (0 = off), `backup_keep` files per vault; `backup_spool_dir` holds the unnamed temporary
   // file of a running backup job ("" = the system's temporary directory).

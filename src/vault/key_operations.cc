@@ -164,6 +164,15 @@ StatusOr<KeyService::Usable> KeyService::ReadOperationalVersion(std::string_view
   return out;
 }
 
+StatusOr<KeyShape> KeyService::Shape(const model::VaultRecord& vault, std::string_view name,
+                                     std::string_view version) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
+  RETURN_IF_ERROR(ValidateVersionSyntax(kKind, name, version));
+  ASSIGN_OR_RETURN(Usable found, ReadOperationalVersion(vault.id, loc, name, version));
+  return KeyShape{found->kty.ends_with("-HSM"), found->material->type(),
+                  found->material->bits()};
+}
+
 StatusOr<KeyService::Usable> KeyService::UsableVersion(const model::VaultRecord& vault,
                                                        std::string_view name,
                                                        std::string_view version,

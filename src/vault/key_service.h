@@ -123,6 +123,13 @@ struct RotationPolicyView {
 
 constexpr size_t kMaxKeyVersionsPerBackup = 500;
 
+// What the service limits weigh a key request by (api/service_limits.h).
+struct KeyShape {
+  bool hsm = false;  // kty ends in -HSM
+  crypto::KeyType type = crypto::KeyType::kRsa;
+  int bits = 0;      // RSA modulus / AES key size; 0 for EC
+};
+
 enum class KeyOperation { kEncrypt, kDecrypt, kWrapKey, kUnwrapKey, kSign, kVerify };
 
 // Result of a cryptographic operation; `name`/`version` identify the version used (for kid).
@@ -200,6 +207,11 @@ class KeyService {
   // The key lifecycle's hooks with this service's cache invalidation, for purges run by the
   // sweeper (or any caller composing key writes into its own transaction).
   const KindTraits<model::KeyVersion>& traits() const { return traits_; }
+
+  // The type and size of a live key's version ("" = latest), from the operation cache (no
+  // storage read once cached). NotFound as Get.
+  StatusOr<KeyShape> Shape(const model::VaultRecord& vault, std::string_view name,
+                           std::string_view version);
 
   // Cryptographic operations on a version ("" = latest).
   StatusOr<KeyOperationResult> Encrypt(const model::VaultRecord& vault, std::string_view name,

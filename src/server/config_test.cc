@@ -1,0 +1,64 @@
+// coffer.toml's [limits]: values reach ServerConfig, omitted keys keep Azure's defaults, and an
+// unknown key, a wrong type or a value out of range is an error naming the key.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "server/server.h"
+
+namespace coffer::server {
+namespace {
+
+class ConfigLimitsTest : public ::testing::Test {
+ protected:
+  ~ConfigLimitsTest() override { std::remove(path_.c_str()); }
+  // Loads `text` as a coffer.toml; the error message when it is refused, "" when accepted.
+  std::string Load(const std::string& text) {
+    std::ofstream(path_) << text;
+    std::string error;
+    config_ = ServerConfig{};
+    return LoadConfigFile(path_, &config_, &error) ? "" : error;
+  }
+  std::string path_ = ::testing::TempDir() + "coffer-config-limits-test.toml";
+  ServerConfig config_;
+};
+
+TEST_F(ConfigLimitsTest, ValuesAreReadAndOmittedKeysKeepAzuresDefaults) {
+  ASSERT_EQ(Load("[limits]\nsecret_create = 50\nkey_other_hsm = 7\nsubscription_factor = 2.5\n"
+                 "per_identity = 0.25\n"),
+            "");
+  const api::ServiceLimits& l = config_.limits;
+  EXPECT_EQ(l.VaultLimit(api::ThrottleClass::kSecretCreate), 50);
+  EXPECT_EQ(l.VaultLimit(api::ThrottleClass::kKeyOtherHsm), 7);
+  EXPECT_EQ(l.VaultLimit(api::ThrottleClass::kVaultOther), 4000);
+  EXPECT_EQ(l.VaultLimit(api::ThrottleClass::kKeyCreate), 20);
+  EXPECT_EQ(l.VaultLimit(api::ThrottleClass::kKeyCreateHsm), 10);
+  EXPECT_DOUBLE_EQ(l.subscription_factor, 2.5);
+  EXPECT_DOUBLE_EQ(l.per_identity, 0.25);
+  ASSERT_EQ(Load("[server]\nlisten = \"127.0.0.1:0\"\n"), "");
+  EXPECT_EQ(config_.limits.VaultLimit(api::ThrottleClass::kSecretCreate), 300);
+  EXPECT_EQ(Load("[limits]\nper_identity = 0\n"), "");
+}
+
+TEST_F(ConfigLimitsTest, InvalidValuesStopTheServerWithAMessageNamingTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"[limits]\nsecret_create = -1\n", "limits.secret_create"},
+      {"[limits]\nvault_other = 0\n", "limits.vault_other"},
+      {"[limits]\nkey_create = \"20\"\n", "limits.key_create"},
+      {"[limits]\nkey_other = 40.5\n", "limits.key_other"},
+      {"[limits]\nkey_other_hsm = true\n", "limits.key_other_hsm"},
+      {"[limits]\nsubscription_factor = 0\n", "limits.subscription_factor"},
+      {"[limits]\nper_identity = 2\n", "limits.per_identity"},
+      {"[limits]\nsecret_craete = 10\n", "limits.secret_craete"},
+      {"limits = 5\n", "limits must be a table"},
+  };
+  for (const auto& [text, named] : cases) {
+    std::string error = Load(text);
+    EXPECT_NE(error.find(named), std::string::npos) << text << " → " << error;
+  }
+}
+
+}  // namespace
+}  // namespace coffer::server
