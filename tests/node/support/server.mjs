@@ -64,6 +64,18 @@ function tail(chunks) {
 }
 
 /**
+ * A coffer.toml (in a fresh dir) whose `[limits]` section sets `limits` ({secret_create: 3, …};
+ * CONTRACT.md "Throttling"); pass it as `args: ['--config', file]`. Omitted keys keep Azure's
+ * defaults.
+ */
+export function limitsConfig(limits) {
+  const file = path.join(freshDataDir('config'), 'coffer.toml');
+  const lines = Object.entries(limits).map(([k, v]) => `${k} = ${v}`);
+  fs.writeFileSync(file, `[limits]\n${lines.join('\n')}\n`);
+  return file;
+}
+
+/**
  * Parses `coffer ready https://127.0.0.1:<port>` (anything after the URL is ignored).
  * Returns the port, or null when the line is not a ready line.
  */
