@@ -21,20 +21,14 @@
 #include "auth/token_service.h"
 #include "barrier/barrier.h"
 #include "crypto/primitives.h"
+#include "nanos_per_call.h"
 #include "store/memory_storage.h"
 
 namespace {
 
 using namespace coffer;  // NOLINT: a benchmark's main
 
-template <typename Fn>
-double NanosPerCall(size_t iterations, Fn&& fn) {
-  auto start = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < iterations; ++i) fn(i);
-  auto end = std::chrono::steady_clock::now();
-  return std::chrono::duration<double, std::nano>(end - start).count() /
-         static_cast<double>(iterations);
-}
+using bench::NanosPerCall;
 
 int Fail(const char* what, const Status& s) {
   std::fprintf(stderr, "authz_check: %s: %s\n", what, s.ToString().c_str());
