@@ -19,12 +19,7 @@ namespace coffer::backup {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string Sequence(int first, int count) {
-  std::string s;
-  for (int i = 0; i < count; ++i) s.push_back(static_cast<char>(first + i));
-  return s;
-}
+using golden::Sequence;
 
 ArchiveHeader GoldenHeader() {
   ArchiveHeader h;

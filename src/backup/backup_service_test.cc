@@ -18,12 +18,6 @@ using test_support::Deployment;
 using test_support::kSubA;
 using test_support::kSubB;
 
-vault::SecretSetParams ValueOnly(std::string_view value) {
-  vault::SecretSetParams p;
-  p.value = SecretBytes(value);
-  return p;
-}
-
 class BackupServiceTest : public test_support::DeploymentTest {
  protected:
   vault::SecretView Set(const model::VaultRecord& v, const std::string& name,
@@ -139,7 +133,7 @@ TEST_F(BackupServiceTest, RestoreFailsForBlobFromOtherGeography) {
 TEST_F(BackupServiceTest, RestoreFailsForBlobFromAnotherDeployment) {
   Deployment other;
   model::VaultRecord there = other.MakeVault("src-east", kSubA, "eastus");
-  ASSERT_TRUE(other.secrets.Set(there, "db-password", ValueOnly("x")).ok());
+  ASSERT_TRUE(other.secrets.Set(there, "db-password", test_support::SecretValue("x")).ok());
   auto blob = other.backups.BackupSecret(there, "db-password");
   ASSERT_TRUE(blob.ok());
   auto r = d_.backups.RestoreSecret(west_, *blob);
@@ -150,7 +144,7 @@ TEST_F(BackupServiceTest, RestoreFailsForBlobFromAnotherDeployment) {
 TEST_F(BackupServiceTest, DeploymentCheckComesBeforeSubscriptionCheck) {
   Deployment other;
   model::VaultRecord there = other.MakeVault("src-east", kSubB, "westeurope");
-  ASSERT_TRUE(other.secrets.Set(there, "s", ValueOnly("x")).ok());
+  ASSERT_TRUE(other.secrets.Set(there, "s", test_support::SecretValue("x")).ok());
   auto blob = other.backups.BackupSecret(there, "s");
   ASSERT_TRUE(blob.ok());
   EXPECT_THAT(d_.backups.RestoreSecret(west_, *blob).status().message(),

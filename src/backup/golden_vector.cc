@@ -8,17 +8,17 @@
 namespace coffer::backup::golden {
 namespace {
 
-std::string Sequence(int first, int count) {
-  std::string s;
-  for (int i = 0; i < count; ++i) s.push_back(static_cast<char>(first + i));
-  return s;
-}
-
 std::string Optional(const std::optional<int64_t>& v) {
   return v ? std::to_string(*v) : "none";
 }
 
 }  // namespace
+
+std::string Sequence(int first, int count) {
+  std::string s;
+  for (int i = 0; i < count; ++i) s.push_back(static_cast<char>(first + i));
+  return s;
+}
 
 SecretBytes BackupRoot() { return SecretBytes(Sequence(0x00, 32)); }
 

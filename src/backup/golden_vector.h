@@ -11,6 +11,8 @@
 
 namespace coffer::backup::golden {
 
+// `count` bytes counting up from `first` (the fixed inputs: 0x00..0x1f, 0xa0..0xaf, …).
+std::string Sequence(int first, int count);
 SecretBytes BackupRoot();            // 0x00..0x1f
 BlobHeader Header();                 // root id 0xa0..0xaf, salt 0x40..0x5f, nonce 0x60..0x6b
 vault::SecretObject Object();        // "Golden-Secret", two versions

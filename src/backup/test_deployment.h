@@ -43,6 +43,13 @@ struct Deployment {
   BackupService backups{barrier, secrets, crypto::SystemRandom(), clock, &keys, &certificates};
 };
 
+// Parameters setting a secret to `value`, nothing else.
+inline vault::SecretSetParams SecretValue(std::string_view value) {
+  vault::SecretSetParams p;
+  p.value = SecretBytes(value);
+  return p;
+}
+
 // A deployment with four vaults: two regions of one geography in subscription A, another
 // subscription, and another geography — the targets every binding test needs.
 class DeploymentTest : public ::testing::Test {

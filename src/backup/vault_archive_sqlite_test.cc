@@ -10,6 +10,7 @@
 #include <future>
 #include <memory>
 
+#include "backup/test_deployment.h"
 #include "backup/vault_archive.h"
 #include "backup/vault_backup_jobs.h"
 #include "crypto/primitives.h"
@@ -23,14 +24,9 @@ namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
+using test_support::SecretValue;
 
 constexpr char kSub[] = "11111111-1111-1111-1111-111111111111";
-
-vault::SecretSetParams Value(std::string_view v) {
-  vault::SecretSetParams p;
-  p.value = SecretBytes(v);
-  return p;
-}
 
 // One process's view of a data dir: the engine, the barrier and the services over it.
 struct Node {
@@ -106,7 +102,7 @@ TEST_F(SqliteArchiveTest, WritesDuringTheBackupDoNotChangeTheArchive) {
   constexpr int kSecrets = 30;
   for (int i = 0; i < kSecrets; ++i) {
     std::string name = "s" + std::to_string(i);
-    ASSERT_TRUE(node_->secrets->Set(source, name, Value("before-" + name)).ok());
+    ASSERT_TRUE(node_->secrets->Set(source, name, SecretValue("before-" + name)).ok());
   }
   int seen = 0;
   auto writer = [&] {
@@ -114,8 +110,8 @@ TEST_F(SqliteArchiveTest, WritesDuringTheBackupDoNotChangeTheArchive) {
     ++seen;
     std::string name = "s" + std::to_string(1 + seen % (kSecrets - 1));  // s0 gets deleted
     std::async(std::launch::async, [&] {
-      EXPECT_TRUE(node_->secrets->Set(source, name, Value("during")).ok());
-      EXPECT_TRUE(node_->secrets->Set(source, "new-" + std::to_string(seen), Value("x")).ok());
+      EXPECT_TRUE(node_->secrets->Set(source, name, SecretValue("during")).ok());
+      EXPECT_TRUE(node_->secrets->Set(source, "new-" + std::to_string(seen), SecretValue("x")).ok());
       if (seen == 3) {
         EXPECT_TRUE(node_->secrets->Delete(source, "s0").ok());
       }
@@ -146,7 +142,7 @@ TEST_F(SqliteArchiveTest, WritesDuringTheBackupDoNotChangeTheArchive) {
 
 TEST_F(SqliteArchiveTest, AFinishedJobSurvivesARestart) {
   model::VaultRecord v = node_->Vault("keeper");
-  ASSERT_TRUE(node_->secrets->Set(v, "a", Value("1")).ok());
+  ASSERT_TRUE(node_->secrets->Set(v, "a", SecretValue("1")).ok());
   std::string job_id;
   {
     VaultBackupJobs jobs(node_->barrier, *node_->archiver, crypto::SystemRandom(), clock_, wall_,
@@ -170,7 +166,7 @@ TEST_F(SqliteArchiveTest, AFinishedJobSurvivesARestart) {
 
 TEST_F(SqliteArchiveTest, AJobInterruptedByARestartNeverLooksComplete) {
   model::VaultRecord v = node_->Vault("crashy");
-  ASSERT_TRUE(node_->secrets->Set(v, "a", Value("1")).ok());
+  ASSERT_TRUE(node_->secrets->Set(v, "a", SecretValue("1")).ok());
   std::string job_id;
   {
     // The process "dies" before the job's work runs: the work is dropped.

@@ -13,12 +13,7 @@ namespace coffer::backup {
 namespace {
 
 using ::testing::HasSubstr;
-
-vault::SecretSetParams Value(std::string_view v) {
-  vault::SecretSetParams p;
-  p.value = SecretBytes(v);
-  return p;
-}
+using test_support::SecretValue;
 
 vault::CertificateCreateParams SelfSigned() {
   vault::CertificateCreateParams p;
@@ -55,9 +50,9 @@ class VaultArchiveTest : public test_support::DeploymentTest {
   // A source vault with some of everything.
   void Fill() {
     for (std::string_view v : {"one", "two", "three"}) {
-      ASSERT_TRUE(d_.secrets.Set(east_, "app-password", Value(v)).ok());
+      ASSERT_TRUE(d_.secrets.Set(east_, "app-password", SecretValue(v)).ok());
     }
-    ASSERT_TRUE(d_.secrets.Set(east_, "old", Value("gone")).ok());
+    ASSERT_TRUE(d_.secrets.Set(east_, "old", SecretValue("gone")).ok());
     ASSERT_TRUE(d_.secrets.Delete(east_, "old").ok());
     vault::KeyCreateParams ec;
     ec.kty = "EC";
@@ -121,7 +116,7 @@ TEST_F(VaultArchiveTest, WholeRestoreIntoAnEmptyVaultEqualsTheSource) {
 TEST_F(VaultArchiveTest, WholeRestoreNeedsAnEmptyVaultDeletedObjectsIncluded) {
   Fill();
   std::string archive = Backup(east_);
-  ASSERT_TRUE(d_.secrets.Set(west_, "x", Value("x")).ok());
+  ASSERT_TRUE(d_.secrets.Set(west_, "x", SecretValue("x")).ok());
   ASSERT_TRUE(d_.secrets.Delete(west_, "x").ok());
   auto outcome = Restore(west_, archive);
   EXPECT_EQ(outcome.status().code(), StatusCode::kAlreadyExists);
@@ -132,7 +127,7 @@ TEST_F(VaultArchiveTest, WholeRestoreNeedsAnEmptyVaultDeletedObjectsIncluded) {
 TEST_F(VaultArchiveTest, SelectiveRestoreReportsConflictsAndNeverOverwrites) {
   Fill();
   std::string archive = Backup(east_);
-  ASSERT_TRUE(d_.secrets.Set(west_, "app-password", Value("mine")).ok());
+  ASSERT_TRUE(d_.secrets.Set(west_, "app-password", SecretValue("mine")).ok());
   ASSERT_TRUE(d_.keys.Create(west_, "signer", vault::KeyCreateParams{.kty = "EC"}).ok());
   ASSERT_TRUE(d_.keys.Delete(west_, "signer").ok());
   auto outcome = Restore(west_, archive, "secrets/APP-PASSWORD, keys/signer,certificates/web,"

@@ -17,12 +17,7 @@ namespace coffer::backup {
 namespace {
 
 using ::testing::HasSubstr;
-
-vault::SecretSetParams Value(std::string_view v) {
-  vault::SecretSetParams p;
-  p.value = SecretBytes(v);
-  return p;
-}
+using test_support::SecretValue;
 
 class VaultBackupJobsTest : public test_support::DeploymentTest {
  protected:
@@ -72,7 +67,7 @@ class VaultBackupJobsTest : public test_support::DeploymentTest {
 
 TEST_F(VaultBackupJobsTest, ABackupJobsArchiveRestoresIntoAnotherVault) {
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(d_.secrets.Set(east_, "s" + std::to_string(i), Value(std::string(50, 'v'))).ok());
+    ASSERT_TRUE(d_.secrets.Set(east_, "s" + std::to_string(i), SecretValue(std::string(50, 'v'))).ok());
   }
   auto started = jobs_.StartBackup(east_);
   ASSERT_TRUE(started.ok());
@@ -114,9 +109,9 @@ TEST_F(VaultBackupJobsTest, ABackupJobsArchiveRestoresIntoAnotherVault) {
 }
 
 TEST_F(VaultBackupJobsTest, RestoreRefusalsNeedNoJob) {
-  ASSERT_TRUE(d_.secrets.Set(east_, "a", Value("1")).ok());
+  ASSERT_TRUE(d_.secrets.Set(east_, "a", SecretValue("1")).ok());
   std::string archive = Content(east_, BackupNow(east_).id);
-  ASSERT_TRUE(d_.secrets.Set(west_, "b", Value("2")).ok());
+  ASSERT_TRUE(d_.secrets.Set(west_, "b", SecretValue("2")).ok());
   EXPECT_EQ(jobs_.StartRestore(west_, archive, ArchiveSelection{}).status().code(),
             StatusCode::kAlreadyExists);
   std::string damaged = archive;
@@ -132,7 +127,7 @@ TEST_F(VaultBackupJobsTest, RestoreRefusalsNeedNoJob) {
 }
 
 TEST_F(VaultBackupJobsTest, TheNextBackupReplacesTheArchiveAndJobsExpireAfter24Hours) {
-  ASSERT_TRUE(d_.secrets.Set(east_, "a", Value(std::string(500, 'x'))).ok());
+  ASSERT_TRUE(d_.secrets.Set(east_, "a", SecretValue(std::string(500, 'x'))).ok());
   BackupJob first = BackupNow(east_);
   BackupJob second = BackupNow(east_);
   EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, first.id).status().code(),
