@@ -43,31 +43,38 @@ std::string WireName(const std::string& name) {
 
 }  // namespace
 
-json PolicyToWireShape(const json& policy) {
-  if (policy.is_array()) {
+json WithoutNulls(const json& j, std::string (*rename)(const std::string&)) {
+  if (j.is_array()) {
     json out = json::array();
-    for (const json& item : policy) out.push_back(PolicyToWireShape(item));
+    for (const json& item : j) out.push_back(WithoutNulls(item, rename));
     return out;
   }
-  if (!policy.is_object()) return policy;
+  if (!j.is_object()) return j;
   json out = json::object();
-  for (const auto& [name, value] : policy.items()) {
-    if (!value.is_null()) out[WireName(name)] = PolicyToWireShape(value);
+  for (const auto& [name, value] : j.items()) {
+    if (!value.is_null()) out[rename ? rename(name) : name] = WithoutNulls(value, rename);
   }
   return out;
 }
 
-StatusOr<json> ReadPolicyArgument(const std::string& text) {
+json PolicyToWireShape(const json& policy) { return WithoutNulls(policy, WireName); }
+
+StatusOr<json> ReadJsonArgument(const std::string& option, const std::string& text) {
   std::string content = text;
   if (text.starts_with('@')) {
     auto file = ReadFile(text.substr(1));
-    if (!file.ok()) return InvalidArgumentError("--policy: cannot read " + text.substr(1));
+    if (!file.ok()) return InvalidArgumentError(option + ": cannot read " + text.substr(1));
     content = std::move(*file);
   }
-  json policy = json::parse(content, nullptr, false);
-  if (!policy.is_object()) {
-    return InvalidArgumentError("--policy: not a JSON object (give the JSON text or @file)");
+  json j = json::parse(content, nullptr, false);
+  if (!j.is_object()) {
+    return InvalidArgumentError(option + ": not a JSON object (give the JSON text or @file)");
   }
+  return j;
+}
+
+StatusOr<json> ReadPolicyArgument(const std::string& text) {
+  ASSIGN_OR_RETURN(json policy, ReadJsonArgument("--policy", text));
   return PolicyToWireShape(policy);
 }
 

@@ -1,4 +1,4 @@
-// What `coffer certificate …` makes of its arguments before anything is sent: the --policy text
+// What `coffer certificate …` (and, for JSON and tags, `secret` and `key`) makes of its arguments before anything is sent: the --policy text
 // (JSON or @file, in the wire shape of the REST API or in the camelCase shape `az keyvault
 // certificate get-default-policy` prints), --tags, the bytes of an import file, and the PEM
 // form of a downloaded certificate. Every error is InvalidArgument with a message that names
@@ -22,6 +22,15 @@ namespace coffer::cli {
 // issuerParameters, lifetimeActions, …) is renamed field by field and its nulls dropped.
 // Errors: an unreadable file, text that is not a JSON object.
 StatusOr<nlohmann::json> ReadPolicyArgument(const std::string& text);
+
+// The JSON object `text` means for `option`: `@path` reads the file, anything else is the text.
+// Errors: an unreadable file, text that is not a JSON object (messages name `option`).
+StatusOr<nlohmann::json> ReadJsonArgument(const std::string& option, const std::string& text);
+
+// `j` without its null members, recursively (az writes nulls for what is not set), each member
+// renamed by `rename` when one is given.
+nlohmann::json WithoutNulls(const nlohmann::json& j,
+                            std::string (*rename)(const std::string&) = nullptr);
 
 // az's policy shape renamed to the wire shape (see ReadPolicyArgument); wire names and unknown
 // names are kept, null members dropped, recursively.

@@ -9,6 +9,7 @@
 
 #include "cli/certificate_args.h"
 #include "cli/certificate_settings_commands.h"
+#include "cli/object_commands.h"
 #include "cli/vault_session.h"
 #include "core/encoding.h"
 #include "core/files.h"
@@ -144,20 +145,15 @@ int CertificateDownload(const ClientContext& ctx, const CertificateRef& cert,
 
 int CertificateBackup(const ClientContext& ctx, const CertificateRef& cert,
                       const std::string& file) {
-  return RunWithVault(ctx, cert.vault, [&](VaultSession& s) -> StatusOr<json> {
-    ASSIGN_OR_RETURN(json answer, s.Request("POST", CertPath(cert.name) + "/backup"));
-    std::optional<std::string> blob = DecodeBase64Url(StringField(answer, "value"));
-    if (!blob || blob->empty()) return InternalError("the server's backup answer has no value");
-    RETURN_IF_ERROR(WriteFileAtomically(file, *blob, 0600));
-    return json();  // az prints nothing
+  return RunWithVault(ctx, cert.vault, [&](VaultSession& s) {
+    return BackupToFile(s, CertPath(cert.name) + "/backup", file);
   });
 }
 
 int CertificateRestore(const ClientContext& ctx, const std::string& vault,
                        const std::string& file) {
-  return RunWithVault(ctx, vault, [&](VaultSession& s) -> StatusOr<json> {
-    ASSIGN_OR_RETURN(std::string blob, ReadFile(file));
-    return s.Request("POST", "/certificates/restore", json{{"value", EncodeBase64Url(blob)}});
+  return RunWithVault(ctx, vault, [&](VaultSession& s) {
+    return RestoreFromFile(s, "/certificates/restore", file);
   });
 }
 

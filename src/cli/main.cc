@@ -9,6 +9,7 @@
 #include "cli/audit_commands.h"
 #include "cli/certificate_commands.h"
 #include "cli/client_commands.h"
+#include "cli/object_commands.h"
 #include "cli/principal_commands.h"
 #include "cli/role_commands.h"
 #include "cli/vault_commands.h"
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   coffer::cli::AddRoleCommands(app, &command_exit);
   coffer::cli::AddPrincipalCommands(app, &command_exit);
   coffer::cli::AddCertificateCommands(app, &command_exit);
+  coffer::cli::AddSecretCommands(app, &command_exit);
+  coffer::cli::AddKeyCommands(app, &command_exit);
 
   coffer::cli::ClientContext ctx;
   auto* dev = app.add_subcommand("dev", "Dev-mode helpers");
