@@ -4,7 +4,6 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "cli/certificate_args.h"
@@ -23,7 +22,6 @@ using nlohmann::json;
 
 // How long `create` waits for an issuer to finish, and how often it asks.
 constexpr auto kCreateWaitLimit = std::chrono::minutes(10);
-constexpr auto kFirstPoll = std::chrono::milliseconds(100);
 constexpr auto kLongestPoll = std::chrono::seconds(2);
 
 std::string CertPath(const std::string& name) {
@@ -56,19 +54,11 @@ void ClearMember(json& body, const char* name) {
 
 // GETs the pending operation until its status is no longer inProgress (the SDK's rule).
 StatusOr<json> WaitForOperation(VaultSession& s, const std::string& name) {
-  const auto deadline = std::chrono::steady_clock::now() + kCreateWaitLimit;
-  auto pause = kFirstPoll;
-  while (true) {
-    ASSIGN_OR_RETURN(json op, s.Request("GET", CertPath(name) + "/pending"));
-    if (StringField(op, "status") != "inProgress") return op;
-    if (std::chrono::steady_clock::now() + pause > deadline) {
-      return UnavailableError("the certificate operation of '" + name +
-                              "' is still in progress; `coffer certificate pending show` shows "
-                              "it");
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min<std::chrono::milliseconds>(pause * 2, kLongestPoll);
-  }
+  return PollUntilDone([&] { return s.Request("GET", CertPath(name) + "/pending"); },
+                       [](const json& op) { return StringField(op, "status") != "inProgress"; },
+                       kLongestPoll, kCreateWaitLimit,
+                       "the certificate operation of '" + name +
+                           "' is still in progress; `coffer certificate pending show` shows it");
 }
 
 StatusOr<json> Create(VaultSession& s, const CertificateRef& cert,

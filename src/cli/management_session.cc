@@ -134,41 +134,66 @@ StatusOr<ManagementSession> ManagementSession::Connect(const ClientContext& ctx,
 
 ManagementSession::~ManagementSession() { SecureClear(token_); }
 
-StatusOr<ManagementSession::Answer> ManagementSession::Send(const std::string& method,
-                                                            const std::string& path_and_query,
-                                                            const std::optional<json>& body) {
-  http::ClientRequest req;
-  req.method = method;
-  req.url = path_and_query.starts_with("https://") ? path_and_query : base_url_ + path_and_query;
+StatusOr<http::ClientResponse> ManagementSession::Exchange(http::ClientRequest& req) {
+  req.url = req.url.starts_with("https://") ? req.url : base_url_ + req.url;
   req.ca_file = ca_file_;
   req.headers.Set("Authorization", "Bearer " + token_);
-  if (body) {
-    req.headers.Set("Content-Type", "application/json");
-    req.body = body->dump();
-  }
   StatusOr<http::ClientResponse> resp = UnavailableError("no request sent");
   for (int attempt = 0;; ++attempt) {
     resp = http::Fetch(req);
     if (!resp.ok()) {
+      SecureClear(req.body);
       return UnavailableError("cannot reach the server: " + resp.status().message());
     }
     if (resp->status != 429 || attempt == kMaxThrottleRetries) break;
     std::this_thread::sleep_for(std::chrono::seconds(RetryAfterSeconds(*resp)));
   }
   SecureClear(req.body);
-  Answer answer;
-  answer.status = resp->status;
-  answer.location = std::string(resp->headers.Get("Location").value_or(""));
-  answer.body = resp->body.empty() ? json() : json::parse(resp->body, nullptr, false);
-  SecureClear(resp->body);
   if (resp->status >= 400) {
-    return RefusalStatus(resp->status, answer.body.is_discarded() ? json() : answer.body);
+    json body = json::parse(resp->body, nullptr, false);
+    SecureClear(resp->body);
+    return RefusalStatus(resp->status, body.is_discarded() ? json() : body);
   }
+  return resp;
+}
+
+StatusOr<ManagementSession::Answer> ManagementSession::Send(const std::string& method,
+                                                            const std::string& path_and_query,
+                                                            const std::optional<json>& body) {
+  http::ClientRequest req;
+  req.method = method;
+  req.url = path_and_query;
+  if (body) {
+    req.headers.Set("Content-Type", "application/json");
+    req.body = body->dump();
+  }
+  ASSIGN_OR_RETURN(http::ClientResponse resp, Exchange(req));
+  Answer answer;
+  answer.status = resp.status;
+  answer.location = std::string(resp.headers.Get("Location").value_or(""));
+  answer.body = resp.body.empty() ? json() : json::parse(resp.body, nullptr, false);
+  SecureClear(resp.body);
   if (answer.body.is_discarded()) {
     return InternalError("the server's answer to " + method + " is not JSON (HTTP " +
-                         std::to_string(resp->status) + ")");
+                         std::to_string(resp.status) + ")");
   }
   return answer;
+}
+
+StatusOr<std::string> ManagementSession::SendBytes(const std::string& method,
+                                                   const std::string& path_and_query,
+                                                   std::string bytes,
+                                                   std::chrono::seconds timeout) {
+  http::ClientRequest req;
+  req.method = method;
+  req.url = path_and_query;
+  req.timeout = timeout;
+  if (!bytes.empty() || method == "PUT" || method == "POST") {
+    req.headers.Set("Content-Type", "application/octet-stream");
+    req.body = std::move(bytes);
+  }
+  ASSIGN_OR_RETURN(http::ClientResponse resp, Exchange(req));
+  return std::move(resp.body);
 }
 
 StatusOr<json> ManagementSession::Request(const std::string& method,

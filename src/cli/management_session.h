@@ -16,12 +16,14 @@
 // Thread-safety: a session is used by one thread; it holds no process-wide state.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "http/client.h"
 
 namespace coffer::cli {
 
@@ -69,6 +71,12 @@ class ManagementSession {
   StatusOr<Answer> Send(const std::string& method, const std::string& path_and_query,
                         const std::optional<nlohmann::json>& body = std::nullopt);
 
+  // Sends `bytes` as application/octet-stream (none when empty, except for PUT and POST) and
+  // returns the answer's body as it is: whole-vault archives. `timeout` bounds the exchange.
+  // Refusals as for Request.
+  StatusOr<std::string> SendBytes(const std::string& method, const std::string& path_and_query,
+                                  std::string bytes, std::chrono::seconds timeout);
+
   // GETs a list and follows its nextLinks; returns the concatenated `value` arrays.
   StatusOr<nlohmann::json> ListAll(const std::string& path_and_query);
 
@@ -85,6 +93,10 @@ class ManagementSession {
 
  private:
   ManagementSession() = default;
+
+  // Completes `req` (base URL, CA, token), sends it with the 429 retries and returns the
+  // answer, or the refusal of a status >= 400. The request body is cleared.
+  StatusOr<http::ClientResponse> Exchange(http::ClientRequest& req);
 
   std::string base_url_;
   std::string ca_file_;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/vault_backup_commands.h"
 #include "core/encoding.h"
 #include "http/client.h"
 
@@ -253,6 +254,8 @@ void AddVaultCommands(CLI::App& app, std::optional<int>* exit_code) {
   }
   run(recover, [](Args& a) { return VaultRecover(a.ctx, a.ref, a.location); });
   run(purge, [](Args& a) { return VaultPurge(a.ctx, a.ref, a.location); });
+
+  AddVaultBackupCommands(vault, std::shared_ptr<const ClientContext>(args, &args->ctx), exit_code);
 }
 
 }  // namespace coffer::cli

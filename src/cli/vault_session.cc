@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <thread>
 
 namespace coffer::cli {
 
@@ -14,9 +15,11 @@ bool IsVaultHostLabel(const std::string& name) {
 }
 
 CLI::Option* AddVaultNameOption(CLI::App* command, std::string* into) {
-  return command->add_option("--vault-name", *into, "Vault name")
-      ->required()
-      ->check(CLI::Validator(
+  return CheckVaultName(command->add_option("--vault-name", *into, "Vault name")->required());
+}
+
+CLI::Option* CheckVaultName(CLI::Option* option) {
+  return option->check(CLI::Validator(
           [](std::string& name) -> std::string {
             return IsVaultHostLabel(name) ? "" : "not a vault name (letters, digits, hyphens)";
           },
@@ -52,8 +55,28 @@ StatusOr<json> VaultSession::Request(const std::string& method, const std::strin
   return session_.Request(method, Url(path), body);
 }
 
+StatusOr<std::string> VaultSession::SendBytes(const std::string& method, const std::string& path,
+                                              std::string bytes, std::chrono::seconds timeout) {
+  return session_.SendBytes(method, Url(path), std::move(bytes), timeout);
+}
+
 StatusOr<json> VaultSession::ListAll(const std::string& path) {
   return session_.ListAll(Url(path));
+}
+
+StatusOr<json> PollUntilDone(const std::function<StatusOr<json>()>& get,
+                             const std::function<bool(const json&)>& done,
+                             std::chrono::milliseconds longest_pause, std::chrono::seconds limit,
+                             const std::string& still_running) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::chrono::milliseconds pause(100);
+  while (true) {
+    ASSIGN_OR_RETURN(json answer, get());
+    if (done(answer)) return answer;
+    if (std::chrono::steady_clock::now() + pause > deadline) return UnavailableError(still_running);
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, longest_pause);
+  }
 }
 
 }  // namespace coffer::cli

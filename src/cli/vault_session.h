@@ -10,6 +10,8 @@
 // Thread-safety: a session is used by one thread; it holds no process-wide state.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -32,6 +34,8 @@ bool IsVaultHostLabel(const std::string& name);
 // Adds the required `--vault-name` option to a data-plane command, checked by IsVaultHostLabel
 // (a bad name is a usage error).
 CLI::Option* AddVaultNameOption(CLI::App* command, std::string* into);
+// Checks `option`'s values with IsVaultHostLabel (a bad name is a usage error).
+CLI::Option* CheckVaultName(CLI::Option* option);
 
 class VaultSession {
  public:
@@ -44,6 +48,11 @@ class VaultSession {
   // server's refusal.
   StatusOr<nlohmann::json> Request(const std::string& method, const std::string& path,
                                    const std::optional<nlohmann::json>& body = std::nullopt);
+
+  // Sends `bytes` to `path` as application/octet-stream and returns the answer's body as it is
+  // (whole-vault archives); see ManagementSession::SendBytes.
+  StatusOr<std::string> SendBytes(const std::string& method, const std::string& path,
+                                  std::string bytes, std::chrono::seconds timeout);
 
   // GETs a list at `path` and follows its nextLinks; returns the concatenated `value` arrays.
   StatusOr<nlohmann::json> ListAll(const std::string& path);
@@ -60,6 +69,15 @@ class VaultSession {
   ManagementSession session_;
   std::string vault_url_;
 };
+
+// Long-running operations: GETs with `get` until `done(answer)`, pausing 100 ms at first and
+// doubling up to `longest_pause`; returns the answer that is done, the first error of `get`, or
+// Unavailable(`still_running`) once `limit` has passed.
+StatusOr<nlohmann::json> PollUntilDone(const std::function<StatusOr<nlohmann::json>()>& get,
+                                       const std::function<bool(const nlohmann::json&)>& done,
+                                       std::chrono::milliseconds longest_pause,
+                                       std::chrono::seconds limit,
+                                       const std::string& still_running);
 
 // Connects to vault `vault` with `ctx`, runs `command(session)` (which returns StatusOr<json>)
 // and prints its answer (0) or the refusal (1).
