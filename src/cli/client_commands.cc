@@ -1,5 +1,6 @@
 #include "cli/client_commands.h"
 
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,31 @@ int DevTimeShift(const ClientContext& ctx, int64_t seconds) {
   if (!session.ok()) return ReportError(session.status());
   return PrintOrReport(
       session->Request("POST", "/_coffer/dev/time-shift", json{{"seconds", seconds}}));
+}
+
+int Login(Credentials creds) {
+  while (creds.base_url.ends_with('/')) creds.base_url.pop_back();
+  creds.authority_host = creds.base_url;
+  std::error_code ec;
+  if (!creds.ca_file.empty()) creds.ca_file = std::filesystem::absolute(creds.ca_file, ec).string();
+  creds.source = "coffer login";
+  auto session = ManagementSession::Connect(creds, Audience::kManagement);
+  if (!session.ok()) return ReportError(session.status());
+  const std::string path = DefaultProfilePath(ProcessEnvironment());
+  if (path.empty()) return ReportError(FailedPreconditionError("HOME is not set: no profile path"));
+  if (Status saved = SaveProfile(path, creds); !saved.ok()) return ReportError(saved);
+  return PrintJson(json{{"url", creds.base_url},
+                        {"tenantId", creds.tenant_id},
+                        {"clientId", creds.client_id},
+                        {"profile", path}});
+}
+
+int Logout() {
+  const std::string path = DefaultProfilePath(ProcessEnvironment());
+  std::error_code ec;
+  if (!path.empty()) std::filesystem::remove(path, ec);
+  if (ec) return ReportError(UnavailableError("cannot remove " + path + ": " + ec.message()));
+  return 0;
 }
 
 int OperatorUnseal(const std::string& url, const std::string& key_file,

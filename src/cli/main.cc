@@ -62,6 +62,16 @@ int main(int argc, char** argv) {
   shift->add_option("--seconds", seconds, "Seconds to add");
   shift->add_option("--days", days, "Days to add");
 
+  coffer::cli::Credentials login_creds;
+  auto* login = app.add_subcommand("login", "Save the server and client to sign in as (profile)");
+  login->add_option("--url", login_creds.base_url, "Server base URL (https://host:port)")
+      ->required();
+  login->add_option("--tenant", login_creds.tenant_id, "Tenant id")->required();
+  login->add_option("--client-id", login_creds.client_id, "Client id")->required();
+  login->add_option("--client-secret", login_creds.client_secret, "Client secret")->required();
+  login->add_option("--ca-file", login_creds.ca_file, "CA that signed the server's certificate");
+  auto* logout = app.add_subcommand("logout", "Remove the saved profile");
+
   int audit_exit = 0;
   auto* audit = coffer::cli::AddAuditCommands(app, &audit_exit);
 
@@ -98,6 +108,8 @@ int main(int argc, char** argv) {
     return coffer::server::InitDeployment(config, key_file);
   }
   if (unseal->parsed()) return coffer::cli::OperatorUnseal(url, key_file, ca_file);
+  if (login->parsed()) return coffer::cli::Login(login_creds);
+  if (logout->parsed()) return coffer::cli::Logout();
   if (shift->parsed()) return coffer::cli::DevTimeShift(ctx, seconds + days * 86400);
   return 0;
 }

@@ -80,44 +80,29 @@ std::string WithApiVersion(const std::string& path, const char* version) {
 
 StatusOr<ManagementSession> ManagementSession::Connect(const ClientContext& ctx,
                                                        Audience audience) {
-  const std::string creds_path = ctx.data_dir + "/dev-credentials.json";
-  auto text = ReadFile(creds_path);
-  if (!text.ok()) {
-    return NotFoundError("cannot read " + creds_path +
-                         "; is `coffer server --dev` running with this --data-dir?");
-  }
-  json creds = json::parse(*text, nullptr, false);
-  SecureClear(*text);
-  if (!creds.is_object()) return InvalidArgumentError(creds_path + " is not a JSON object");
+  const EnvLookup env = ProcessEnvironment();
+  ASSIGN_OR_RETURN(Credentials creds, ResolveCredentials(ctx, env, DefaultProfilePath(env)));
+  return Connect(creds, audience);
+}
+
+StatusOr<ManagementSession> ManagementSession::Connect(const Credentials& creds,
+                                                       Audience audience) {
   ManagementSession s;
-  auto str = [&creds](const char* field) {
-    auto it = creds.find(field);
-    return it != creds.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  s.base_url_ = str("managementUrl");
-  s.ca_file_ = str("caFile");
-  s.tenant_id_ = str("tenantId");
-  if (auto subs = creds.find("subscriptions"); subs != creds.end() && subs->is_array()) {
-    for (const json& sub : *subs) {
-      if (sub.is_string()) s.dev_subscriptions_.push_back(sub.get<std::string>());
-    }
-  }
-  if (s.base_url_.empty() || s.tenant_id_.empty()) {
-    return InvalidArgumentError(creds_path + " lacks managementUrl or tenantId");
-  }
+  s.base_url_ = creds.base_url;
+  s.ca_file_ = creds.ca_file;
+  s.tenant_id_ = creds.tenant_id;
+  s.dev_subscriptions_ = creds.subscriptions;
 
   http::ClientRequest req;
   req.method = "POST";
-  req.url = str("authorityHost") + "/" + s.tenant_id_ + "/oauth2/v2.0/token";
+  req.url = creds.authority_host + "/" + http::PercentEncode(s.tenant_id_) + "/oauth2/v2.0/token";
   req.ca_file = s.ca_file_;
   req.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-  std::string client_secret = str("clientSecret");
-  req.body = "grant_type=client_credentials&client_id=" + http::PercentEncode(str("clientId")) +
-             "&client_secret=" + http::PercentEncode(client_secret) + "&scope=" +
+  req.body = "grant_type=client_credentials&client_id=" + http::PercentEncode(creds.client_id) +
+             "&client_secret=" + http::PercentEncode(creds.client_secret) + "&scope=" +
              http::PercentEncode(audience == Audience::kManagement
                                      ? "https://management.localhost/.default"
                                      : "https://vault.localhost/.default");
-  SecureClear(client_secret);
   auto resp = http::Fetch(req);
   SecureClear(req.body);
   if (!resp.ok()) return UnavailableError("cannot reach the server: " + resp.status().message());
@@ -125,10 +110,15 @@ StatusOr<ManagementSession> ManagementSession::Connect(const ClientContext& ctx,
   SecureClear(resp->body);
   if (resp->status != 200 || !token.is_object() || !token.contains("access_token") ||
       !token["access_token"].is_string()) {
-    return UnauthenticatedError("the token endpoint refused the credentials of " + creds_path +
+    return UnauthenticatedError("the token endpoint refused the credentials of " + creds.source +
                                 " (" + RefusalStatus(resp->status, token).message() + ")");
   }
   s.token_ = token["access_token"].get<std::string>();
+  SecureClear(token["access_token"].get_ref<std::string&>());
+  // Without dev-credentials.json's list, the subscriptions are those the server shows.
+  if (s.dev_subscriptions_.empty() && audience == Audience::kManagement) {
+    ASSIGN_OR_RETURN(s.dev_subscriptions_, s.AllSubscriptions());
+  }
   return s;
 }
 

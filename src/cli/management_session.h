@@ -1,5 +1,5 @@
-// One connection of the `coffer` CLI: the server's base URL and CA from
-// <data-dir>/dev-credentials.json, a token obtained with the credentials found there, and the
+// One connection of the `coffer` CLI: the server's base URL and CA from the credentials
+// credentials.h finds (environment, --data-dir, profile), a token obtained with them, and the
 // requests every command file sends with it (CONTRACT.md "CLI"). The token's audience is the
 // management plane's (ARM requests, the default) or the data plane's (requests to vault hosts,
 // see VaultSession).
@@ -22,15 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "cli/credentials.h"
 #include "core/status.h"
 #include "http/client.h"
 
 namespace coffer::cli {
-
-// Where the CLI finds its credentials.
-struct ClientContext {
-  std::string data_dir = "./coffer-data";
-};
 
 // API versions the CLI sends.
 inline constexpr const char* kArmApiVersion = "2026-02-01";
@@ -45,11 +41,13 @@ std::string WithApiVersion(const std::string& path, const char* version);
 
 class ManagementSession {
  public:
-  // Reads the credentials of `ctx.data_dir` and obtains a token for `audience`. Errors:
-  // NotFound (no dev-credentials.json), InvalidArgument (it is not JSON), Unavailable (server
-  // unreachable), Unauthenticated (the token endpoint refused the credentials).
+  // Finds the credentials for `ctx` (ResolveCredentials) and obtains a token for `audience`.
+  // Errors: those of ResolveCredentials, Unavailable (server unreachable), Unauthenticated (the
+  // token endpoint refused the credentials).
   static StatusOr<ManagementSession> Connect(const ClientContext& ctx,
                                              Audience audience = Audience::kManagement);
+  // The same with credentials already found (`coffer login` checks them this way).
+  static StatusOr<ManagementSession> Connect(const Credentials& creds, Audience audience);
 
   ManagementSession(ManagementSession&&) = default;
   ManagementSession& operator=(ManagementSession&&) = default;
@@ -83,7 +81,8 @@ class ManagementSession {
   const std::string& tenant_id() const { return tenant_id_; }
   // The server's base URL, e.g. https://127.0.0.1:8443 (no trailing slash).
   const std::string& base_url() const { return base_url_; }
-  // The subscriptions of dev-credentials.json; the first is where the dev vault lives.
+  // The subscriptions of dev-credentials.json (the first is where the dev vault lives); with
+  // other credentials, those the server lists for the caller.
   const std::vector<std::string>& dev_subscriptions() const { return dev_subscriptions_; }
   // `subscription`, or the first dev subscription when it is empty.
   std::string SubscriptionOr(const std::string& subscription) const;

@@ -10,6 +10,10 @@ const run = promisify(execFile);
 /** Runs `coffer ...args`; resolves to {stdout, stderr}, rejects on a non-zero exit. */
 export const cli = (...args) => run(cofferBin(), args, { timeout: 30_000 });
 
+/** Runs `coffer ...args` with `env` added to the environment (and `cwd`, default the current). */
+export const cliWithEnv = (env, args, cwd = undefined) =>
+  run(cofferBin(), args, { timeout: 30_000, env: { ...process.env, ...env }, cwd });
+
 /** Runs a command and parses its stdout as JSON. */
 export const cliJson = async (...args) => JSON.parse((await cli(...args)).stdout);
 
