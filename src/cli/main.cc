@@ -10,6 +10,7 @@
 #include "cli/certificate_commands.h"
 #include "cli/client_commands.h"
 #include "cli/object_commands.h"
+#include "cli/output_format.h"
 #include "cli/principal_commands.h"
 #include "cli/role_commands.h"
 #include "cli/vault_commands.h"
@@ -20,6 +21,16 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("coffer"));
   CLI::App app{"Coffer: a self-hosted key vault that speaks the Azure Key Vault API"};
   app.require_subcommand(1);
+  // `--output json|table|tsv` anywhere on the line, like az's: every subcommand passes the
+  // options it does not know to its parent, up to here.
+  app.fallthrough();
+  app.add_option_function<std::string>(
+         "--output,-o",
+         [](const std::string& name) {
+           coffer::cli::SetOutputFormat(*coffer::cli::ParseOutputFormat(name));
+         },
+         "Output format: json (default), table or tsv")
+      ->check(CLI::IsMember({"json", "table", "tsv"}));
 
   coffer::server::ServerConfig config;
   std::string config_file;

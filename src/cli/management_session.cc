@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/output_format.h"
 #include "core/files.h"
 #include "core/secret_bytes.h"
 #include "http/client.h"
@@ -240,9 +241,8 @@ int ReportError(const Status& status) {
 }
 
 int PrintJson(const json& j) {
-  if (j.is_null()) return 0;
-  std::string text = j.dump(2);
-  std::cout << text << std::endl;
+  std::string text = FormatOutput(j, CurrentOutputFormat());
+  std::cout << text << std::flush;
   SecureClear(text);
   return 0;
 }

@@ -107,7 +107,7 @@ class ManagementSession {
 // Prints `ERROR: <message>` on stderr; returns 1, the exit code of a refusal.
 int ReportError(const Status& status);
 
-// Prints `j` as indented JSON on stdout (nothing for null); returns 0. The printed text is
+// Prints `j` on stdout in the --output format (output_format.h; nothing for null); returns 0. The printed text is
 // cleared afterwards, as it may hold a client secret.
 int PrintJson(const nlohmann::json& j);
 
