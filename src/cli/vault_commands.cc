@@ -152,6 +152,13 @@ int VaultDelete(const ClientContext& ctx, const VaultRef& vault) {
   });
 }
 
+int VaultUpdate(const ClientContext& ctx, const VaultRef& vault, const json& properties) {
+  return RunWithSession(ctx, [&](ManagementSession& s) -> StatusOr<json> {
+    ASSIGN_OR_RETURN(std::string id, VaultId(s, vault));
+    return s.Request("PATCH", WithApiVersion(id, kArmApiVersion), json{{"properties", properties}});
+  });
+}
+
 int VaultList(const ClientContext& ctx, const std::string& group, const std::string& subscription) {
   return RunWithSession(ctx, [&](ManagementSession& s) {
     return s.ListAll(
@@ -194,7 +201,7 @@ void AddVaultCommands(CLI::App& app, std::optional<int>* exit_code) {
     VaultCreateArgs create;
     int retention = 0;
     VaultRef ref;
-    std::string location;
+    std::string location, purge_protection, rbac;
   };
   auto args = std::make_shared<Args>();
   auto run = [args, exit_code](CLI::App* c, auto fn) {
@@ -225,7 +232,8 @@ void AddVaultCommands(CLI::App& app, std::optional<int>* exit_code) {
 
   auto* show = vault->add_subcommand("show", "Show a vault");
   auto* del = vault->add_subcommand("delete", "Soft-delete a vault");
-  for (auto* c : {show, del}) {
+  auto* update = vault->add_subcommand("update", "Change a vault's properties");
+  for (auto* c : {show, del, update}) {
     c->add_option("--name,-n", args->ref.name, "Vault name")->required();
     c->add_option("--resource-group,-g", args->ref.resource_group,
                   "Resource group (default: found by the vault's name)");
@@ -233,6 +241,22 @@ void AddVaultCommands(CLI::App& app, std::optional<int>* exit_code) {
   }
   run(show, [](Args& a) { return VaultShow(a.ctx, a.ref); });
   run(del, [](Args& a) { return VaultDelete(a.ctx, a.ref); });
+  update->add_option("--retention-days", args->retention, "Soft-delete retention (7-90)");
+  update->add_option("--enable-purge-protection", args->purge_protection,
+                     "true (irreversible; false is refused, as in Azure)")
+      ->check(CLI::IsMember({"true", "false"}));
+  update->add_option("--enable-rbac-authorization", args->rbac,
+                     "true: Azure RBAC decides data access; false: access policies")
+      ->check(CLI::IsMember({"true", "false"}));
+  run(update, [](Args& a) {
+    json properties = json::object();
+    if (a.retention != 0) properties["softDeleteRetentionInDays"] = a.retention;
+    if (!a.purge_protection.empty()) {
+      properties["enablePurgeProtection"] = a.purge_protection == "true";
+    }
+    if (!a.rbac.empty()) properties["enableRbacAuthorization"] = a.rbac == "true";
+    return VaultUpdate(a.ctx, a.ref, properties);
+  });
 
   auto* list = vault->add_subcommand("list", "List the vaults you may read");
   list->add_option("--resource-group,-g", args->ref.resource_group,

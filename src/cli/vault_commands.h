@@ -4,13 +4,16 @@
 //   vault create --name N [--location L] [-g G] [--subscription S] [--retention-days D]
 //                [--enable-purge-protection]               PUT    …/resourceGroups/G/…/vaults/N
 //   vault show   --name N [-g G] [--subscription S]          GET    (the vault's id)
+//   vault update --name N [-g G] [--subscription S] [--retention-days D]
+//                [--enable-purge-protection true] [--enable-rbac-authorization true|false]
+//                                                            PATCH  (the vault's id)
 //   vault delete --name N [-g G] [--subscription S]          DELETE (the vault's id)
 //   vault list   [-g G] [--subscription S]                   GET    …/vaults (every page)
 //   vault list-deleted [--subscription S]                    GET    …/deletedVaults
 //   vault recover --name N [--location L] [--subscription S] PUT    (vaultId), createMode recover
 //   vault purge   --name N [--location L] [--subscription S] POST   …/deletedVaults/N/purge
 //
-// Vault names are unique across the deployment, so `show`, `delete`, `recover` and `purge` find
+// Vault names are unique across the deployment, so `show`, `update`, `delete`, `recover` and `purge` find
 // the vault by name (FindVault, FindDeletedVault) when no resource group or location is given;
 // without --subscription they look in every subscription the caller sees, the first dev
 // subscription first. Lists print the `value` array, as az does. Every command prints the
@@ -60,6 +63,8 @@ StatusOr<nlohmann::json> FindDeletedVault(ManagementSession& session, const std:
 int VaultCreate(const ClientContext& ctx, const VaultCreateArgs& args);
 int VaultShow(const ClientContext& ctx, const VaultRef& vault);
 int VaultDelete(const ClientContext& ctx, const VaultRef& vault);
+// PATCHes the vault's `properties` with `properties` (the members the options gave).
+int VaultUpdate(const ClientContext& ctx, const VaultRef& vault, const nlohmann::json& properties);
 // `group` "" lists the whole subscription.
 int VaultList(const ClientContext& ctx, const std::string& group, const std::string& subscription);
 int VaultListDeleted(const ClientContext& ctx, const std::string& subscription);

@@ -21,6 +21,24 @@ before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
 describe('coffer vault', () => {
+  test('update switches the permission model and turns purge protection on; retention is fixed', async () => {
+    const name = uniqueName('cliupd');
+    await cliJson('vault', 'create', '--name', name, '--data-dir', server.dataDir);
+    const model = await cliJson('vault', 'update', '--name', name, '--enable-rbac-authorization', 'false',
+      '--data-dir', server.dataDir);
+    assert.equal(model.properties.enableRbacAuthorization, false);
+    const guarded = await cliJson('vault', 'update', '--name', name, '--enable-purge-protection', 'true',
+      '--enable-rbac-authorization', 'true', '--data-dir', server.dataDir);
+    assert.equal(guarded.properties.enablePurgeProtection, true);
+    assert.equal(guarded.properties.enableRbacAuthorization, true);
+    await expectRefusal(['vault', 'update', '--name', name, '--retention-days', '30', '--data-dir', server.dataDir],
+      /cannot be changed|retention/i);
+    await expectRefusal(['vault', 'update', '--name', name, '--enable-purge-protection', 'false',
+      '--data-dir', server.dataDir], /purge protection/i);
+    await expectUsageError(['vault', 'update', '--name', name, '--enable-purge-protection', 'maybe',
+      '--data-dir', server.dataDir]);
+  });
+
   test('create, show, list and delete a vault; the vault then serves secrets', async () => {
     const name = uniqueName('cli');
     const created = await cliJson('vault', '--data-dir', server.dataDir, 'create', '--name', name,
