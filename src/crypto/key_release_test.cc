@@ -168,6 +168,24 @@ TEST(PublicKeyTest, VerifiesRsaAndEcJwsSignaturesAndRefusesTampering) {
   testing::ExpectBadParameter(PublicOf(cases[2].key).VerifyJws("ES384", input, "x").status());
 }
 
+TEST(PublicKeyTest, RsaSignatureOfAnotherLengthIsRefusedEvenWhenItIsTheSameInteger) {
+  // A PSS signature whose first byte is zero: without it, or with another zero in front, it is
+  // the same integer, which OpenSSL's PSS check would accept. Found by the test above (1 in 256).
+  KeyMaterial key = Must(KeyMaterial::GenerateRsa(2048));
+  PublicKey pub = PublicOf(key);
+  std::string input, sig;
+  for (int i = 0; sig.empty() || sig[0] != '\0'; ++i) {
+    ASSERT_LT(i, 20000) << "no signature with a leading zero byte";
+    input = "eyJhbGciOi.eyJpc3MiOi" + std::to_string(i);
+    auto signed_ = key.Sign("PS256", Hash(EVP_sha256(), input));
+    ASSERT_TRUE(signed_.ok());
+    sig = *signed_;
+  }
+  EXPECT_TRUE(*pub.VerifyJws("PS256", input, sig));
+  EXPECT_FALSE(*pub.VerifyJws("PS256", input, sig.substr(1)));
+  EXPECT_FALSE(*pub.VerifyJws("PS256", input, std::string(1, '\0') + sig));
+}
+
 TEST(PublicKeyTest, ReadsTheKeyOfACertificateAndRefusesWeakOrForeignKeys) {
   auto ca = MakeDevCa("attestation-test", 1);
   ASSERT_TRUE(ca.ok());

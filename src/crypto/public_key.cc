@@ -165,8 +165,12 @@ StatusOr<bool> PublicKey::VerifyJws(std::string_view alg, std::string_view signi
   }
   std::string der;
   std::string_view sig = signature;
+  size_t width = static_cast<size_t>((bits_ + 7) / 8);
+  // RFC 7518 §3.3/§3.5: an RSA signature is exactly k octets. OpenSSL's PSS check accepts a
+  // shorter big-endian string of the same integer, so a signature with its leading zero byte
+  // dropped would verify: refuse any other length.
+  if (type_ == KeyType::kRsa && signature.size() != width) return false;
   if (type_ == KeyType::kEc) {
-    size_t width = static_cast<size_t>((bits_ + 7) / 8);
     if (signature.size() != 2 * width) return false;
     der = internal::EcdsaRawToDer(signature);
     if (der.empty()) return false;
