@@ -1,8 +1,8 @@
-// What `coffer certificate …` (and, for JSON and tags, `secret` and `key`) makes of its arguments before anything is sent: the --policy text
-// (JSON or @file, in the wire shape of the REST API or in the camelCase shape `az keyvault
-// certificate get-default-policy` prints), --tags, the bytes of an import file, and the PEM
-// form of a downloaded certificate. Every error is InvalidArgument with a message that names
-// the option; the command files turn it into a usage error (exit 2).
+// What `coffer certificate …` (and, for JSON and tags, `secret` and `key`) makes of its arguments
+// before anything is sent: the --policy text (JSON or @file, in the wire shape of the REST API or
+// in the camelCase shape `az keyvault certificate get-default-policy` prints), --tags, the bytes of
+// an import file, and the PEM form of a downloaded certificate. Every error is InvalidArgument with
+// a message that names the option; the command files turn it into a usage error (exit 2).
 //
 // Thread-safety: pure functions (ReadPolicyArgument reads a file).
 #pragma once

@@ -28,10 +28,6 @@ std::string CertPath(const std::string& name) {
   return "/certificates/" + http::PercentEncode(name);
 }
 
-std::string DeletedPath(const std::string& name) {
-  return "/deletedcertificates/" + http::PercentEncode(name);
-}
-
 std::string VersionPath(const CertificateRef& cert) {
   return CertPath(cert.name) +
          (cert.version.empty() ? "" : "/" + http::PercentEncode(cert.version));
@@ -133,20 +129,6 @@ int CertificateDownload(const ClientContext& ctx, const CertificateRef& cert,
   });
 }
 
-int CertificateBackup(const ClientContext& ctx, const CertificateRef& cert,
-                      const std::string& file) {
-  return RunWithVault(ctx, cert.vault, [&](VaultSession& s) {
-    return BackupToFile(s, CertPath(cert.name) + "/backup", file);
-  });
-}
-
-int CertificateRestore(const ClientContext& ctx, const std::string& vault,
-                       const std::string& file) {
-  return RunWithVault(ctx, vault, [&](VaultSession& s) {
-    return RestoreFromFile(s, "/certificates/restore", file);
-  });
-}
-
 void AddCertificateCommands(CLI::App& app, std::optional<int>* exit_code) {
   struct Args {
     ClientContext ctx;
@@ -159,8 +141,15 @@ void AddCertificateCommands(CLI::App& app, std::optional<int>* exit_code) {
     CLI::Option* password_option = nullptr;
   };
   auto args = std::make_shared<Args>();
-  auto run = [args, exit_code](CLI::App* c, auto fn) {
-    c->callback([args, exit_code, fn] { *exit_code = fn(*args); });
+  // The group (its --data-dir, the lifecycle commands every object kind shares).
+  ObjectCommandGroup group(app, "certificate",
+                           "Manage certificates (like `az keyvault certificate`)", "certificates",
+                           exit_code);
+  auto run = [args, exit_code, object = group.args()](CLI::App* c, auto fn) {
+    c->callback([args, exit_code, object, fn] {
+      args->ctx = object->ctx;
+      *exit_code = fn(*args);
+    });
   };
   // Turns --policy, --validity and --tags into the body; a bad value is a usage error.
   auto resolve_body = [](Args& a) {
@@ -189,11 +178,8 @@ void AddCertificateCommands(CLI::App& app, std::optional<int>* exit_code) {
     c->add_option("--tags", args->tags, "Tags: k=v, space-separated");
   };
 
-  auto* cert =
-      app.add_subcommand("certificate", "Manage certificates (like `az keyvault certificate`)");
-  cert->require_subcommand(1);
-  cert->fallthrough();  // so `--data-dir` may follow the leaf command
-  cert->add_option("--data-dir", args->ctx.data_dir, "Data dir holding dev-credentials.json");
+  CLI::App* cert = group.group();
+  group.AddLifecycleCommands("certificate", /*list_too=*/false);
 
   auto* create = cert->add_subcommand("create", "Create a certificate and wait for its issuer");
   named(create);
@@ -222,14 +208,6 @@ void AddCertificateCommands(CLI::App& app, std::optional<int>* exit_code) {
     return code;
   });
 
-  auto* show = cert->add_subcommand("show", "Show a certificate");
-  named(show);
-  show->add_option("--version,-v", args->ref.version, "Version (default: the latest)");
-  run(show, [](Args& a) {
-    return RunWithVault(a.ctx, a.ref.vault,
-                        [&](VaultSession& s) { return s.Request("GET", VersionPath(a.ref)); });
-  });
-
   auto* list = cert->add_subcommand("list", "List certificates");
   vault_only(list);
   list->add_flag("--include-pending", args->include_pending,
@@ -238,19 +216,6 @@ void AddCertificateCommands(CLI::App& app, std::optional<int>* exit_code) {
     return RunWithVault(a.ctx, a.ref.vault, [&](VaultSession& s) {
       return s.ListAll(a.include_pending ? "/certificates?includePending=true" : "/certificates");
     });
-  });
-  auto* versions = cert->add_subcommand("list-versions", "List a certificate's versions");
-  named(versions);
-  run(versions, [](Args& a) {
-    return RunWithVault(a.ctx, a.ref.vault, [&](VaultSession& s) {
-      return s.ListAll(CertPath(a.ref.name) + "/versions");
-    });
-  });
-  auto* list_deleted = cert->add_subcommand("list-deleted", "List soft-deleted certificates");
-  vault_only(list_deleted);
-  run(list_deleted, [](Args& a) {
-    return RunWithVault(a.ctx, a.ref.vault,
-                        [](VaultSession& s) { return s.ListAll("/deletedcertificates"); });
   });
 
   auto* download = cert->add_subcommand("download", "Write a certificate's public part to a file");
@@ -290,27 +255,8 @@ void AddCertificateCommands(CLI::App& app, std::optional<int>* exit_code) {
     });
   }
 
-  auto* del = cert->add_subcommand("delete", "Soft-delete a certificate (with its key and secret)");
-  auto* show_deleted = cert->add_subcommand("show-deleted", "Show a soft-deleted certificate");
-  auto* recover = cert->add_subcommand("recover", "Recover a soft-deleted certificate");
-  auto* purge = cert->add_subcommand("purge", "Purge a soft-deleted certificate (irreversible)");
-  for (auto* c : {del, show_deleted, recover, purge}) named(c);
-  run(del, send("DELETE", CertPath, ""));
-  run(show_deleted, send("GET", DeletedPath, ""));
-  run(recover, send("POST", DeletedPath, "/recover"));
-  run(purge, send("DELETE", DeletedPath, ""));  // 204: prints nothing
-
-  auto* backup = cert->add_subcommand("backup", "Write a certificate's backup blob to a file");
-  named(backup);
-  file(backup, "File to write the raw blob bytes to");
-  run(backup, [](Args& a) { return CertificateBackup(a.ctx, a.ref, a.file); });
-  auto* restore = cert->add_subcommand("restore", "Restore a certificate from a backup file");
-  vault_only(restore);
-  file(restore, "Backup file (raw blob bytes)");
-  run(restore, [](Args& a) { return CertificateRestore(a.ctx, a.ref.vault, a.file); });
-
-  AddCertificateSettingsCommands(cert, std::shared_ptr<const ClientContext>(args, &args->ctx),
-                                 exit_code);
+  AddCertificateSettingsCommands(
+      cert, std::shared_ptr<const ClientContext>(group.args(), &group.args()->ctx), exit_code);
 }
 
 }  // namespace coffer::cli

@@ -22,6 +22,8 @@
 //   backup   --vault-name V -n N --file F             POST /certificates/N/backup; F gets the raw
 //            blob bytes (the base64url `value` decoded), mode 0600; prints nothing
 //   restore  --vault-name V --file F                  POST /certificates/restore
+//            (show, list-versions, list-deleted, show-deleted, delete, recover, purge, backup and
+//            restore are the lifecycle commands of object_commands.h)
 //   contact …, issuer …                               see certificate_settings_commands.h
 //
 // P is JSON text or @file (certificate_args.h). Options of `certificate` (--data-dir) and of
@@ -68,9 +70,6 @@ int CertificateMerge(const ClientContext& ctx, const CertificateRef& cert, const
 // `encoding` is "PEM" or "DER".
 int CertificateDownload(const ClientContext& ctx, const CertificateRef& cert,
                         const std::string& file, const std::string& encoding);
-int CertificateBackup(const ClientContext& ctx, const CertificateRef& cert,
-                      const std::string& file);
-int CertificateRestore(const ClientContext& ctx, const std::string& vault, const std::string& file);
 
 // Registers `certificate …` (with `--data-dir D` on `certificate`). The parsed command runs as
 // a CLI11 callback once parsing succeeded and stores its exit code in *exit_code, which must

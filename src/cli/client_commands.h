@@ -1,8 +1,7 @@
-// Client-side commands of the `coffer` CLI that are neither vault, role nor tenant
-// administration: login and logout (the profile of credentials.h), the dev clock (through the management plane, with the credentials of
-// <data-dir>/dev-credentials.json) and operator unseal (with an unseal key, no token). Each
-// returns a process exit code and prints JSON on success, `ERROR: <message>` on stderr on
-// failure.
+// Client-side commands of the `coffer` CLI that are neither vault, role nor tenant administration:
+// login and logout (the profile of credentials.h), the dev clock (through the management plane,
+// with the credentials of credentials.h) and operator unseal (with an unseal key, no token). Each
+// returns a process exit code and prints JSON on success, `ERROR: <message>` on stderr on failure.
 //
 // Thread-safety: the functions keep no state.
 #pragma once

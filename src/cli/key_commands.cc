@@ -157,7 +157,9 @@ void AddKeyCommands(CLI::App& app, std::optional<int>* exit_code) {
         SecureClear(k->pem_password);
         if (!jwk.ok()) return jwk.status();
         // An -HSM type asks for an HSM-protected key, as az's --protection hsm does.
-        if (k->create.kty.ends_with("-HSM")) (*jwk)["kty"] = (*jwk)["kty"].get<std::string>() + "-HSM";
+        if (k->create.kty.ends_with("-HSM")) {
+          (*jwk)["kty"] = (*jwk)["kty"].get<std::string>() + "-HSM";
+        }
         if (body.contains("key_ops")) (*jwk)["key_ops"] = body["key_ops"];
         json request = {{"key", std::move(*jwk)}};
         if (body.contains("attributes")) request["attributes"] = body["attributes"];

@@ -107,8 +107,8 @@ class ManagementSession {
 // Prints `ERROR: <message>` on stderr; returns 1, the exit code of a refusal.
 int ReportError(const Status& status);
 
-// Prints `j` on stdout in the --output format (output_format.h; nothing for null); returns 0. The printed text is
-// cleared afterwards, as it may hold a client secret.
+// Prints `j` on stdout in the --output format (output_format.h; nothing for null); returns 0.
+// The printed text is cleared afterwards, as it may hold a client secret.
 int PrintJson(const nlohmann::json& j);
 
 // Exit code of a command that returns JSON: prints it (0) or reports the error (1).

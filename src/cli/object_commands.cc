@@ -93,7 +93,9 @@ void ObjectCommandGroup::AddLifecycleCommands(const std::string& noun, bool list
                                 }));
   if (list_too) {
     VaultCommand(group_, "list", "List the " + noun + "s",
-                 [collection](VaultSession& s, ObjectArgs&) { return s.ListAll("/" + collection); });
+                 [collection](VaultSession& s, ObjectArgs&) {
+                   return s.ListAll("/" + collection);
+                 });
   }
   NamedCommand(group_, "list-versions", "List a " + noun + "'s versions",
                [path_of](VaultSession& s, ObjectArgs& a) {

@@ -31,7 +31,9 @@ StatusOr<json> WaitForJob(VaultSession& s, const std::string& kind, const json& 
   ASSIGN_OR_RETURN(
       json job,
       PollUntilDone(
-          [&] { return s.Request("GET", "/" + kind + "/" + http::PercentEncode(job_id) + "/pending"); },
+          [&] {
+            return s.Request("GET", "/" + kind + "/" + http::PercentEncode(job_id) + "/pending");
+          },
           [&](const json& j) {
             progress.Update(StringField(j, "status"));
             return StringField(j, "status") != "InProgress";

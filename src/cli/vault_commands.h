@@ -13,11 +13,11 @@
 //   vault recover --name N [--location L] [--subscription S] PUT    (vaultId), createMode recover
 //   vault purge   --name N [--location L] [--subscription S] POST   …/deletedVaults/N/purge
 //
-// Vault names are unique across the deployment, so `show`, `update`, `delete`, `recover` and `purge` find
-// the vault by name (FindVault, FindDeletedVault) when no resource group or location is given;
-// without --subscription they look in every subscription the caller sees, the first dev
-// subscription first. Lists print the `value` array, as az does. Every command prints the
-// server's JSON and exits 0, or prints `ERROR: <message>` on stderr and exits 1.
+// Vault names are unique across the deployment, so `show`, `update`, `delete`, `recover` and
+// `purge` find the vault by name (FindVault, FindDeletedVault) when no resource group or location
+// is given; without --subscription they look in every subscription the caller sees, the first dev
+// subscription first. Lists print the `value` array, as az does. Every command prints the server's
+// JSON and exits 0, or prints `ERROR: <message>` on stderr and exits 1.
 //
 // Thread-safety: the functions keep no state; AddVaultCommands must be called before parsing.
 #pragma once
