@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ StatusOr<nlohmann::json> KeyCreateBody(const KeyCreateOptions& options);
 // `release_policy` for `--policy`: {contentType, data: base64url of the policy JSON, immutable}.
 // Errors: an unreadable file, text that is not a JSON object.
 StatusOr<nlohmann::json> ReleasePolicy(const std::string& text, bool immutable);
+
+// Unix seconds of `--expires`/`--not-before` text, as az takes it: `YYYY-MM-DDTHH:MM:SSZ`
+// (fractions of a second ignored) or `YYYY-MM-DD` (midnight UTC). Errors: anything else.
+StatusOr<int64_t> ParseDateTimeArgument(const std::string& option, const std::string& text);
 
 // The bytes of `text` given as base64url or standard base64. Errors: neither.
 StatusOr<std::string> DecodeBase64Argument(const std::string& option, const std::string& text);

@@ -69,5 +69,17 @@ TEST(KeyArgsTest, Base64ArgumentsMayBeStandardOrUrl) {
   EXPECT_NE(bad.status().message().find("--digest"), std::string::npos);
 }
 
+TEST(KeyArgsTest, DatesAreUtcTimesOrDaysAsAzTakesThem) {
+  EXPECT_EQ(*ParseDateTimeArgument("--expires", "2023-11-14T22:13:20Z"), 1'700'000'000);
+  EXPECT_EQ(*ParseDateTimeArgument("--expires", "2023-11-14T22:13:20.123Z"), 1'700'000'000);
+  EXPECT_EQ(*ParseDateTimeArgument("--expires", "1970-01-02"), 86'400);
+  for (const char* bad : {"2023-11-14T22:13:20", "2023-02-30", "2023-11-14T24:00:00Z", "tomorrow",
+                          "2023-11-14 22:13:20Z", "2023-11-14T22:13:20+01:00"}) {
+    auto parsed = ParseDateTimeArgument("--expires", bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("--expires"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace coffer::cli

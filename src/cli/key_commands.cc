@@ -133,6 +133,7 @@ void AddKeyCommands(CLI::App& app, std::optional<int>* exit_code) {
     c->add_option("--policy", k->create.policy, "Release policy: JSON text or @file");
     c->add_flag("--immutable", k->create.immutable, "Make the release policy immutable");
     g.AddTagsOption(c);
+    g.AddDateOptions(c);
   };
   const auto kKeyTypes = CLI::IsMember({"RSA", "RSA-HSM", "EC", "EC-HSM", "oct", "oct-HSM"});
 
@@ -141,6 +142,7 @@ void AddKeyCommands(CLI::App& app, std::optional<int>* exit_code) {
   auto* create = g.NamedCommand(g.group(), "create", "Create a key (a new version)",
                                 [k, path](VaultSession& s, ObjectArgs& a) {
                                   json body = OrUsageError(KeyCreateBody(k->create));
+                                  AddDatesTo(a, body);
                                   AddTagsTo(a, body);
                                   return s.Request("POST", path(a) + "/create", body);
                                 });
@@ -153,6 +155,7 @@ void AddKeyCommands(CLI::App& app, std::optional<int>* exit_code) {
       g.group(), "import", "Import a private key from a PEM file",
       [k, path](VaultSession& s, ObjectArgs& a) -> StatusOr<json> {
         json body = OrUsageError(KeyCreateBody(k->create));
+        AddDatesTo(a, body);
         auto jwk = JwkFromPemFile(a.file, k->pem_password);
         SecureClear(k->pem_password);
         if (!jwk.ok()) return jwk.status();

@@ -2,7 +2,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <tuple>
+
 #include "cli/certificate_args.h"
+#include "cli/key_args.h"
 #include "core/encoding.h"
 #include "core/files.h"
 #include "http/client.h"
@@ -37,6 +40,16 @@ void AddTagsTo(const ObjectArgs& a, json& body) {
   auto tags = ParseTags(a.tags);
   if (!tags.ok()) throw CLI::ValidationError(tags.status().message());
   body["tags"] = std::move(*tags);
+}
+
+void AddDatesTo(const ObjectArgs& a, json& body) {
+  for (const auto& [option, text, member] :
+       {std::tuple{"--expires", &a.expires, "exp"}, {"--not-before", &a.not_before, "nbf"}}) {
+    if (text->empty()) continue;
+    auto seconds = ParseDateTimeArgument(option, *text);
+    if (!seconds.ok()) throw CLI::ValidationError(seconds.status().message());
+    body["attributes"][member] = *seconds;
+  }
 }
 
 ObjectCommandGroup::ObjectCommandGroup(CLI::App& app, const std::string& group,
@@ -77,6 +90,12 @@ void ObjectCommandGroup::AddFileOption(CLI::App* leaf, const std::string& help) 
 
 void ObjectCommandGroup::AddTagsOption(CLI::App* leaf) {
   leaf->add_option("--tags", args_->tags, "Tags: k=v, space-separated");
+}
+
+void ObjectCommandGroup::AddDateOptions(CLI::App* leaf) {
+  leaf->add_option("--expires", args_->expires, "Expiry, UTC: YYYY-MM-DDTHH:MM:SSZ");
+  leaf->add_option("--not-before", args_->not_before,
+                   "Not valid before, UTC: YYYY-MM-DDTHH:MM:SSZ");
 }
 
 void ObjectCommandGroup::AddLifecycleCommands(const std::string& noun, bool list_too) {

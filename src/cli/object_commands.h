@@ -40,6 +40,7 @@ struct ObjectArgs {
   ObjectRef ref;
   std::string file;
   std::vector<std::string> tags;
+  std::string expires, not_before;  // "" = not given
 };
 
 // "/<collection>/<name>[/<version>]", each segment percent-encoded.
@@ -57,6 +58,10 @@ StatusOr<nlohmann::json> RestoreFromFile(VaultSession& s, const std::string& res
 // `--tags k=v …` of `a` as the `tags` member of `body` (nothing when none were given); a tag
 // without a name is a usage error (throws CLI::ValidationError).
 void AddTagsTo(const ObjectArgs& a, nlohmann::json& body);
+
+// `--expires` and `--not-before` of `a` as `exp` and `nbf` in `body["attributes"]` (nothing
+// when neither was given); a bad time is a usage error (throws CLI::ValidationError).
+void AddDatesTo(const ObjectArgs& a, nlohmann::json& body);
 
 class ObjectCommandGroup {
  public:
@@ -84,6 +89,8 @@ class ObjectCommandGroup {
   void AddFileOption(CLI::App* leaf, const std::string& help);
   // Adds --tags to `leaf`.
   void AddTagsOption(CLI::App* leaf);
+  // Adds --expires and --not-before to `leaf`.
+  void AddDateOptions(CLI::App* leaf);
 
   // The lifecycle commands of the file comment; `list` is left to the caller when the kind
   // lists with options of its own (`list_too` false).

@@ -50,6 +50,7 @@ void AddSecretCommands(CLI::App& app, std::optional<int>* exit_code) {
         SecureClear(extra->value);
         if (!extra->content_type.empty()) body["contentType"] = extra->content_type;
         if (extra->disabled) body["attributes"] = {{"enabled", false}};
+        AddDatesTo(a, body);
         AddTagsTo(a, body);
         auto answer = s.Request("PUT", ObjectPath("secrets", a.ref.name), body);
         SecureClear(body["value"].get_ref<std::string&>());
@@ -63,6 +64,7 @@ void AddSecretCommands(CLI::App& app, std::optional<int>* exit_code) {
   set->add_option("--content-type", extra->content_type, "Content type");
   set->add_flag("--disabled", extra->disabled, "Create the version disabled");
   g.AddTagsOption(set);
+  g.AddDateOptions(set);
 
   CLI::App* attributes = g.NamedCommand(
       g.group(), "set-attributes", "Change a secret version's attributes, content type or tags",
@@ -70,6 +72,7 @@ void AddSecretCommands(CLI::App& app, std::optional<int>* exit_code) {
         json body = json::object();
         if (!extra->enabled.empty()) body["attributes"] = {{"enabled", extra->enabled == "true"}};
         if (extra->content_type_option->count() > 0) body["contentType"] = extra->content_type;
+        AddDatesTo(a, body);
         AddTagsTo(a, body);
         return s.Request("PATCH", ObjectPath("secrets", a.ref.name, a.ref.version), body);
       });
@@ -79,6 +82,7 @@ void AddSecretCommands(CLI::App& app, std::optional<int>* exit_code) {
   extra->content_type_option =
       attributes->add_option("--content-type", extra->content_type, "Content type");
   g.AddTagsOption(attributes);
+  g.AddDateOptions(attributes);
 
   g.AddLifecycleCommands("secret");
 }

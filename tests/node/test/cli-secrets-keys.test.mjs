@@ -57,6 +57,10 @@ describe('coffer secret', () => {
     assert.equal(updated.attributes.enabled, false);
     assert.equal(updated.contentType, 'application/x-one');
     assert.deepEqual(updated.tags, { k: 'v' });
+    const dated = await secret('set-attributes', '-n', name, '--expires', '2031-01-01T00:00:00Z',
+      '--not-before', '2020-01-01');
+    assert.equal(dated.attributes.exp, Date.UTC(2031, 0, 1) / 1000);
+    assert.equal(dated.attributes.nbf, Date.UTC(2020, 0, 1) / 1000);
     const latest = await secret('set-attributes', '-n', name, '--enabled', 'false');
     assert.equal(latest.id, second.id, 'without --version the latest version changes');
     assert.equal(latest.attributes.enabled, false);
@@ -96,6 +100,8 @@ describe('coffer secret', () => {
     await expectUsageError(['secret', 'set-attributes', '-n', 'x', '--enabled', 'yes', '--vault-name', 'dev', ...d]);
     await expectUsageError(['secret', 'show', '--vault-name', 'dev', ...d], /--name/);
     await expectUsageError(['secret', 'frobnicate', ...d]);
+    await expectUsageError(['secret', 'set', '-n', 'x', '--value', 'a', '--expires', 'soon', '--vault-name', 'dev', ...d],
+      /--expires/);
     await expectUsageError(['secret', 'set', '-n', 'x', '--value', 'a', '--tags', '=v', '--vault-name', 'dev', ...d]);
   });
 });
@@ -109,7 +115,9 @@ describe('coffer key', () => {
     assert.equal(Buffer.from(rsa.key.n, 'base64url').length, 384);
     assert.deepEqual(rsa.key.key_ops, ['sign', 'verify']);
     assert.deepEqual(rsa.tags, { team: 'a' });
-    const ec = await key('create', '-n', `${name}-ec`, '--kty', 'EC', '--curve', 'P-384', '--disabled');
+    const ec = await key('create', '-n', `${name}-ec`, '--kty', 'EC', '--curve', 'P-384', '--disabled',
+      '--expires', '2030-06-01T12:00:00Z');
+    assert.equal(ec.attributes.exp, Date.UTC(2030, 5, 1, 12) / 1000);
     assert.equal(ec.key.crv, 'P-384');
     assert.equal(ec.attributes.enabled, false);
 
