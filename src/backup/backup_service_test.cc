@@ -93,6 +93,37 @@ TEST_F(BackupServiceTest, RestoreIntoOtherRegionOfSameGeographyKeepsEveryVersion
   EXPECT_EQ(latest->version.version, original->versions.back().version);
 }
 
+TEST_F(BackupServiceTest, TenThousandVersionsBackUpAndRestoreFarPastAzures500) {
+  for (int i = 0; i < 10'000; ++i) Set(east_, "busy", "v" + std::to_string(i));
+  std::string blob = Backup("busy");
+  auto restored = d_.backups.RestoreSecret(west_, blob);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->version.value.view(), "v9999");
+  auto versions = d_.secrets.ListVersions(west_, "busy", 25, "");
+  ASSERT_TRUE(versions.ok());
+  EXPECT_FALSE(versions->next_token.empty());  // more than one page
+}
+
+TEST_F(BackupServiceTest, AnObjectOverTheBlobCapIsAClear400) {
+  // Values this large cannot be stored through the API; the encoder still refuses the blob.
+  vault::SecretObject big{"big", 0, {}};
+  model::SecretVersion v;
+  v.version = "0123456789abcdef0123456789abcdef";
+  v.value = SecretBytes(std::string(1 << 20, 'x'));
+  big.versions.assign(65, v);
+  BlobHeader header;
+  header.backup_root_id = std::string(kBackupRootIdSize, 'r');
+  header.salt = std::string(kBlobSaltSize, 's');
+  header.nonce = std::string(kBlobNonceSize, 'n');
+  header.subscription_id = kSubA;
+  header.geography = "united states";
+  header.source_vault = "src-east";
+  auto blob = EncodeSecretBlob(header, big, SecretBytes(std::string(32, 'k')));
+  ASSERT_FALSE(blob.ok());
+  EXPECT_EQ(blob.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(blob.status().message(), HasSubstr("64 MiB per-object cap"));
+}
+
 TEST_F(BackupServiceTest, TwoBackupsOfOneSecretDifferAndBothRestore) {
   std::string a = SimpleBlob();
   std::string b = Backup("db-password");

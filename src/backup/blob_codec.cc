@@ -27,7 +27,10 @@ std::string_view KindNoun(model::ObjectKind kind) {
 
 Status TooLargeError(model::ObjectKind kind) {
   return InvalidArgumentError("The " + std::string(KindNoun(kind)) +
-                                  " is too large to back up: the blob would exceed 20 MiB.",
+                                  " is too large to back up: its backup would exceed the " +
+                                  std::to_string(kMaxBlobBytes >> 20) +
+                                  " MiB per-object cap. Delete old versions (purge them) or back "
+                                  "up the whole vault instead (POST /backup).",
                               "BadParameter");
 }
 
@@ -147,8 +150,8 @@ namespace {
 Status CheckObjectShape(const BlobHeader& header, size_t versions, const std::string& name) {
   if (versions > kMaxBlobVersions || !ValidHeader(header) || name.empty() ||
       name.size() > model::kMaxNameLength) {
-    return InvalidArgumentError("A backup must hold 1 to 500 versions of a named object, with "
-                                "canonical header fields.",
+    return InvalidArgumentError("A backup must hold 1 to " + std::to_string(kMaxBlobVersions) +
+                                    " versions of a named object, with canonical header fields.",
                                 "BadParameter");
   }
   return OkStatus();

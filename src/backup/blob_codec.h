@@ -36,11 +36,11 @@ namespace coffer::backup {
 
 constexpr std::string_view kBlobMagic = "CFBK";
 constexpr uint8_t kBlobFormatV1 = 1;
-constexpr size_t kMaxBlobBytes = 20 * 1024 * 1024;
+constexpr size_t kMaxBlobBytes = 64 * 1024 * 1024;  // CONTRACT.md: the per-object cap
 constexpr size_t kBackupRootIdSize = 16;
 constexpr size_t kBlobSaltSize = 32;
 constexpr size_t kBlobNonceSize = 12;
-constexpr size_t kMaxBlobVersions = 500;
+constexpr size_t kMaxBlobVersions = vault::kMaxVersionsPerBackup;
 constexpr size_t kMaxHeaderStringLength = 256;    // subscription, geography
 constexpr size_t kMaxSourceVaultLength = 127;
 
@@ -54,7 +54,7 @@ struct BlobHeader {
   std::string geography;        // canonical: lowercase, e.g. "united states"
   std::string source_vault;     // name of the vault the backup was taken from
   UnixSeconds created = 0;      // when the backup was made
-  uint32_t version_count = 0;   // 1..500
+  uint32_t version_count = 0;   // 1..kMaxBlobVersions
   std::string nonce;            // 12 random bytes: GCM nonce
 };
 
@@ -95,7 +95,7 @@ StatusOr<std::string> EncodeKeyBlob(BlobHeader header, const vault::KeyObject& o
 
 // Builds a certificate blob (kind 3, payload type 0x03): every CertificateVersion record, the
 // policy, and every version of the managed key and secret. version_count is the certificate's;
-// the key and secret carry their own counts (0..500 each).
+// the key and secret carry their own counts (0..kMaxBlobVersions each).
 StatusOr<std::string> EncodeCertificateBlob(BlobHeader header,
                                             const vault::CertificateObject& object,
                                             const SecretBytes& key);

@@ -197,19 +197,20 @@ TEST(BlobCodec, HugeStringLengthIsRejectedBeforeAllocating) {
   EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
-TEST(BlobCodec, VersionCountAbove500IsRejectedBeforeDecrypting) {
+TEST(BlobCodec, VersionCountAboveTheCapIsRejectedBeforeDecrypting) {
   std::string blob = FreshBlob();
   BlobHeader h = golden::Header();
   size_t count_at = 6 + 4 + h.subscription_id.size() + 4 + h.geography.size() + 4 +
                     h.source_vault.size() + 8;
   ASSERT_EQ(blob.substr(count_at, 4), std::string("\0\0\0\x02", 4));
-  blob.replace(count_at, 4, std::string("\0\0\x01\xf5", 4));  // 501
+  static_assert(kMaxBlobVersions == 100'000);
+  blob.replace(count_at, 4, std::string("\0\x01\x86\xa1", 4));  // 100,001
   EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
   blob.replace(count_at, 4, std::string("\0\0\0\0", 4));
   EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
 }
 
-TEST(BlobCodec, BlobOver20MiBIsRejected) {
+TEST(BlobCodec, BlobOver64MiBIsRejected) {
   std::string blob = FreshBlob();
   blob.resize(kMaxBlobBytes + 1, 'x');
   EXPECT_THAT(Decode(blob).message(), HasSubstr("invalid or corrupt version"));
@@ -236,9 +237,9 @@ TEST(BlobCodec, KeyInfoFieldsAreLengthPrefixed) {
             BackupKeyInfo(1, "s", "g", model::ObjectKind::kKey));
 }
 
-TEST(BlobCodec, EncoderRefusesMoreThan500Versions) {
+TEST(BlobCodec, EncoderRefusesMoreVersionsThanTheCap) {
   vault::SecretObject o = golden::Object();
-  o.versions.resize(501, o.versions[0]);
+  o.versions.resize(kMaxBlobVersions + 1, o.versions[0]);
   auto blob = EncodeSecretBlob(golden::Header(), o, golden::DeriveKey(golden::Header()));
   EXPECT_EQ(blob.status().code(), StatusCode::kInvalidArgument);
 }

@@ -17,14 +17,14 @@ StatusOr<StoredVersions<V>> ExportManaged(barrier::Txn& t, const ObjectStore<V>&
   if (!head) return StoredVersions<V>{};
   ASSIGN_OR_RETURN(auto latest, store.ReadLatest(t, loc, name));
   if (!latest.version.managed) return StoredVersions<V>{};
-  return store.Export(t, loc, name, kMaxCertificateVersionsPerBackup);
+  return store.Export(t, loc, name, kMaxVersionsPerBackup);
 }
 
 // A managed object from a backup: none, or 1..500 managed versions that validate.
 template <typename V>
 Status ValidateManaged(const ObjectStore<V>& store, const std::vector<V>& versions) {
   if (versions.empty()) return OkStatus();
-  RETURN_IF_ERROR(store.ValidateImport(versions, kMaxCertificateVersionsPerBackup));
+  RETURN_IF_ERROR(store.ValidateImport(versions, kMaxVersionsPerBackup));
   for (const V& v : versions) {
     if (!v.managed) return lifecycle::InvalidImportedVersion(store.kind());
   }
@@ -46,7 +46,7 @@ StatusOr<CertificateObject> CertificateService::ExportObject(const model::VaultR
   ASSIGN_OR_RETURN(Locations locs, LocateAll(vault.id, name));
   return ReadInTxn(barrier_, [&](barrier::Txn& t) -> StatusOr<CertificateObject> {
     ASSIGN_OR_RETURN(auto cert, store_.Export(t, locs.cert, name,
-                                              kMaxCertificateVersionsPerBackup));
+                                              kMaxVersionsPerBackup));
     CertificateObject out;
     out.name = std::move(cert.head.name);
     out.created = cert.head.created;
@@ -63,7 +63,7 @@ StatusOr<CertificateObject> CertificateService::ExportObject(const model::VaultR
 StatusOr<CertificateView> CertificateService::RestoreObject(const model::VaultRecord& vault,
                                                             const CertificateObject& object) {
   ASSIGN_OR_RETURN(Locations locs, LocateAll(vault.id, object.name));
-  RETURN_IF_ERROR(store_.ValidateImport(object.versions, kMaxCertificateVersionsPerBackup));
+  RETURN_IF_ERROR(store_.ValidateImport(object.versions, kMaxVersionsPerBackup));
   RETURN_IF_ERROR(ValidateManaged(key_store_, object.key.versions));
   RETURN_IF_ERROR(ValidateManaged(secret_store_, object.secret.versions));
   return WriteInTxn(barrier_, [&](barrier::Txn& t, TxnEffects& effects)

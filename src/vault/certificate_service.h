@@ -88,8 +88,6 @@ struct CertificateObject {
   SecretObject secret;
 };
 
-constexpr size_t kMaxCertificateVersionsPerBackup = 500;
-
 struct CertificateOperationView {
   std::string name;
   model::CertificateOperation operation;  // key material wiped
@@ -172,8 +170,8 @@ class CertificateService {
                             const LifetimeActionNotifier& notify);
 
   // Backup and restore (certificate_backup.cc). Export reads the live certificate with its
-  // managed key and secret in one transaction (FailedPrecondition beyond 500 versions of any of
-  // them). Restore validates every version first, then writes the three objects and the policy
+  // managed key and secret in one transaction (FailedPrecondition beyond kMaxVersionsPerBackup
+  // versions of any of them). Restore validates every version first, then writes the three objects and the policy
   // in one transaction: 409 [Conflict] or [ObjectIsDeletedButRecoverable] when any of the three
   // names is taken, and nothing is written. Returns the restored latest version with its policy.
   StatusOr<CertificateObject> ExportObject(const model::VaultRecord& vault, std::string_view name);

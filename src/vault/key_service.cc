@@ -310,7 +310,7 @@ StatusOr<KeyObject> KeyService::ExportObject(const model::VaultRecord& vault,
                                              std::string_view name) {
   ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
   return ReadInTxn(barrier_, [&](barrier::Txn& t) -> StatusOr<KeyObject> {
-    ASSIGN_OR_RETURN(auto stored, store_.Export(t, loc, name, kMaxKeyVersionsPerBackup));
+    ASSIGN_OR_RETURN(auto stored, store_.Export(t, loc, name, kMaxVersionsPerBackup));
     KeyObject out{std::move(stored.head.name), stored.head.created, std::move(stored.versions),
                   std::nullopt};
     // The schedule belongs to the source; the restore makes its own.
@@ -324,7 +324,7 @@ StatusOr<KeyObject> KeyService::ExportObject(const model::VaultRecord& vault,
 StatusOr<KeyView> KeyService::RestoreObject(const model::VaultRecord& vault,
                                             const KeyObject& object) {
   ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, object.name));
-  RETURN_IF_ERROR(store_.ValidateImport(object.versions, kMaxKeyVersionsPerBackup));
+  RETURN_IF_ERROR(store_.ValidateImport(object.versions, kMaxVersionsPerBackup));
   auto restore = [&](barrier::Txn& t,
                      TxnEffects& effects) -> StatusOr<StoredObject<model::KeyVersion>> {
     ASSIGN_OR_RETURN(auto restored, store_.Import(t, effects, loc, object.name, object.created,

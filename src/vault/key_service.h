@@ -121,8 +121,6 @@ struct RotationPolicyView {
   std::optional<model::RotationPolicy> policy;  // nullopt: none was ever set
 };
 
-constexpr size_t kMaxKeyVersionsPerBackup = 500;
-
 // What the service limits weigh a key request by (api/service_limits.h).
 struct KeyShape {
   bool hsm = false;  // kty ends in -HSM

@@ -86,7 +86,7 @@ Status MissingLatest(model::ObjectKind kind) {
 Status TooManyVersions(model::ObjectKind kind, size_t max_versions) {
   return FailedPreconditionError("The " + std::string(model::ObjectKindName(kind)) +
                                      " has more than " + std::to_string(max_versions) +
-                                     " versions; Key Vault cannot back up such an object.",
+                                     " versions; Coffer cannot back up such an object.",
                                  "BadParameter");
 }
 

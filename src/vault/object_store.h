@@ -39,6 +39,10 @@
 namespace coffer::vault {
 
 // A head and one of its versions.
+// The most versions one object's backup may hold (secrets, keys, certificates and their managed
+// key and secret alike). Far past Azure's 500: the per-object blob's 64 MiB is the real limit.
+inline constexpr size_t kMaxVersionsPerBackup = 100'000;
+
 template <typename V>
 struct StoredObject {
   model::ObjectHead head;

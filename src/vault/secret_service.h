@@ -65,8 +65,6 @@ struct SecretObject {
   std::vector<model::SecretVersion> versions;
 };
 
-constexpr size_t kMaxVersionsPerBackup = 500;
-
 class SecretService {
  public:
   SecretService(barrier::Barrier& barrier, const Clock& clock, Random& rng);
