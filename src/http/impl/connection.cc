@@ -12,7 +12,7 @@
 #include "core/encoding.h"
 #include "core/log.h"
 #include "core/secret_bytes.h"
-#include "http/impl/request_target.h"
+#include "http/impl/request_reader.h"
 
 namespace coffer::http::impl {
 namespace {
@@ -25,10 +25,6 @@ constexpr auto kLingerTimeout = std::chrono::seconds(5);
 constexpr uint64_t kMaxLingerBytes = 64ull * 1024 * 1024;
 constexpr size_t kFirstReadBytes = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-bool IsHttpParseError(const ErrorCode& ec) {
-  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
-}
 
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
@@ -141,9 +137,7 @@ void Connection::WaitForRequest() {
 
 void Connection::ReadHeader() {
   head_parser_.emplace();
-  head_parser_->header_limit(static_cast<uint32_t>(
-      std::min<size_t>(env_.options->max_header_bytes, std::numeric_limits<uint32_t>::max())));
-  head_parser_->body_limit(boost::none);  // OnHead decides; the body parser enforces it
+  ConfigureHeadParser(*head_parser_, *env_.options);  // OnHead decides the body limit
   body_parser_.reset();
   version_ = 11;
   keep_alive_ = false;
@@ -154,38 +148,16 @@ void Connection::ReadHeader() {
       [self = shared_from_this()](ErrorCode ec, size_t) { self->OnHeader(ec); });
 }
 
-int Connection::TargetStatusForHeaderLimit() const {
-  // The header block overflowed; if it is the request-target that is too long, say 414.
-  size_t target_size = 0;
-  auto parsed_target = head_parser_ ? head_parser_->get().target() : beast::string_view();
-  if (!parsed_target.empty()) {
-    target_size = parsed_target.size();  // the request line was complete
-  } else {
-    // Still inside the request line, which is at the front of the buffer.
-    auto data = buffer_.data();
-    std::string_view line(static_cast<const char*>(data.data()), data.size());
-    line = line.substr(0, line.find_first_of("\r\n"));
-    size_t sp = line.find(' ');
-    if (sp == std::string_view::npos) return 431;
-    std::string_view target = line.substr(sp + 1);
-    target_size = target.substr(0, target.find(' ')).size();
-  }
-  return target_size > env_.options->max_target_bytes ? 414 : 431;
-}
-
 void Connection::FailRead(ErrorCode ec, std::string_view what) {
-  if (timed_out_) {
-    SendError(408, "timed out reading the request " + std::string(what));
-  } else if (ec == bhttp::error::body_limit) {
-    SendError(413, "request body is larger than allowed");
-  } else if (ec == bhttp::error::header_limit) {
-    int status = TargetStatusForHeaderLimit();
-    SendError(status, status == 414 ? "request target is too long" : "request header is too large");
-  } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
-             !IsHttpParseError(ec)) {
+  auto data = buffer_.data();
+  std::string_view buffered(static_cast<const char*>(data.data()), data.size());
+  ReadFailure failure = ClassifyReadError(ec, timed_out_, what,
+                                          head_parser_ ? &*head_parser_ : nullptr, buffered,
+                                          env_.options->max_target_bytes);
+  if (failure.status == 0) {
     CloseNow();  // the peer went away or the transport failed: nobody to answer
   } else {
-    SendError(400, "malformed HTTP request " + std::string(what) + ": " + ec.message());
+    SendError(failure.status, failure.message);
   }
 }
 
@@ -217,33 +189,10 @@ bool Connection::FillHead() {
   version_ = req.version() == 10 ? 10 : 11;
   keep_alive_ = req.keep_alive();
   is_head_method_ = req.method() == bhttp::verb::head;
-  std::string_view target(req.target().data(), req.target().size());
-  if (target.size() > env_.options->max_target_bytes) {
-    SendError(414, "request target is too long");
+  if (auto failure = FillRequestHead(*head_parser_, *env_.options, head_)) {
+    SendError(failure->status, failure->message);
     return false;
   }
-  auto parsed = ParseTarget(target);
-  if (!parsed.ok()) {
-    SendError(400, parsed.status().message());
-    return false;
-  }
-  head_ = RequestHead{};
-  head_.method = std::string(req.method_string());
-  head_.target = std::string(target);
-  head_.path = std::move(parsed->path);
-  head_.query = std::move(parsed->query);
-  for (const auto& field : req) {
-    head_.headers.Add(std::string(field.name_string()), std::string(field.value()));
-  }
-  head_.host = std::string(req[bhttp::field::host]);
-  // RFC 9112 §3.2.2: an absolute-form target names the authority. One that differs from the
-  // Host header would let a request address one vault in the path and another in Host.
-  if (!parsed->authority.empty() && !EqualsIgnoreCase(parsed->authority, head_.host)) {
-    SendError(400, "the request target's authority does not match the Host header");
-    return false;
-  }
-  if (auto length = head_parser_->content_length()) head_.content_length = *length;
-  head_.chunked = head_parser_->chunked();
   head_.remote_address = remote_address_;
   head_.local_port = local_port_;
   return true;

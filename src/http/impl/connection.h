@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/impl/request_reader.h"
 #include "http/message.h"
 #include "http/server.h"
 
@@ -87,7 +88,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void LingerRead();
   void CloseNow();
   Response SafeErrorResponse(int status, std::string_view message);
-  int TargetStatusForHeaderLimit() const;
 
   net::ssl::stream<net::ip::tcp::socket> stream_;
   net::steady_timer timer_;

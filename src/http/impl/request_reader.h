@@ -1,0 +1,50 @@
+// The parsing half of a connection, without sockets: how the server configures Beast's request
+// parser, how a complete header block becomes a RequestHead, and which status answers a failed
+// read. Connection uses these on its TLS stream; the request-edge fuzzer
+// (request_edge_fuzzer.cc) feeds the same parsers from memory, so both see one code path.
+//
+// Thread-safety: pure functions over the caller's parser.
+#pragma once
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+#include "http/server.h"
+
+namespace coffer::http::impl {
+
+using HeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
+using BodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// A refused request: the status to answer with and why; status 0 means close without answering
+// (the peer went away or the transport failed).
+struct ReadFailure {
+  int status = 0;
+  std::string message;
+};
+
+// Sets the header limit of `options`; no body limit (the handler's OnHead decides it and the
+// body parser enforces it).
+void ConfigureHeadParser(HeadParser& parser, const ServerOptions& options);
+
+// Maps a failed header or body read (`what` is "header" or "body") to its answer: 408 when the
+// read timed out, 413 over the body limit, 414/431 over the header limit (414 when the
+// request-target is what is too long; `head` may be null, `buffered` is the unparsed input whose
+// front is the request line), 400 for malformed HTTP, else close.
+ReadFailure ClassifyReadError(const boost::system::error_code& ec, bool timed_out,
+                              std::string_view what, const HeadParser* head,
+                              std::string_view buffered, size_t max_target_bytes);
+
+// Fills `out` (method, target, path, query, headers, host, framing) from `parser`'s complete
+// header block. Returns the failure to answer instead: 414 for a target over
+// max_target_bytes, 400 for a malformed target or an absolute-form authority that differs from
+// Host. remote_address and local_port are left to the caller.
+std::optional<ReadFailure> FillRequestHead(const HeadParser& parser, const ServerOptions& options,
+                                           RequestHead& out);
+
+}  // namespace coffer::http::impl
