@@ -46,8 +46,8 @@ const std::map<std::string, std::string> kRoles = {
 //   CryptoUser: keys/read, update, backup, encrypt, decrypt, wrap, unwrap, sign, verify.
 //   CryptoServiceEncryptionUser: keys/read, wrap, unwrap.
 //   CertificateUser: certificates/read, secrets/getSecret, secrets/readMetadata, keys/read.
-//   CryptoServiceReleaseUser (keys/release), CertificatesOfficer (certificate actions),
-//   DataAccessAdministrator, PurgeOperator, Owner, Contributor, KeyVaultContributor,
+//   CertificatesOfficer: certificatecas/*, certificates/*, certificatecontacts/write.
+//   CryptoServiceReleaseUser (keys/release), DataAccessAdministrator, PurgeOperator, Owner, Contributor, KeyVaultContributor,
 //   UserAccessAdministrator, ArmReader: no data action of these routes.
 struct Cell {
   const char* method;
@@ -65,6 +65,9 @@ const std::set<std::string> kKeyOfficer = {"CryptoOfficer"};
 const std::set<std::string> kKeyUsers = {"CryptoOfficer", "CryptoUser"};
 const std::set<std::string> kKeyWrappers = {"CryptoOfficer", "CryptoUser",
                                              "CryptoServiceEncryptionUser"};
+
+const std::set<std::string> kCertReaders = {"Reader", "CertificatesOfficer", "CertificateUser"};
+const std::set<std::string> kCertOfficer = {"CertificatesOfficer"};
 
 const Cell kMatrix[] = {
     {"GET", "/secrets", kSecretReaders},
@@ -104,6 +107,35 @@ const Cell kMatrix[] = {
     {"POST", "/keys/k1//unwrapkey", kKeyWrappers},
     {"POST", "/keys/k1//sign", kKeyUsers},
     {"POST", "/keys/k1//verify", kKeyUsers},
+    {"GET", "/certificates", kCertReaders},
+    {"GET", "/deletedcertificates", kCertReaders},
+    {"GET", "/deletedcertificates/c1", kCertReaders},
+    {"DELETE", "/deletedcertificates/c1", kCertOfficer},
+    {"POST", "/deletedcertificates/c1/recover", kCertOfficer},
+    {"POST", "/certificates/restore", kCertOfficer},
+    {"GET", "/certificates/c1/versions", kCertReaders},
+    {"POST", "/certificates/c1/create", kCertOfficer},
+    {"POST", "/certificates/c1/import", kCertOfficer},
+    {"POST", "/certificates/c1/backup", kCertOfficer},
+    {"POST", "/certificates/c1/pending/merge", kCertOfficer},
+    {"GET", "/certificates/c1/pending", kCertReaders},
+    {"PATCH", "/certificates/c1/pending", kCertOfficer},
+    {"DELETE", "/certificates/c1/pending", kCertOfficer},
+    {"GET", "/certificates/c1/policy", kCertReaders},
+    {"PATCH", "/certificates/c1/policy", kCertOfficer},
+    {"GET", "/certificates/c1", kCertReaders},
+    {"GET", "/certificates/c1/00000000000000000000000000000000", kCertReaders},
+    {"PATCH", "/certificates/c1", kCertOfficer},
+    {"DELETE", "/certificates/c1", kCertOfficer},
+    // Contacts: Reader by vaults/*/read; the Officer may write them but not read them.
+    {"GET", "/certificates/contacts", {"Reader"}},
+    {"PUT", "/certificates/contacts", kCertOfficer},
+    {"DELETE", "/certificates/contacts", kCertOfficer},
+    {"GET", "/certificates/issuers", {"Reader", "CertificatesOfficer"}},
+    {"GET", "/certificates/issuers/i1", {"Reader", "CertificatesOfficer"}},
+    {"PUT", "/certificates/issuers/i1", kCertOfficer},
+    {"PATCH", "/certificates/issuers/i1", kCertOfficer},
+    {"DELETE", "/certificates/issuers/i1", kCertOfficer},
 };
 
 std::string InnerCode(const std::string& body) {
