@@ -10,7 +10,6 @@ namespace {
 constexpr size_t kIdentityBody = 64 * 1024;
 constexpr size_t kManagementBody = 1024 * 1024;
 constexpr size_t kDataBody = 256 * 1024;
-// A restore of 500 versions of 25 KB is about 17 MB of base64url (CONTRACT.md "Limits").
 // A restore body: {"value": base64url of a blob of at most backup::kMaxBlobBytes}.
 constexpr size_t kRestoreBody = (backup::kMaxBlobBytes + 2) / 3 * 4 + 64 * 1024;
 

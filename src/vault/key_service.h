@@ -25,8 +25,8 @@
 // [KeyNotFound]; PermissionDenied [KeyOperationForbidden] when key_ops lacks the operation,
 // [KeyDisabled], [KeyNotYetValid], [KeyExpired] for unusable versions, [Forbidden] for purge
 // under purge protection; AlreadyExists [ObjectIsDeletedButRecoverable] when the name is
-// soft-deleted, [Conflict] when restoring onto a live name; FailedPrecondition beyond 500
-// versions on export; Unavailable when sealed or storage fails.
+// soft-deleted, [Conflict] when restoring onto a live name; FailedPrecondition beyond
+// kMaxVersionsPerBackup versions on export; Unavailable when sealed or storage fails.
 //
 // Thread-safety: safe to call concurrently.
 #pragma once

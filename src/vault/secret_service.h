@@ -88,7 +88,7 @@ class SecretService {
   StatusOr<SecretView> Recover(const model::VaultRecord& vault, std::string_view name);
   Status Purge(const model::VaultRecord& vault, std::string_view name);
 
-  // All versions of a live secret, for backup. FailedPrecondition beyond 500 versions.
+  // All versions of a live secret, for backup. FailedPrecondition beyond kMaxVersionsPerBackup.
   StatusOr<SecretObject> Export(const model::VaultRecord& vault, std::string_view name);
   // Writes a whole secret (ids and times kept); 409 if the name is live or soft-deleted.
   // Returns the latest version.
