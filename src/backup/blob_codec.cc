@@ -146,7 +146,7 @@ std::string BackupKeyInfo(uint8_t format_version, std::string_view subscription_
 namespace {
 
 // What every encoder checks before sealing: a named object with 1–kMaxBlobVersions versions and
-// a header// whose fields are canonical.
+// a header whose fields are canonical.
 Status CheckObjectShape(const BlobHeader& header, size_t versions, const std::string& name) {
   if (versions > kMaxBlobVersions || !ValidHeader(header) || name.empty() ||
       name.size() > model::kMaxNameLength) {
