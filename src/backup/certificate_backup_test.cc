@@ -156,7 +156,7 @@ TEST_F(CertificateBackupTest, BlobIsBoundToSubscriptionGeographyAndKind) {
   }
 }
 
-TEST_F(CertificateBackupTest, EverySingleBitFlipIsRejectedAndWritesNothing) {
+TEST_F(CertificateBackupTest, BitFlipsSpreadThroughTheBlobAreRejectedAndWriteNothing) {
   Issue("web");
   std::string blob = Backup("web");
   for (size_t i = 0; i < blob.size(); i += 97) {  // a spread of positions through the blob

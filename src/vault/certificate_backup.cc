@@ -70,8 +70,6 @@ StatusOr<CertificateView> CertificateService::RestoreObject(const model::VaultRe
                                   -> StatusOr<CertificateView> {
     ASSIGN_OR_RETURN(auto restored, store_.Import(t, effects, locs.cert, object.name,
                                                   object.created, object.versions));
-    // A stale operation would describe the source's request, not this certificate.
-    RETURN_IF_ERROR(t.Delete(Keyspace::CertificateOperationKey(vault.id, locs.cert.mac)));
     if (object.policy) RETURN_IF_ERROR(WritePolicy(t, locs.cert, *object.policy));
     RETURN_IF_ERROR(ImportManaged(t, effects, key_store_, locs.key, object.name,
                                   object.key.created, object.key.versions));
