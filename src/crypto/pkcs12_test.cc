@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/provider.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -216,8 +217,9 @@ TEST_F(Pkcs12Test, ExportOpensWithTheOpensslCommandAndEmptyPassin) {
   auto pfx = ExportPkcs12(key_, chain);
   ASSERT_TRUE(pfx.ok());
   std::string dir = ::testing::TempDir();
-  std::string in = dir + "/coffer_export_test.pfx";
-  std::string out = dir + "/coffer_export_test.pem";
+  std::string stem = dir + "/coffer_export_test_" + std::to_string(getpid());
+  std::string in = stem + ".pfx";
+  std::string out = stem + ".pem";
   {
     std::ofstream f(in, std::ios::binary);
     f.write(pfx->chars(), static_cast<std::streamsize>(pfx->size()));

@@ -2,6 +2,8 @@
 // unknown key, a wrong type or a value out of range is an error naming the key.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -21,7 +23,9 @@ class ConfigLimitsTest : public ::testing::Test {
     config_ = ServerConfig{};
     return LoadConfigFile(path_, &config_, &error) ? "" : error;
   }
-  std::string path_ = ::testing::TempDir() + "coffer-config-limits-test.toml";
+  // ctest runs each test in its own process, in parallel: the path names the process.
+  std::string path_ =
+      ::testing::TempDir() + "coffer-config-limits-" + std::to_string(getpid()) + ".toml";
   ServerConfig config_;
 };
 
