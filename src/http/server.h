@@ -9,9 +9,15 @@
 //     that limit, or a chunked body that grows past it, is answered with
 //     Handler::ErrorResponse(413, ...) without reading the rest. `Expect: 100-continue` is answered
 //     only once the head is accepted.
-//  3. The body is read (timeout), then Handler::Handle(request) runs on a worker thread; it may
+//  3. The body's bytes are reserved from the server's body budget (ServerOptions::
+//     body_budget_bytes: its Content-Length, or step by step as a chunked body grows); a request
+//     that does not fit waits, without holding a thread, up to body_budget_wait, then gets
+//     Handler::ErrorResponse(503, ...) with `Retry-After: 1` and the connection is closed.
+//     `Expect: 100-continue` is answered only once the bytes are reserved.
+//  4. The body is read (timeout), then Handler::Handle(request) runs on a worker thread; it may
 //     block (storage commits, RSA). The response is written back on the connection's strand.
-//     A head accepted with `run_inline` runs Handle on the I/O thread instead.
+//     A head accepted with `run_inline` runs Handle on the I/O thread instead. The body's
+//     bytes go back to the budget when Handle returns.
 // Protocol errors (malformed request line or headers, header block or URL too long, bad chunking,
 // read timeouts while a request is in progress) get Handler::ErrorResponse(4xx) and the
 // connection is closed. Idle keep-alive connections are closed after the idle timeout.
@@ -46,7 +52,8 @@ class Handler {
   virtual ~Handler() = default;
   virtual HeadDecision OnHead(const RequestHead& head) = 0;
   virtual Response Handle(Request& request) = 0;
-  // Builds the error response for protocol-level failures (400, 408, 413, 414, 431).
+  // Builds the error response for protocol-level failures (400, 408, 413, 414, 431) and for a
+  // body refused because the body budget stayed full (503; the server adds Retry-After).
   virtual Response ErrorResponse(int status, std::string_view message) = 0;
 };
 
@@ -69,6 +76,22 @@ struct ServerOptions {
   // its own closes. Neither is ever reset.
   size_t max_connections = 10000;
   size_t max_connections_per_address = 1024;
+  // Request bodies in flight share this many bytes (CONTRACT.md "Overload and abuse"); one that
+  // does not fit waits up to body_budget_wait for others to finish, then gets 503. A body larger
+  // than the whole budget (but within its route's limit) is served when it is alone.
+  uint64_t body_budget_bytes = uint64_t{256} << 20;
+  std::chrono::milliseconds body_budget_wait{2000};
+  // accept() failures (out of descriptors, out of memory …) are retried after a pause that
+  // starts here and doubles up to the maximum; a successful accept resets it.
+  std::chrono::milliseconds accept_backoff_initial{50};
+  std::chrono::milliseconds accept_backoff_max{1000};
+};
+
+// A snapshot of what the server holds, for tests and metrics.
+struct ServerLoad {
+  uint64_t body_bytes_reserved = 0;  // body budget taken by requests being read or handled
+  size_t body_waiters = 0;           // requests waiting for body budget
+  uint64_t accept_failures = 0;      // failed accept() calls since start
 };
 
 class Server {
@@ -77,6 +100,7 @@ class Server {
   // Binds, listens and starts the I/O and worker threads. Returns once accepting.
   static StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler& handler);
   virtual uint16_t port() const = 0;
+  virtual ServerLoad load() const = 0;
   // Stops accepting, closes connections, joins threads. Idempotent.
   virtual void Stop() = 0;
 };

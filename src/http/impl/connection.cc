@@ -7,6 +7,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <algorithm>
 #include <exception>
 
 #include "core/encoding.h"
@@ -25,6 +26,11 @@ constexpr auto kLingerTimeout = std::chrono::seconds(5);
 constexpr uint64_t kMaxLingerBytes = 64ull * 1024 * 1024;
 constexpr size_t kFirstReadBytes = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// A chunked body reserves body budget in steps: kChunkedStep at first, then twice what it holds
+// once what it has read comes within kChunkedMargin of that — more than one read adds (Beast
+// reads 64 KiB at a time) — so the body's string, reserved to match, never grows on its own.
+constexpr uint64_t kChunkedStep = 256 * 1024;
+constexpr uint64_t kChunkedMargin = 128 * 1024;
 
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
@@ -53,7 +59,10 @@ bool IsServerOwned(std::string_view name) {
 
 Connection::Connection(net::ip::tcp::socket socket, net::ssl::context& tls,
                        const ConnectionEnv& env)
-    : stream_(std::move(socket), tls), timer_(stream_.get_executor()), env_(env) {
+    : stream_(std::move(socket), tls),
+      timer_(stream_.get_executor()),
+      env_(env),
+      reservation_(env.body_budget) {
   ErrorCode ec;
   auto remote = stream_.next_layer().remote_endpoint(ec);
   if (!ec) remote_address_ = remote.address().to_string();
@@ -62,6 +71,7 @@ Connection::Connection(net::ip::tcp::socket socket, net::ssl::context& tls,
 }
 
 Connection::~Connection() {
+  if (budget_ticket_ != 0 && env_.body_budget != nullptr) env_.body_budget->Cancel(budget_ticket_);
   if (env_.observer != nullptr) env_.observer->OnConnectionClosed(remote_address_);
 }
 
@@ -76,10 +86,14 @@ void Connection::Start() {
 // ---- timer ----------------------------------------------------------------------------------
 
 void Connection::Arm(std::chrono::steady_clock::duration after, OnTimeout action) {
+  ArmUntil(std::chrono::steady_clock::now() + after, action);
+}
+
+void Connection::ArmUntil(std::chrono::steady_clock::time_point deadline, OnTimeout action) {
   uint64_t generation = ++timer_generation_;
   timeout_action_ = action;
   timed_out_ = false;
-  timer_.expires_after(after);
+  timer_.expires_at(deadline);
   timer_.async_wait(
       [self = shared_from_this(), generation](ErrorCode) { self->OnTimer(generation); });
 }
@@ -94,6 +108,15 @@ void Connection::OnTimer(uint64_t generation) {
   ++timer_generation_;
   if (timeout_action_ == OnTimeout::kClose) {
     CloseNow();
+    return;
+  }
+  if (timeout_action_ == OnTimeout::kRespond503) {
+    // Still waiting for body budget: give up and say so. If the budget has just granted the
+    // bytes, Cancel fails and OnBudgetGranted, already posted, goes on with the body.
+    if (budget_ticket_ != 0 && env_.body_budget->Cancel(budget_ticket_)) {
+      budget_ticket_ = 0;
+      SendOverloaded();
+    }
     return;
   }
   // Abort the pending read only; its handler answers 408 over the still-open connection.
@@ -233,7 +256,85 @@ void Connection::Dispatch(HeadDecision decision) {
     RunHandler(std::move(request));
     return;
   }
-  if (!expect_continue) {
+  expect_continue_ = expect_continue;
+  ReserveBody(head_.chunked ? std::min<uint64_t>(body_limit_, kChunkedStep)
+                            : *head_.content_length);
+}
+
+// ---- body budget ----------------------------------------------------------------------------
+
+void Connection::ReserveBody(uint64_t total) {
+  BodyBudget* budget = env_.body_budget;
+  uint64_t held = reservation_.bytes();
+  uint64_t wanted = budget == nullptr ? 0 : budget->Clamp(total);
+  if (wanted <= held) {  // no budget, or this request already holds all it may
+    OnBudgetReserved();
+    return;
+  }
+  uint64_t extra = wanted - held;
+  if (budget->TryReserve(extra)) {
+    reservation_.Adopt(extra);
+    OnBudgetReserved();
+    return;
+  }
+  // Wait for a release without holding the I/O thread; the grant comes back on this strand.
+  budget_wanted_ = extra;
+  budget_ticket_ = budget->Reserve(extra, [self = shared_from_this()] {
+    net::post(self->stream_.get_executor(), [self] { self->OnBudgetGranted(); });
+  });
+  if (budget_ticket_ == 0) {  // freed between the two calls
+    reservation_.Adopt(extra);
+    OnBudgetReserved();
+    return;
+  }
+  Arm(env_.options->body_budget_wait, OnTimeout::kRespond503);
+}
+
+void Connection::OnBudgetGranted() {
+  budget_ticket_ = 0;
+  reservation_.Adopt(budget_wanted_);
+  if (closed_) {
+    reservation_.Reset();
+    return;
+  }
+  Disarm();
+  OnBudgetReserved();
+}
+
+void Connection::OnBudgetReserved() {
+  if (body_parser_) {  // a chunked body, part read: go on
+    body_parser_->get().body().reserve(static_cast<size_t>(reservation_.bytes()));
+    ArmUntil(body_deadline_, OnTimeout::kRespond408);
+    ReadChunkedBody();
+    return;
+  }
+  StartBody();
+}
+
+void Connection::SendOverloaded() {
+  reservation_.Reset();
+  if (body_parser_) {
+    SecureClear(body_parser_->get().body());
+    body_parser_.reset();
+  }
+  uint64_t budget_mib = env_.body_budget->capacity() >> 20;
+  std::string message =
+      "The server is receiving more request bodies than its memory budget for them holds (" +
+      (budget_mib > 0 ? std::to_string(budget_mib) + " MiB"
+                      : std::to_string(env_.body_budget->capacity()) + " bytes") +
+      ", [server] body_budget_mb); this request waited " +
+      std::to_string(env_.options->body_budget_wait.count()) +
+      " ms for room and was not processed. Retry after the time in Retry-After, or send "
+      "fewer large requests at once.";
+  log::debug("http: 503 for {}: body budget full", remote_address_);
+  Response response = SafeErrorResponse(503, message);
+  response.headers.Set("Retry-After", "1");
+  // The body was not read: close (lingering) rather than parse it as the next request.
+  SendResponse(std::move(response), false, AfterWrite::kClose);
+}
+
+void Connection::StartBody() {
+  if (!expect_continue_) {
     ReadBody();
     return;
   }
@@ -253,16 +354,54 @@ void Connection::ReadBody() {
   if (closed_) return;
   body_parser_.emplace(std::move(*head_parser_));
   body_parser_->body_limit(body_limit_);
-  Arm(env_.options->body_timeout, OnTimeout::kRespond408);
+  body_deadline_ = std::chrono::steady_clock::now() + env_.options->body_timeout;
+  ArmUntil(body_deadline_, OnTimeout::kRespond408);
+  if (head_.chunked) {
+    ReadChunkedBody();
+    return;
+  }
+  // The Content-Length's worth of budget is held: read it all.
   bhttp::async_read(stream_, buffer_, *body_parser_,
                     [self = shared_from_this()](ErrorCode ec, size_t) { self->OnBody(ec); });
+}
+
+void Connection::ReadChunkedBody() {
+  bhttp::async_read_some(stream_, buffer_, *body_parser_,
+                         [self = shared_from_this()](ErrorCode ec, size_t) {
+                           self->OnChunkedBody(ec);
+                         });
+}
+
+void Connection::OnChunkedBody(ErrorCode ec) {
+  if (closed_) return;
+  if (ec || body_parser_->is_done()) {
+    OnBody(ec);
+    return;
+  }
+  // Before the body could outgrow what it holds, ask for twice as much (up to its limit); the
+  // body timer stops while waiting, the body deadline stays.
+  uint64_t size = body_parser_->get().body().size();
+  if (size + kChunkedMargin > reservation_.bytes()) {
+    uint64_t total =
+        std::min<uint64_t>(body_limit_, std::max(2 * reservation_.bytes(), size + kChunkedStep));
+    if (env_.body_budget != nullptr && env_.body_budget->Clamp(total) > reservation_.bytes()) {
+      Disarm();
+      ReserveBody(total);
+      return;
+    }
+  }
+  ReadChunkedBody();
 }
 
 void Connection::OnBody(ErrorCode ec) {
   Disarm();
   if (closed_) return;
   if (ec) {
-    if (body_parser_) SecureClear(body_parser_->get().body());
+    if (body_parser_) {
+      SecureClear(body_parser_->get().body());
+      body_parser_->get().body().shrink_to_fit();
+    }
+    reservation_.Reset();
     FailRead(ec, "body");
     return;
   }
@@ -296,8 +435,8 @@ void Connection::DrainBody() {
 
 void Connection::RunHandler(Request request) {
   bool keep_alive = keep_alive_;
-  auto work = [self = shared_from_this(), request = std::move(request),
-               keep_alive](bool on_strand) mutable {
+  auto work = [self = shared_from_this(), request = std::move(request), keep_alive,
+               reservation = std::move(reservation_)](bool on_strand) mutable {
     Response response;
     try {
       response = self->env_.handler->Handle(request);
@@ -311,6 +450,8 @@ void Connection::RunHandler(Request request) {
       response.close = true;
     }
     SecureClear(request.body);
+    std::string().swap(request.body);  // the memory goes back with the budget
+    reservation.Reset();
     bool keep = keep_alive && !response.close;
     AfterWrite after = keep ? AfterWrite::kNextRequest : AfterWrite::kClose;
     if (on_strand) {
@@ -343,6 +484,7 @@ Response Connection::SafeErrorResponse(int status, std::string_view message) {
 
 void Connection::SendError(int status, std::string_view message) {
   log::debug("http: {} for {}: {}", status, remote_address_, message);
+  reservation_.Reset();  // the body will not be handled
   Response response = SafeErrorResponse(status, message);
   SendResponse(std::move(response), false, AfterWrite::kClose);
 }
@@ -443,6 +585,7 @@ void Connection::CloseNow() {
   closed_ = true;
   ++timer_generation_;
   timer_.cancel();
+  reservation_.Reset();
   ErrorCode ignored;
   stream_.next_layer().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   stream_.next_layer().close(ignored);

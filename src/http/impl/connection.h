@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/impl/body_budget.h"
 #include "http/impl/request_reader.h"
 #include "http/message.h"
 #include "http/server.h"
@@ -50,6 +51,7 @@ struct ConnectionEnv {
   Handler* handler = nullptr;
   net::thread_pool* workers = nullptr;
   ConnectionObserver* observer = nullptr;
+  BodyBudget* body_budget = nullptr;  // shared by every connection; outlives them
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -63,10 +65,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::string& remote_address() const { return remote_address_; }
 
  private:
-  enum class OnTimeout { kClose, kRespond408 };
+  enum class OnTimeout { kClose, kRespond408, kRespond503 };
   enum class AfterWrite { kNextRequest, kDrainBody, kClose };
 
   void Arm(std::chrono::steady_clock::duration after, OnTimeout action);
+  void ArmUntil(std::chrono::steady_clock::time_point deadline, OnTimeout action);
   void Disarm();
   void OnTimer(uint64_t generation);
 
@@ -76,7 +79,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHeader(ErrorCode ec);
   bool FillHead();
   void Dispatch(HeadDecision decision);
+  // Holds body budget for `total` bytes of this request's body (clamped to the budget), then
+  // goes on with the body; waits for it, or answers 503 after body_budget_wait.
+  void ReserveBody(uint64_t total);
+  void OnBudgetGranted();
+  void OnBudgetReserved();
+  void SendOverloaded();
+  void StartBody();
   void ReadBody();
+  void ReadChunkedBody();
+  void OnChunkedBody(ErrorCode ec);
   void OnBody(ErrorCode ec);
   void DrainBody();
   void RunHandler(Request request);
@@ -109,6 +121,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool run_inline_ = false;
   bool is_head_method_ = false;
   bool first_request_ = true;
+  bool expect_continue_ = false;
+
+  // Body budget: what this request holds (moved into the handler's job, which gives it back),
+  // and a request waiting for more.
+  BodyReservation reservation_;
+  uint64_t budget_ticket_ = 0;  // > 0 while waiting
+  uint64_t budget_wanted_ = 0;  // bytes the ticket asks for
+  std::chrono::steady_clock::time_point body_deadline_;
 
   uint64_t timer_generation_ = 0;
   std::unique_ptr<std::array<char, 16 * 1024>> linger_buffer_;  // lingering close only

@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <algorithm>
+#include <atomic>
 #include <deque>
 #include <exception>
 #include <map>
@@ -20,6 +22,7 @@
 
 #include "core/log.h"
 #include "core/secret_bytes.h"
+#include "http/impl/body_budget.h"
 #include "http/impl/connection.h"
 
 namespace coffer::http {
@@ -74,11 +77,15 @@ class ServerImpl final : public Server, public ConnectionObserver {
 
   Status Init();
   uint16_t port() const override { return port_; }
+  ServerLoad load() const override;
   void Stop() override;
 
  private:
   void Accept();
   void OnAccept(ErrorCode ec, net::ip::tcp::socket socket);
+  // After a failed accept: waits accept_backoff_ (doubling it, up to the maximum), then
+  // accepts again. Runs on the acceptor's thread.
+  void RetryAcceptLater(const ErrorCode& ec);
   void RunIo(net::io_context& io);
   void StartConnection(net::ip::tcp::socket socket);
   // ConnectionObserver: runs on the closing connection's I/O thread.
@@ -104,6 +111,12 @@ class ServerImpl final : public Server, public ConnectionObserver {
   std::unique_ptr<net::thread_pool> workers_;
   std::unique_ptr<net::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<net::steady_timer> accept_retry_;
+  // Accept back-off: touched only on the acceptor's thread (ios_[0]), except the counter.
+  std::chrono::milliseconds accept_backoff_{0};  // 0: the last accept succeeded
+  uint64_t accept_streak_ = 0;                   // failures since the last success
+  std::atomic<uint64_t> accept_failures_{0};
+  // Not reset by Stop: the connections Stop destroys give their bytes back here.
+  std::unique_ptr<BodyBudget> body_budget_;
   std::vector<std::thread> io_threads_;
   ConnectionEnv env_;
   uint16_t port_ = 0;
@@ -133,7 +146,8 @@ Status ServerImpl::Init() {
     work_.push_back(net::make_work_guard(*ios_.back()));
   }
   workers_ = std::make_unique<net::thread_pool>(static_cast<size_t>(worker_threads));
-  env_ = ConnectionEnv{&options_, &handler_, workers_.get(), this};
+  body_budget_ = std::make_unique<BodyBudget>(options_.body_budget_bytes);
+  env_ = ConnectionEnv{&options_, &handler_, workers_.get(), this, body_budget_.get()};
 
   net::ip::tcp::endpoint endpoint(address, options_.port);
   acceptor_ = std::make_unique<net::ip::tcp::acceptor>(*ios_[0]);
@@ -178,14 +192,14 @@ void ServerImpl::Accept() {
 void ServerImpl::OnAccept(ErrorCode ec, net::ip::tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
   if (ec) {
-    // E.g. out of file descriptors: back off briefly instead of spinning.
-    log::warn("http: accept failed: {}", ec.message());
-    accept_retry_->expires_after(std::chrono::milliseconds(100));
-    accept_retry_->async_wait([this](ErrorCode wait_ec) {
-      if (!wait_ec) Accept();
-    });
+    RetryAcceptLater(ec);
     return;
   }
+  if (accept_streak_ > 0) {
+    log::info("http: accepting again after {} failed accept calls", accept_streak_);
+    accept_streak_ = 0;
+  }
+  accept_backoff_ = std::chrono::milliseconds(0);
   ErrorCode addr_ec;
   auto remote = socket.remote_endpoint(addr_ec);
   std::string address = addr_ec ? std::string() : remote.address().to_string();
@@ -204,6 +218,37 @@ void ServerImpl::OnAccept(ErrorCode ec, net::ip::tcp::socket socket) {
   if (socket.is_open()) StartConnection(std::move(socket));
   // At the global cap, stop accepting: new clients wait in the listen backlog, never reset.
   if (!pause) Accept();
+}
+
+void ServerImpl::RetryAcceptLater(const ErrorCode& ec) {
+  // Out of descriptors (EMFILE, ENFILE), buffers or memory: the pending connection stays in
+  // the listen queue, so accepting again at once fails again and spins a core. Wait, longer
+  // each time, until a connection closes or the limit is raised.
+  ++accept_failures_;
+  if (accept_streak_++ == 0) {
+    log::warn("http: accept failed: {}; retrying with back-off (raise the descriptor limit, "
+              "ulimit -n, or lower [server] max_connections)",
+              ec.message());
+  }
+  accept_backoff_ = accept_backoff_.count() == 0
+                        ? options_.accept_backoff_initial
+                        : std::min(accept_backoff_ * 2, options_.accept_backoff_max);
+  accept_backoff_ = std::max(accept_backoff_, std::chrono::milliseconds(1));
+  accept_retry_->expires_after(accept_backoff_);
+  accept_retry_->async_wait([this](ErrorCode wait_ec) {
+    if (!wait_ec) Accept();
+  });
+}
+
+ServerLoad ServerImpl::load() const {
+  ServerLoad load;
+  if (body_budget_) {
+    BodyBudget::Stats stats = body_budget_->stats();
+    load.body_bytes_reserved = stats.reserved;
+    load.body_waiters = stats.waiters;
+  }
+  load.accept_failures = accept_failures_.load();
+  return load;
 }
 
 void ServerImpl::StartConnection(net::ip::tcp::socket socket) {
@@ -257,6 +302,9 @@ void ServerImpl::Stop() {
     workers_->join();
     workers_.reset();
   }
+  // Connections waiting for body budget are owned by their waiting callbacks: let them go
+  // while their io_context still exists.
+  if (body_budget_) body_budget_->DropWaiters();
   ErrorCode ignored;
   if (acceptor_) acceptor_->close(ignored);
   {
