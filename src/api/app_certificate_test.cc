@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app_test_fixture.h"
+#include "vault/sweeper.h"
 
 namespace coffer::api::testing {
 namespace {
@@ -12,7 +13,8 @@ constexpr const char* kV = "?api-version=7.5";
 
 class AppCertificateTest : public AppTest {
  protected:
-  AppCertificateTest() {
+  explicit AppCertificateTest(vault::CertificateServiceOptions options = {})
+      : AppTest(ServiceLimits{}, options) {
     Caller c = NewCaller("cert-admin");
     Assign(c.object_id, kAdministrator, VaultScope());
     token_ = c.data_token;
@@ -196,6 +198,67 @@ TEST_F(AppCertificateTest, BackupPurgeAndRestoreBringBackCertificateKeyAndSecret
   EXPECT_EQ(J(malformed)["error"]["message"], "Backup blob contains invalid or corrupt version.");
   EXPECT_EQ(Do("POST", "/certificates/restore", "{}").status, 400);
   EXPECT_EQ(Do("POST", "/certificates/none/backup").status, 404);
+}
+
+// As the server runs it: Self issuance takes `self_issuance_seconds`, done by the sweeper.
+class AppCertificateIssuanceTest : public AppCertificateTest {
+ protected:
+  static constexpr UnixSeconds kDelay = 2;
+  AppCertificateIssuanceTest()
+      : AppCertificateTest(vault::CertificateServiceOptions{kDelay}) {
+    sweeper_.AttachCertificates(services().certificates,
+                                [](const vault::LifetimeActionEvent&) { return OkStatus(); });
+  }
+  void Sweep() {
+    auto n = sweeper_.SweepOnce();
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+  }
+  vault::Sweeper sweeper_{*services().barrier, *services().vaults, clock_};
+};
+
+TEST_F(AppCertificateIssuanceTest, SelfStaysInProgressUntilTheSweeperIssuesIt) {
+  auto created = Do("POST", "/certificates/web/create", kSelfPolicy);
+  ASSERT_EQ(created.status, 202) << created.body;
+  EXPECT_EQ(J(created)["status"], "inProgress");
+  EXPECT_FALSE(J(created)["csr"].get<std::string>().empty());
+
+  auto pending = Do("GET", "/certificates/web/pending");
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  EXPECT_EQ(J(pending)["status"], "inProgress");
+  EXPECT_FALSE(J(pending).contains("target"));
+  EXPECT_EQ(Do("POST", "/certificates/web/create", kSelfPolicy).status, 409);
+  auto not_yet = Do("GET", "/certificates/web/");
+  ASSERT_EQ(not_yet.status, 200) << not_yet.body;
+  EXPECT_FALSE(J(not_yet).contains("cer"));
+  EXPECT_EQ(Do("GET", "/secrets/web/").status, 404);
+  // Merge is only for issuer Unknown.
+  EXPECT_EQ(Do("POST", "/certificates/web/pending/merge", R"({"x5c":["AAAA"]})").status, 403);
+
+  clock_.Advance(kDelay);
+  Sweep();
+  pending = Do("GET", "/certificates/web/pending");
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  EXPECT_EQ(J(pending)["status"], "completed");
+  auto got = Do("GET", "/certificates/web/");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_FALSE(J(got)["cer"].get<std::string>().empty());
+  EXPECT_TRUE(J(got)["attributes"]["enabled"].get<bool>());
+  EXPECT_EQ(Do("GET", "/secrets/web/").status, 200);
+}
+
+TEST_F(AppCertificateIssuanceTest, CancelThenDeleteTheOperationLeavesNothingToIssue) {
+  ASSERT_EQ(Do("POST", "/certificates/web/create", kSelfPolicy).status, 202);
+  auto cancelled = Do("PATCH", "/certificates/web/pending", R"({"cancellation_requested":true})");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_TRUE(J(cancelled)["cancellation_requested"].get<bool>());
+  ASSERT_EQ(Do("DELETE", "/certificates/web/pending").status, 200);
+  auto gone = Do("GET", "/certificates/web/pending");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(J(gone)["error"]["message"], "Pending certificate not found: web");
+  clock_.Advance(kDelay);
+  Sweep();
+  EXPECT_EQ(Do("GET", "/certificates/web/pending").status, 404);
+  EXPECT_EQ(Do("GET", "/keys/web/").status, 404);
 }
 
 }  // namespace

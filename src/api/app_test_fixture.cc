@@ -27,12 +27,12 @@ struct AppTest::RecordingSink : auth::AuditSink {
 
 struct AppTest::Services {
   explicit Services(store::MemoryStorage& storage, const Clock& clock, const Clock& real,
-                    const std::string& tenant)
+                    const std::string& tenant, vault::CertificateServiceOptions cert_options)
       : barrier(storage, crypto::SystemRandom()),
         vaults(barrier, clock, crypto::SystemRandom()),
         secrets(barrier, clock, crypto::SystemRandom()),
         keys(barrier, clock, crypto::SystemRandom()),
-        certificates(barrier, clock, crypto::SystemRandom(), keys.traits()),
+        certificates(barrier, clock, crypto::SystemRandom(), keys.traits(), cert_options),
         backups(barrier, secrets, crypto::SystemRandom(), clock, &keys, &certificates),
         principals(barrier, clock, crypto::SystemRandom(), tenant),
         subscriptions(barrier, clock, crypto::SystemRandom(), tenant),
@@ -60,10 +60,11 @@ struct AppTest::Services {
 
 AppTest::AppTest() : AppTest(ServiceLimits{}) {}
 
-AppTest::AppTest(ServiceLimits limits) : pki_(http::testing::MakeTestPki("app-test")) {
+AppTest::AppTest(ServiceLimits limits, vault::CertificateServiceOptions certificates)
+    : pki_(http::testing::MakeTestPki("app-test")) {
   Random& rng = crypto::SystemRandom();
   tenant_ = auth::NewGuid(rng);
-  owned_ = std::make_unique<Services>(storage_, clock_, real_clock_, tenant_);
+  owned_ = std::make_unique<Services>(storage_, clock_, real_clock_, tenant_, certificates);
   Services& s = *owned_;
   auto key = s.barrier.Initialize();
   EXPECT_TRUE(key.ok()) << key.status().ToString();

@@ -18,14 +18,16 @@
 #include "http/server.h"
 #include "http/test_tls.h"
 #include "store/memory_storage.h"
+#include "vault/certificate_service.h"
 
 namespace coffer::api::testing {
 
 class AppTest : public ::testing::Test {
  protected:
   AppTest();
-  // With these service limits instead of Azure's defaults.
-  explicit AppTest(ServiceLimits limits);
+  // With these service limits instead of Azure's defaults, and these certificate options
+  // (default: Self certificates are issued by the create itself).
+  explicit AppTest(ServiceLimits limits, vault::CertificateServiceOptions certificates = {});
   ~AppTest() override;
 
   // Makes a principal of the tenant and returns a token for `audience` (data or management).

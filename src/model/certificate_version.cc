@@ -51,7 +51,7 @@ StatusOr<CertificateVersion> DecodeCertificateVersion(std::string_view record) {
 SecretBytes EncodeCertificateOperation(const CertificateOperation& op) {
   RecordWriter w;
   w.U8(kCertificateOperationRecordType);
-  w.U8(kRecordFormatV1);
+  w.U8(op.enabled_when_issued ? kRecordFormatV1 : kRecordFormatV2);
   w.Bytes(op.version);
   w.U8(static_cast<uint8_t>(op.status));
   w.Bytes(op.issuer_name);
@@ -61,12 +61,14 @@ SecretBytes EncodeCertificateOperation(const CertificateOperation& op) {
   w.Bytes(op.error_message);
   w.Bytes(op.key_material.view());
   w.I64(op.created);
+  if (!op.enabled_when_issued) w.Bool(false);
   return w.Finish();
 }
 
 StatusOr<CertificateOperation> DecodeCertificateOperation(std::string_view record) {
   RecordReader r(record);
-  RETURN_IF_ERROR(ReadPreamble(r, kCertificateOperationRecordType));
+  uint8_t format = 0;
+  RETURN_IF_ERROR(ReadPreamble(r, kCertificateOperationRecordType, kRecordFormatV2, &format));
   CertificateOperation op;
   RETURN_IF_ERROR(r.String(&op.version, kMaxShortString));
   uint8_t status = 0;
@@ -80,6 +82,10 @@ StatusOr<CertificateOperation> DecodeCertificateOperation(std::string_view recor
   RETURN_IF_ERROR(r.String(&op.error_message, 4096));
   RETURN_IF_ERROR(r.Secret(&op.key_material, 16 * 1024));
   RETURN_IF_ERROR(r.I64(&op.created));
+  if (format == kRecordFormatV2) {
+    RETURN_IF_ERROR(r.Bool(&op.enabled_when_issued));
+    if (op.enabled_when_issued) return DataLossError("certificate operation format 2 is malformed");
+  }
   RETURN_IF_ERROR(r.ExpectEnd());
   return op;
 }

@@ -40,12 +40,15 @@ struct CertificateOperation {
   std::string version;  // the certificate version it creates
   CertificateOperationStatus status = CertificateOperationStatus::kInProgress;
   std::string issuer_name;
-  std::string csr;  // standard base64 of the PKCS#10 request; empty for Self
+  std::string csr;  // standard base64 of the PKCS#10 request; empty for Self issued at once
   bool cancellation_requested = false;
   std::string error_code;     // failed or cancelled
   std::string error_message;
   SecretBytes key_material;   // the pending key (crypto::KeyMaterial::Serialize()) until merged
   UnixSeconds created = 0;
+  // Whether the version is enabled once issued (a create's `attributes.enabled`; the pending
+  // version itself stays disabled). Stored in format 2, only when false.
+  bool enabled_when_issued = true;
 };
 
 SecretBytes EncodeCertificateOperation(const CertificateOperation& op);

@@ -80,5 +80,29 @@ TEST(CertificateOperationRecordTest, RoundTripsAndRefusesAnUnknownStatus) {
   EXPECT_EQ(DecodeCertificateOperation(bad).status().code(), StatusCode::kDataLoss);
 }
 
+TEST(CertificateOperationRecordTest, DisabledWhenIssuedIsFormat2AndEnabledStaysFormat1) {
+  CertificateOperation op;
+  op.version = "00ff";
+  op.issuer_name = "Self";
+  std::string enabled(EncodeCertificateOperation(op).view());
+  EXPECT_EQ(enabled[1], 1);  // format 1, byte for byte as before the field existed
+  EXPECT_TRUE(DecodeCertificateOperation(enabled)->enabled_when_issued);
+
+  op.enabled_when_issued = false;
+  std::string disabled(EncodeCertificateOperation(op).view());
+  EXPECT_EQ(disabled[1], 2);
+  EXPECT_EQ(disabled.size(), enabled.size() + 1);
+  auto back = DecodeCertificateOperation(disabled);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_FALSE(back->enabled_when_issued);
+
+  std::string odd = disabled;
+  odd.back() = 1;  // format 2 only ever stores "disabled"
+  EXPECT_EQ(DecodeCertificateOperation(odd).status().code(), StatusCode::kDataLoss);
+  std::string format3 = disabled;
+  format3[1] = 3;
+  EXPECT_EQ(DecodeCertificateOperation(format3).status().code(), StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace coffer::model

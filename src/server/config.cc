@@ -1,7 +1,8 @@
 // coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads,
 // max_connections, max_connections_per_address;
 // [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
-// max_size_mb, keep; [backup] schedule, keep, dir, spool_dir; [limits] (api/service_limits.h),
+// max_size_mb, keep; [backup] schedule, keep, dir, spool_dir; [certificates]
+// self_issuance_seconds; [limits] (api/service_limits.h),
 // where an unknown key, a wrong type or a value out of range stops the server.
 #include <cmath>
 
@@ -45,6 +46,19 @@ static bool LoadRelease(const toml::table& t, ServerConfig* config, std::string*
   }
   return true;
 }
+// [certificates] self_issuance_seconds (0..300): how long a Self certificate stays inProgress.
+static bool LoadCertificates(const toml::table& t, ServerConfig* config, std::string* error) {
+  auto node = t["certificates"]["self_issuance_seconds"];
+  if (!node) return true;
+  auto v = node.value<int64_t>();
+  if (!v || !node.is_integer() || *v < 0 || *v > 300) {
+    *error = "certificates.self_issuance_seconds must be a whole number of seconds from 0 to 300";
+    return false;
+  }
+  config->certificate_self_issuance_seconds = *v;
+  return true;
+}
+
 namespace {
 
 // [limits]: every key checked, so a typo or a quoted number is an error rather than a default
@@ -156,6 +170,7 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
     config->audit_keep = *v;
   }
   if (!LoadRelease(t, config, error)) return false;
+  if (!LoadCertificates(t, config, error)) return false;
   if (auto v = t["storage"]["engine"].value<std::string>(); v && *v != "sqlite") {
     *error = "storage.engine '" + *v + "' is not available yet; use \"sqlite\"";
     return false;

@@ -44,6 +44,9 @@ TEST_F(ConfigLimitsTest, ValuesAreReadAndOmittedKeysKeepAzuresDefaults) {
   ASSERT_EQ(Load("[server]\nlisten = \"127.0.0.1:0\"\n"), "");
   EXPECT_EQ(config_.limits.VaultLimit(api::ThrottleClass::kSecretCreate), 300);
   EXPECT_EQ(Load("[limits]\nper_identity = 0\n"), "");
+  EXPECT_EQ(config_.certificate_self_issuance_seconds, 2);  // the default
+  ASSERT_EQ(Load("[certificates]\nself_issuance_seconds = 0\n"), "");
+  EXPECT_EQ(config_.certificate_self_issuance_seconds, 0);
 }
 
 TEST_F(ConfigLimitsTest, InvalidValuesStopTheServerWithAMessageNamingTheKey) {
@@ -57,6 +60,8 @@ TEST_F(ConfigLimitsTest, InvalidValuesStopTheServerWithAMessageNamingTheKey) {
       {"[limits]\nper_identity = 2\n", "limits.per_identity"},
       {"[limits]\nsecret_craete = 10\n", "limits.secret_craete"},
       {"limits = 5\n", "limits must be a table"},
+      {"[certificates]\nself_issuance_seconds = 301\n", "certificates.self_issuance_seconds"},
+      {"[certificates]\nself_issuance_seconds = \"2\"\n", "certificates.self_issuance_seconds"},
   };
   for (const auto& [text, named] : cases) {
     std::string error = Load(text);

@@ -154,8 +154,10 @@ Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Run
   rt->vaults = std::make_unique<vault::VaultRegistry>(*rt->barrier, *rt->domain_clock, rng);
   rt->secrets = std::make_unique<vault::SecretService>(*rt->barrier, *rt->domain_clock, rng);
   rt->keys = std::make_unique<vault::KeyService>(*rt->barrier, *rt->domain_clock, rng);
-  rt->certificates = std::make_unique<vault::CertificateService>(*rt->barrier, *rt->domain_clock,
-                                                                 rng, rt->keys->traits());
+  vault::CertificateServiceOptions certificate_options;
+  certificate_options.self_issuance_seconds = config.certificate_self_issuance_seconds;
+  rt->certificates = std::make_unique<vault::CertificateService>(
+      *rt->barrier, *rt->domain_clock, rng, rt->keys->traits(), certificate_options);
   rt->backups = std::make_unique<backup::BackupService>(
       *rt->barrier, *rt->secrets, rng, *rt->domain_clock, rt->keys.get(), rt->certificates.get());
   BuildAuth(rt, tenant_id);

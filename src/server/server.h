@@ -34,6 +34,9 @@ struct ServerConfig {
   std::vector<std::string> release_authorities;
   int64_t release_timeout_seconds = 5;
   int64_t release_cache_seconds = 600;
+  // [certificates]: seconds a Self certificate's operation stays inProgress before the sweeper
+  // issues it (0 = the create issues it); Azure takes seconds too.
+  int64_t certificate_self_issuance_seconds = 2;
   // [limits]: the service limits per vault per 10 s (CONTRACT.md "Throttling").
   api::ServiceLimits limits;
   // [backup]: scheduled whole-vault backups into `backup_dir` every `backup_schedule_seconds`

@@ -1,7 +1,8 @@
-// CertificateService: creation (Self issues at once; Unknown stores a pending version and a
-// CSR), merge of a pending version, and import of a PFX or PEM bundle. Each writes the
-// certificate version, its managed key and secret, the policy and the operation in ONE barrier
-// transaction: a failure writes nothing.
+// CertificateService: creation (a pending version with a CSR and its key pair in the
+// operation; Self issues at once only when self_issuance_seconds is 0), the sweeper's issuance
+// of a pending Self version, and merge of a pending version. Each writes the certificate version,
+// its managed key and secret, the policy and the operation in ONE barrier transaction: a
+// failure writes nothing.
 #include "core/encoding.h"
 #include "crypto/certificate_info.h"
 #include "crypto/certificate_issue.h"
@@ -159,9 +160,10 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
     }));
   }
   UnixSeconds now = clock_.Now();
+  bool issue_now = self && options_.self_issuance_seconds <= 0;
   ASSIGN_OR_RETURN(NewVersion made,
                    MakeVersion(policy, issuer_name, params.tags.value_or(model::Tags{}),
-                               params.enabled.value_or(true), std::move(reuse), now));
+                               params.enabled.value_or(true), std::move(reuse), now, issue_now));
   made.cert.preserve_cert_order = params.preserve_cert_order;
   policy.created = now;
   policy.updated = now;
@@ -172,7 +174,13 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
     ASSIGN_OR_RETURN(auto old_policy, ReadPolicy(t, locs.cert));
     if (old_policy) policy.created = old_policy->created;
     RETURN_IF_ERROR(WritePolicy(t, locs.cert, policy));
-    return WriteVersion(t, effects, locs, name, made, policy);
+    ASSIGN_OR_RETURN(auto written, WriteVersion(t, effects, locs, name, made, policy));
+    if (self && !made.issued) {
+      DueEntry due = DueEntry::IssueCertificate(now + options_.self_issuance_seconds,
+                                                locs.cert.vault_id, locs.cert.mac);
+      RETURN_IF_ERROR(t.Put(Keyspace::DueKey(due), SecretBytes()));
+    }
+    return written;
   };
   ASSIGN_OR_RETURN(auto added, WriteInTxn(barrier_, write));
   made.op.key_material.Wipe();
@@ -181,7 +189,8 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
 
 StatusOr<CertificateService::NewVersion> CertificateService::MakeVersion(
     const model::CertificatePolicy& policy, const std::string& issuer_name, model::Tags tags,
-    bool enabled, std::optional<crypto::KeyMaterial> reuse, UnixSeconds now) const {
+    bool enabled, std::optional<crypto::KeyMaterial> reuse, UnixSeconds now,
+    bool issue_now) const {
   crypto::X509Profile profile = X509ProfileOf(policy);
   NewVersion made;
   if (reuse) {
@@ -193,7 +202,7 @@ StatusOr<CertificateService::NewVersion> CertificateService::MakeVersion(
   made.op.version = id;
   made.op.issuer_name = issuer_name;
   made.op.created = now;
-  made.issued = issuer_name == "Self";
+  made.issued = issuer_name == "Self" && issue_now;
   if (made.issued) {
     ASSIGN_OR_RETURN(made.chain.leaf_der, crypto::IssueSelfSignedCertificate(profile, *made.key,
                                                                              now));
@@ -204,9 +213,10 @@ StatusOr<CertificateService::NewVersion> CertificateService::MakeVersion(
                      crypto::CreateCertificateRequest(profile, *made.key));
     made.op.csr = csr.base64;
     ASSIGN_OR_RETURN(made.op.key_material, made.key->Serialize());
+    made.op.enabled_when_issued = enabled;
     made.cert.version = id;
     made.cert.tags = std::move(tags);
-    made.cert.attributes.enabled = false;  // until merged
+    made.cert.attributes.enabled = false;  // until issued or merged
     made.cert.attributes.created = now;
     made.cert.attributes.updated = now;
   }
@@ -271,27 +281,89 @@ StatusOr<CertificateView> CertificateService::Merge(const model::VaultRecord& va
     ASSIGN_OR_RETURN(crypto::KeyMaterial key,
                      crypto::KeyMaterial::Deserialize(op->key_material.view()));
     ASSIGN_OR_RETURN(crypto::CertificateChain chain, crypto::MergeCertificateChain(key, x5c));
-    ASSIGN_OR_RETURN(auto pending, store_.ReadLive(t, locs.cert, name, op->version));
-    ASSIGN_OR_RETURN(model::CertificateVersion issued,
-                     IssuedVersion(op->version, chain, enabled.value_or(true),
-                                   tags.value_or(pending.version.tags), now));
-    issued.attributes.created = pending.version.attributes.created;
-    issued.preserve_cert_order = pending.version.preserve_cert_order;
-    ASSIGN_OR_RETURN(auto policy, ReadPolicy(t, locs.cert));
-    if (!policy) return DataLossError("certificate has no policy");
-    ASSIGN_OR_RETURN(auto updated, store_.UpdateVersion(t, effects, locs.cert, name, op->version,
-                                                        [&](model::CertificateVersion& v) {
-                                                          uint64_t seq = v.sequence;
-                                                          v = issued;
-                                                          v.sequence = seq;
-                                                        }));
-    RETURN_IF_ERROR(CheckCreatable(t, locs, name, /*check_operation=*/false));
-    RETURN_IF_ERROR(WriteManaged(t, effects, locs, name, updated.version, *policy, key, chain));
-    op->status = CertificateOperationStatus::kCompleted;
-    op->key_material.Wipe();
-    RETURN_IF_ERROR(WriteOperation(t, locs.cert, *op));
+    ASSIGN_OR_RETURN(auto updated, CompletePending(t, effects, locs, name, *op, key, chain, tags,
+                                                   enabled.value_or(true), now));
     return FullView(t, locs.cert, std::move(updated));
   });
+}
+
+StatusOr<StoredObject<model::CertificateVersion>> CertificateService::CompletePending(
+    barrier::Txn& t, TxnEffects& effects, const Locations& locs, std::string_view name,
+    model::CertificateOperation& op, const crypto::KeyMaterial& key,
+    const crypto::CertificateChain& chain, const std::optional<model::Tags>& tags, bool enabled,
+    UnixSeconds now) const {
+  ASSIGN_OR_RETURN(auto pending, store_.ReadLive(t, locs.cert, name, op.version));
+  ASSIGN_OR_RETURN(model::CertificateVersion issued,
+                   IssuedVersion(op.version, chain, enabled, tags.value_or(pending.version.tags),
+                                 now));
+  issued.attributes.created = pending.version.attributes.created;
+  issued.preserve_cert_order = pending.version.preserve_cert_order;
+  ASSIGN_OR_RETURN(auto policy, ReadPolicy(t, locs.cert));
+  if (!policy) return DataLossError("certificate has no policy");
+  ASSIGN_OR_RETURN(auto updated, store_.UpdateVersion(t, effects, locs.cert, name, op.version,
+                                                      [&](model::CertificateVersion& v) {
+                                                        uint64_t seq = v.sequence;
+                                                        v = issued;
+                                                        v.sequence = seq;
+                                                      }));
+  RETURN_IF_ERROR(CheckCreatable(t, locs, name, /*check_operation=*/false));
+  RETURN_IF_ERROR(WriteManaged(t, effects, locs, name, updated.version, *policy, key, chain));
+  op.status = CertificateOperationStatus::kCompleted;
+  op.key_material.Wipe();
+  RETURN_IF_ERROR(WriteOperation(t, locs.cert, op));
+  return updated;
+}
+
+Status CertificateService::IssuePending(const model::VaultRecord& vault, std::string_view mac,
+                                        std::string_view due_key, UnixSeconds now) {
+  ObjectLocation loc = Keyspace::At(vault.id, kKind, mac);
+  // Ends the operation as failed (and drops the entry) with `why`.
+  auto fail = [&](std::string code, std::string why) -> Status {
+    return barrier_.Update([&](barrier::Txn& t) -> Status {
+      ASSIGN_OR_RETURN(auto op, ReadOperation(t, loc));
+      if (op && op->status == CertificateOperationStatus::kInProgress) {
+        op->status = CertificateOperationStatus::kFailed;
+        op->error_code = code;
+        op->error_message = why;
+        op->key_material.Wipe();
+        RETURN_IF_ERROR(WriteOperation(t, loc, *op));
+      }
+      return t.Delete(due_key);
+    });
+  };
+  bool deleted = false;
+  Status issued = UpdateWithEffects(barrier_, [&](barrier::Txn& t, TxnEffects& effects) -> Status {
+    ASSIGN_OR_RETURN(auto op, ReadOperation(t, loc));
+    if (!op || op->status != CertificateOperationStatus::kInProgress || op->issuer_name != "Self") {
+      return t.Delete(due_key);  // cancelled, deleted or already issued: nothing to do
+    }
+    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
+    if (!head) {
+      deleted = true;  // soft-deleted first: a recovered certificate must not wait for ever
+      return OkStatus();
+    }
+    std::string name = head->name;
+    ASSIGN_OR_RETURN(Locations locs, LocateAll(vault.id, name));
+    ASSIGN_OR_RETURN(auto policy, ReadPolicy(t, locs.cert));
+    if (!policy) return DataLossError("certificate has no policy");
+    ASSIGN_OR_RETURN(crypto::KeyMaterial key,
+                     crypto::KeyMaterial::Deserialize(op->key_material.view()));
+    crypto::CertificateChain chain;
+    ASSIGN_OR_RETURN(chain.leaf_der,
+                     crypto::IssueSelfSignedCertificate(X509ProfileOf(*policy), key, now));
+    RETURN_IF_ERROR(CompletePending(t, effects, locs, name, *op, key, chain, std::nullopt,
+                                    op->enabled_when_issued, now)
+                        .status());
+    return t.Delete(due_key);
+  });
+  if (deleted) {
+    return fail("CertificateDeleted", "The certificate was deleted before it was issued.");
+  }
+  if (issued.ok() || issued.code() == StatusCode::kUnavailable) return issued;
+  // Not a passing failure (the policy no longer makes a valid certificate, a plain key or
+  // secret took the name): the operation reports it instead of being retried every pass.
+  return fail(std::string(issued.reason().empty() ? "IssuanceFailed" : issued.reason()),
+              issued.message());
 }
 
 }  // namespace coffer::vault

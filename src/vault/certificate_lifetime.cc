@@ -44,7 +44,7 @@ StatusOr<std::string> CertificateService::Renew(const Locations& locs, std::stri
   }
   ASSIGN_OR_RETURN(NewVersion made,
                    MakeVersion(policy, "Self", latest.tags, /*enabled=*/true, std::move(reuse),
-                               now));
+                               now, /*issue_now=*/true));
   return WriteInTxn(barrier_, [&](barrier::Txn& t, TxnEffects& effects) -> StatusOr<std::string> {
     // Made outside the transaction: write it only if nothing moved meanwhile (another node's
     // sweeper renewed it, a create or import added a version, the policy changed).

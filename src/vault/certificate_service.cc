@@ -61,8 +61,14 @@ Status CertificateTraits::OnPurged(barrier::Txn& t, const ObjectLocation& loc) c
 }
 
 CertificateService::CertificateService(barrier::Barrier& barrier, const Clock& clock, Random& rng,
-                                       const KindTraits<model::KeyVersion>& key_traits)
-    : barrier_(barrier), clock_(clock), rng_(rng), keys_(barrier), key_store_(keys_, key_traits) {}
+                                       const KindTraits<model::KeyVersion>& key_traits,
+                                       CertificateServiceOptions options)
+    : barrier_(barrier),
+      clock_(clock),
+      rng_(rng),
+      options_(options),
+      keys_(barrier),
+      key_store_(keys_, key_traits) {}
 
 StatusOr<CertificateService::Locations> CertificateService::LocateAll(
     std::string_view vault_id, std::string_view name) const {

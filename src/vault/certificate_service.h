@@ -5,8 +5,9 @@
 // (cpol/…) and its operation (cop/…) beside it. Deleting, recovering and purging a certificate
 // does the same to its key and secret in the same transaction.
 //
-// Issuers: "Self" issues at once (the operation is stored completed); "Unknown" stores a disabled
-// pending version, the pending key in the operation and a CSR, and Merge completes it.
+// Issuers: "Self" stores a disabled pending version with its key pair in the operation, as Azure
+// does, and the sweeper issues it `self_issuance_seconds` later (a "due/…/i/…" entry; 0 issues
+// at once, inside the create); "Unknown" stores the same with a CSR, and Merge completes it.
 //
 // Status codes (reason in brackets): InvalidArgument [BadParameter] naming the problem;
 // NotFound [CertificateNotFound], [PendingCertificateNotFound]; AlreadyExists [Conflict] when a
@@ -88,6 +89,12 @@ struct CertificateObject {
   SecretObject secret;
 };
 
+struct CertificateServiceOptions {
+  // How long a Self certificate stays `inProgress` before the sweeper issues it (0: the create
+  // issues it at once). Azure takes seconds; clients poll `pending`.
+  UnixSeconds self_issuance_seconds = 0;
+};
+
 struct CertificateOperationView {
   std::string name;
   model::CertificateOperation operation;  // key material wiped
@@ -110,9 +117,10 @@ class CertificateService {
  public:
   // `key_traits` are the KeyService's (its caches drop after each write); must outlive this.
   CertificateService(barrier::Barrier& barrier, const Clock& clock, Random& rng,
-                     const KindTraits<model::KeyVersion>& key_traits);
+                     const KindTraits<model::KeyVersion>& key_traits,
+                     CertificateServiceOptions options = {});
 
-  // Starts (Self: completes) a new version; returns the operation.
+  // Starts a new version (Self with self_issuance_seconds 0: issues it); returns the operation.
   StatusOr<CertificateOperationView> Create(const model::VaultRecord& vault, std::string_view name,
                                             CertificateCreateParams params);
   StatusOr<CertificateView> Import(const model::VaultRecord& vault, std::string_view name,
@@ -165,6 +173,16 @@ class CertificateService {
   // entry (the certificate gone, soft-deleted, renewed or rescheduled since) is removed and
   // nothing else happens. Unavailable when storage fails (the entry stays and is retried);
   // other failures of a renewal are logged and the action is marked taken for that version.
+  // For the sweeper: issues the pending version of the Self certificate at `mac` whose
+  // "due/…/i/…" entry `due_key` has come, and removes the entry. The certificate, its managed
+  // key and secret and the completed operation are written in one transaction, as a merge
+  // writes them, from the key pair kept in the operation and the stored policy. Nothing is
+  // issued when the operation was cancelled, deleted or replaced meanwhile; a certificate
+  // soft-deleted before it was issued has its operation marked failed. Unavailable when storage
+  // fails (the entry stays and is retried).
+  Status IssuePending(const model::VaultRecord& vault, std::string_view mac,
+                      std::string_view due_key, UnixSeconds now);
+
   Status RunLifetimeActions(const model::VaultRecord& vault, std::string_view mac,
                             std::string_view due_key, UnixSeconds due, UnixSeconds now,
                             const LifetimeActionNotifier& notify);
@@ -217,10 +235,20 @@ class CertificateService {
     crypto::CertificateChain chain;
     bool issued = false;
   };
-  // `reuse`: the key pair to keep (reuse_key), else a new one is generated.
+  // `reuse`: the key pair to keep (reuse_key), else a new one is generated. `issue_now`: a Self
+  // version is issued here; otherwise it is pending like any other issuer's.
   StatusOr<NewVersion> MakeVersion(const model::CertificatePolicy& policy,
                                    const std::string& issuer_name, model::Tags tags, bool enabled,
-                                   std::optional<crypto::KeyMaterial> reuse, UnixSeconds now) const;
+                                   std::optional<crypto::KeyMaterial> reuse, UnixSeconds now,
+                                   bool issue_now) const;
+  // Turns the pending version of `op` into the issued one (inside t): the version with `chain`'s
+  // leaf, `tags` and `enabled`, its managed key and secret from `key`, and the operation marked
+  // completed with its key material wiped.
+  StatusOr<StoredObject<model::CertificateVersion>> CompletePending(
+      barrier::Txn& t, TxnEffects& effects, const Locations& locs, std::string_view name,
+      model::CertificateOperation& op, const crypto::KeyMaterial& key,
+      const crypto::CertificateChain& chain, const std::optional<model::Tags>& tags, bool enabled,
+      UnixSeconds now) const;
   // Writes a made version as the new latest (the 409 checks, the version, its managed key and
   // secret when issued, the operation) inside t; the policy must already be stored.
   StatusOr<StoredObject<model::CertificateVersion>> WriteVersion(
@@ -263,6 +291,7 @@ class CertificateService {
   barrier::Barrier& barrier_;
   const Clock& clock_;
   Random& rng_;
+  CertificateServiceOptions options_;
   Keyspace keys_;
   CertificateTraits traits_;
   SecretTraits secret_traits_;

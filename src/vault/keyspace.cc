@@ -177,6 +177,12 @@ DueEntry DueEntry::CertificateLifetime(UnixSeconds when, std::string_view vault_
                   model::ObjectKind::kCertificate, std::string(mac)};
 }
 
+DueEntry DueEntry::IssueCertificate(UnixSeconds when, std::string_view vault_id,
+                                    std::string_view mac) {
+  return DueEntry{when, DueAction::kIssueCertificate, std::string(vault_id),
+                  model::ObjectKind::kCertificate, std::string(mac)};
+}
+
 DueEntry DueEntry::PurgeVault(UnixSeconds when, std::string_view vault_mac) {
   return DueEntry{when, DueAction::kPurgeVault, "", model::ObjectKind::kKey,
                   std::string(vault_mac)};
@@ -214,10 +220,12 @@ std::string Keyspace::DueKey(const DueEntry& e) {
   key += '/';
   if (e.action == DueAction::kPurgeVault) return key + e.mac;
   if (e.action == DueAction::kExpireBackupJob) return key + e.vault_id + "/" + e.mac;
-  // A rotation entry always names a key, a lifetime entry a certificate.
+  // A rotation entry always names a key, a lifetime or issuance entry a certificate.
   model::ObjectKind kind = e.kind;
   if (e.action == DueAction::kRotateKey) kind = model::ObjectKind::kKey;
-  if (e.action == DueAction::kCertificateLifetime) kind = model::ObjectKind::kCertificate;
+  if (e.action == DueAction::kCertificateLifetime || e.action == DueAction::kIssueCertificate) {
+    kind = model::ObjectKind::kCertificate;
+  }
   return key + ObjectTail(e.vault_id, kind, e.mac);
 }
 
@@ -258,7 +266,8 @@ StatusOr<DueEntry> Keyspace::ParseDueKey(std::string_view key) {
       if (entry.kind != model::ObjectKind::kKey) return MalformedDueKey();
       return entry;
     case static_cast<char>(DueAction::kCertificateLifetime):
-      entry.action = DueAction::kCertificateLifetime;
+    case static_cast<char>(DueAction::kIssueCertificate):
+      entry.action = static_cast<DueAction>(rest[17]);
       RETURN_IF_ERROR(ParseObjectTail(tail, &entry));
       if (entry.kind != model::ObjectKind::kCertificate) return MalformedDueKey();
       return entry;

@@ -18,6 +18,7 @@
 //     target = "o/<vault id>/<kind>/<name mac>" (purge a deleted object)
 //            | "r/<vault id>/k/<name mac>"      (rotate a key by its policy)
 //            | "l/<vault id>/c/<name mac>"      (a certificate's lifetime actions)
+//            | "i/<vault id>/c/<name mac>"      (issue a Self certificate's pending version)
 //            | "v/<vault mac>"                      (purge a deleted vault)
 //            | "b/<vault id>/<job id>"          (expire a backup job and its archive)
 //
@@ -57,6 +58,7 @@ enum class DueAction : char {
   kPurgeObject = 'o',
   kRotateKey = 'r',
   kCertificateLifetime = 'l',
+  kIssueCertificate = 'i',
   kPurgeVault = 'v',
   kExpireBackupJob = 'b',
 };
@@ -66,7 +68,8 @@ struct DueEntry {
   UnixSeconds when = 0;
   DueAction action = DueAction::kPurgeObject;
   std::string vault_id;                            // all but kPurgeVault
-  // kPurgeObject; always kKey for kRotateKey, kCertificate for kCertificateLifetime
+  // kPurgeObject; always kKey for kRotateKey, kCertificate for kCertificateLifetime and
+  // kIssueCertificate
   model::ObjectKind kind = model::ObjectKind::kKey;
   std::string mac;  // the object's name MAC, the vault's MAC, or a backup job's id
 
@@ -74,6 +77,8 @@ struct DueEntry {
   static DueEntry RotateKey(UnixSeconds when, std::string_view vault_id, std::string_view mac);
   static DueEntry CertificateLifetime(UnixSeconds when, std::string_view vault_id,
                                       std::string_view mac);
+  static DueEntry IssueCertificate(UnixSeconds when, std::string_view vault_id,
+                                   std::string_view mac);
   static DueEntry PurgeVault(UnixSeconds when, std::string_view vault_mac);
   static DueEntry ExpireBackupJob(UnixSeconds when, std::string_view vault_id,
                                   std::string_view job_id);

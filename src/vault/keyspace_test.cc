@@ -33,6 +33,8 @@ TEST(KeyspaceTest, DueEntriesRoundTripInTheDocumentedLayout) {
   ExpectRoundTrip(DueEntry::RotateKey(16, "v2", "00aa"), "due/0000000000000010/r/v2/k/00aa");
   ExpectRoundTrip(DueEntry::CertificateLifetime(0x20, "v3", "c0"),
                   "due/0000000000000020/l/v3/c/c0");
+  ExpectRoundTrip(DueEntry::IssueCertificate(0x21, "v3", "c1"),
+                  "due/0000000000000021/i/v3/c/c1");
   ExpectRoundTrip(DueEntry::PurgeVault(1, "beef"), "due/0000000000000001/v/beef");
 }
 
@@ -40,6 +42,7 @@ TEST(KeyspaceTest, UnknownKindOrTargetIsDataLoss) {
   for (std::string_view key :
        {"due/0000000000000001/o/v1/x/abcd", "due/0000000000000001/q/v1/s/abcd",
         "due/0000000000000001/r/v1/s/abcd", "due/0000000000000001/l/v1/k/abcd",
+        "due/0000000000000001/i/v1/s/abcd",
         "due/000000000000000g/o/v1/s/abcd",
         "due/0000000000000001/o/v1", "due/00000001/o/v1/s/abcd", "obj/v1/s/abcd"}) {
     EXPECT_EQ(Keyspace::ParseDueKey(key).status().code(), StatusCode::kDataLoss) << key;

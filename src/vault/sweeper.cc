@@ -76,6 +76,20 @@ void Sweeper::AttachCertificates(CertificateService* certificates, LifetimeActio
            if (!s.ok()) log::warn("certificate lifetime action failed: {}", s.ToString());
            return OkStatus();
          });
+  Handle(DueAction::kIssueCertificate, model::ObjectKind::kCertificate,
+         [this, certificates](const DueEntry& entry, const std::string& due_key,
+                              UnixSeconds now) -> Status {
+           StatusOr<model::VaultRecord> vault = vaults_.GetById(entry.vault_id);
+           if (!vault.ok()) {
+             if (vault.status().code() != StatusCode::kNotFound) return vault.status();
+             return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
+           }
+           if (vault->deleted) return OkStatus();  // waits for recover or purge
+           // A failure is retried at the next pass without holding up the entries behind it.
+           Status s = certificates->IssuePending(*vault, entry.mac, due_key, now);
+           if (!s.ok()) log::warn("certificate issuance failed: {}", s.ToString());
+           return OkStatus();
+         });
 }
 
 Status Sweeper::PurgeDueObject(const KindHooks& hooks, const DueEntry& entry,

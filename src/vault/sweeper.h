@@ -5,7 +5,7 @@
 // certificates (the object store's purge with each kind's hooks) and vaults itself; AttachKeys
 // registers the key rotation and replaces the key and vault purges by ones that also drop the
 // KeyService's caches; AttachCertificates registers certificate lifetime actions (AutoRenew,
-// EmailContacts). An entry without a handler (a rotation before AttachKeys) is left in place; a
+// EmailContacts) and the issuance of pending Self certificates. An entry without a handler (a rotation before AttachKeys) is left in place; a
 // malformed one is logged and dropped.
 //
 // SweepOnce() does one pass and is what tests call; Start() runs passes on a background thread
@@ -51,8 +51,8 @@ class Sweeper {
   // Call before Start(); `keys` must outlive the sweeper.
   void AttachKeys(KeyService* keys);
 
-  // Lifetime action targets are handed to `certificates`, with `notify` recording what was done
-  // (the audit log). A certificate in a soft-deleted vault waits (its entry stays until the vault
+  // Lifetime action and Self issuance targets are handed to `certificates`, with `notify`
+  // recording what lifetime actions did (the audit log). A certificate in a soft-deleted vault waits (its entry stays until the vault
   // is recovered or purged); once the vault is purged the entry is dropped. Call before Start();
   // `certificates` must outlive the sweeper.
   void AttachCertificates(CertificateService* certificates, LifetimeActionNotifier notify);
