@@ -1,5 +1,5 @@
 // coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads,
-// max_connections, max_connections_per_address;
+// max_connections, max_connections_per_address, body_budget_mb;
 // [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
 // max_size_mb, keep; [backup] schedule, keep, dir, spool_dir; [certificates]
 // self_issuance_seconds; [limits] (api/service_limits.h),
@@ -145,6 +145,14 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
       return false;
     }
     *out = *v;
+  }
+  if (auto node = t["server"]["body_budget_mb"]) {
+    auto v = node.value<int64_t>();
+    if (!v || !node.is_integer() || *v < 1 || *v > 1'048'576) {
+      *error = "server.body_budget_mb must be a whole number of megabytes (MiB) from 1 to 1048576";
+      return false;
+    }
+    config->body_budget_mb = *v;
   }
   if (auto* hosts = t["server"]["hosts"].as_array()) {
     for (auto& h : *hosts) {

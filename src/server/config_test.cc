@@ -69,5 +69,20 @@ TEST_F(ConfigLimitsTest, InvalidValuesStopTheServerWithAMessageNamingTheKey) {
   }
 }
 
+// [server] body_budget_mb: read as MiB; a wrong type or a value out of range names the key.
+TEST_F(ConfigLimitsTest, BodyBudgetIsReadAndInvalidValuesNameTheKey) {
+  ASSERT_EQ(Load("[server]\nlisten = \"127.0.0.1:0\"\n"), "");
+  EXPECT_EQ(config_.body_budget_mb, 256);
+  ASSERT_EQ(Load("[server]\nbody_budget_mb = 64\n"), "");
+  EXPECT_EQ(config_.body_budget_mb, 64);
+  for (const char* text : {"[server]\nbody_budget_mb = 0\n", "[server]\nbody_budget_mb = -5\n",
+                           "[server]\nbody_budget_mb = \"256\"\n",
+                           "[server]\nbody_budget_mb = 1.5\n",
+                           "[server]\nbody_budget_mb = 2000000\n"}) {
+    std::string error = Load(text);
+    EXPECT_NE(error.find("server.body_budget_mb"), std::string::npos) << text << " → " << error;
+  }
+}
+
 }  // namespace
 }  // namespace coffer::server

@@ -226,6 +226,7 @@ int RunServer(const ServerConfig& config) {
   options.worker_threads = config.worker_threads;
   options.max_connections = static_cast<size_t>(config.max_connections);
   options.max_connections_per_address = static_cast<size_t>(config.max_connections_per_address);
+  options.body_budget_bytes = static_cast<uint64_t>(config.body_budget_mb) << 20;
 
   if (config.dev) {
     // Dev: auto-unseal with a key file inside the data dir, created on first start.

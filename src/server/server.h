@@ -24,6 +24,9 @@ struct ServerConfig {
   int worker_threads = 64;
   int64_t max_connections = 10000;            // [server]; see http::ServerOptions
   int64_t max_connections_per_address = 1024;
+  // [server] body_budget_mb: MiB of request bodies in flight at once (http::ServerOptions::
+  // body_budget_bytes; CONTRACT.md "Overload and abuse").
+  int64_t body_budget_mb = 256;
   // [audit]: every request's line (CONTRACT.md "Audit log"); "" = <data-dir>/audit.jsonl.
   std::string audit_path;
   int64_t audit_max_size_mb = 100;
