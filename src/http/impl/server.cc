@@ -1,6 +1,7 @@
 // Server::Start: TLS context, listener, I/O threads and the handler worker pool.
 #include "http/server.h"
 
+#include <malloc.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -67,6 +68,18 @@ StatusOr<std::unique_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions&
     return InvalidArgumentError("the TLS private key does not match the leaf certificate");
   }
   return tls;
+}
+
+// Request bodies, and the copies handlers make while decoding them, are the server's largest
+// buffers: tens of MB each under a burst of restores. glibc raises its mmap threshold to the
+// largest block freed, so after the first such burst those buffers come from the heap, whose
+// memory stays resident (hundreds of MB after one burst). A fixed threshold, which also stops
+// that adjustment, maps them separately, so their memory goes back to the OS when they are freed.
+void ReturnLargeBuffersToTheOs() {
+#ifdef __GLIBC__
+  static std::once_flag once;
+  std::call_once(once, [] { mallopt(M_MMAP_THRESHOLD, 1 << 20); });
+#endif
 }
 
 class ServerImpl final : public Server, public ConnectionObserver {
@@ -322,6 +335,7 @@ void ServerImpl::Stop() {
 }  // namespace impl
 
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler& handler) {
+  impl::ReturnLargeBuffersToTheOs();
   try {
     auto server = std::make_unique<impl::ServerImpl>(options, handler);
     Status status = server->Init();
