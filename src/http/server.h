@@ -40,6 +40,10 @@ namespace coffer::http {
 struct HeadDecision {
   std::optional<Response> respond_now;  // set: answer this, do not read the body
   size_t body_limit = 0;                // otherwise: accept at most this many body bytes
+  // How many times its body's size the handler holds at its peak (the body, a parsed JSON
+  // document, decoded copies): the body budget reserves that much, so it bounds the memory of
+  // handling, not just of reading. 1 = the body alone.
+  uint32_t body_memory_factor = 1;
   std::any context;                     // handed to Handle() in Request::context
   // Run Handle() on the connection's I/O thread instead of the worker pool. Only for handlers
   // that never wait on a commit or a slow operation (e.g. snapshot reads): it saves two thread

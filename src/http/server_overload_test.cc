@@ -45,14 +45,16 @@ std::string Chunk(size_t bytes) {
 class ServerOverloadTest : public ServerTest {
  protected:
   ServerOverloadTest() {
-    handler_.on_head = [](const RequestHead&) {
+    // Paths under /x4/ declare handlers that hold four times their body.
+    handler_.on_head = [](const RequestHead& head) {
       HeadDecision decision;
       decision.body_limit = 8 * 1024 * 1024;
+      if (head.path.rfind("/x4/", 0) == 0) decision.body_memory_factor = 4;
       return decision;
     };
     // POST /hold stays in its handler, holding its body's budget, until Release().
     handler_.handle = [this](Request& request) {
-      if (request.path == "/hold") {
+      if (request.path == "/hold" || request.path == "/x4/hold") {
         entered_.set_value();
         release_.get_future().wait();
       }
@@ -146,6 +148,39 @@ TEST_F(ServerOverloadTest, ExpectContinueIsNotAnsweredWhileWaitingForBudget) {
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 503);
   Release();
+}
+
+TEST_F(ServerOverloadTest, TheBudgetCountsTheMemoryAHandlerDeclares) {
+  StartServer(BudgetOptions(1000, std::chrono::milliseconds(50)));
+  auto holder = Connect();
+  ASSERT_TRUE(holder->Send(Post("/x4/hold", 200)));
+  entered_.get_future().wait();
+  EXPECT_EQ(server_->load().body_bytes_reserved, 800u);  // 4 x 200
+  auto refused = Connect();
+  ASSERT_TRUE(refused->Send(Post("/x4/late", 100)));  // 400 more would not fit
+  auto late = refused->ReadResponse();
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->status, 503);
+  auto plain = Connect();
+  ASSERT_TRUE(plain->Send(Post("/plain", 100)));  // 100 does
+  auto served = plain->ReadResponse();
+  ASSERT_TRUE(served.has_value());
+  EXPECT_EQ(served->status, 200);
+  Release();
+  ASSERT_TRUE(holder->ReadResponse().has_value());
+  // Alone, a declared size beyond the budget takes all of it and is served.
+  ASSERT_TRUE(plain->Send(Post("/x4/big", 600)));
+  auto big = plain->ReadResponse();
+  ASSERT_TRUE(big.has_value());
+  EXPECT_EQ(big->status, 200);
+  EXPECT_EQ(big->body, "/x4/big 600");
+  ASSERT_TRUE(plain->Send("POST /x4/chunked HTTP/1.1\r\nHost: localhost\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n" +
+                          Chunk(300) + Chunk(300) + "0\r\n\r\n"));
+  auto chunked = plain->ReadResponse();
+  ASSERT_TRUE(chunked.has_value());
+  EXPECT_EQ(chunked->body, "/x4/chunked 600");
+  EXPECT_EQ(server_->load().body_bytes_reserved, 0u);
 }
 
 TEST_F(ServerOverloadTest, ABodyLargerThanTheWholeBudgetIsServedWhenAlone) {

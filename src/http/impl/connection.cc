@@ -245,6 +245,7 @@ void Connection::Dispatch(HeadDecision decision) {
   body_limit_ = decision.body_limit;
   context_ = std::move(decision.context);
   run_inline_ = decision.run_inline;
+  body_memory_factor_ = std::max<uint64_t>(1, decision.body_memory_factor);
   if (head_.content_length && *head_.content_length > body_limit_) {
     SendError(413, "request body is larger than allowed");
     return;
@@ -266,7 +267,7 @@ void Connection::Dispatch(HeadDecision decision) {
 void Connection::ReserveBody(uint64_t total) {
   BodyBudget* budget = env_.body_budget;
   uint64_t held = reservation_.bytes();
-  uint64_t wanted = budget == nullptr ? 0 : budget->Clamp(total);
+  uint64_t wanted = budget == nullptr ? 0 : budget->Clamp(MemoryFor(total));
   if (wanted <= held) {  // no budget, or this request already holds all it may
     OnBudgetReserved();
     return;
@@ -303,7 +304,7 @@ void Connection::OnBudgetGranted() {
 
 void Connection::OnBudgetReserved() {
   if (body_parser_) {  // a chunked body, part read: go on
-    body_parser_->get().body().reserve(static_cast<size_t>(reservation_.bytes()));
+    body_parser_->get().body().reserve(static_cast<size_t>(CoveredBodyBytes()));
     ArmUntil(body_deadline_, OnTimeout::kRespond408);
     ReadChunkedBody();
     return;
@@ -381,10 +382,11 @@ void Connection::OnChunkedBody(ErrorCode ec) {
   // Before the body could outgrow what it holds, ask for twice as much (up to its limit); the
   // body timer stops while waiting, the body deadline stays.
   uint64_t size = body_parser_->get().body().size();
-  if (size + kChunkedMargin > reservation_.bytes()) {
-    uint64_t total =
-        std::min<uint64_t>(body_limit_, std::max(2 * reservation_.bytes(), size + kChunkedStep));
-    if (env_.body_budget != nullptr && env_.body_budget->Clamp(total) > reservation_.bytes()) {
+  uint64_t covered = CoveredBodyBytes();
+  if (size + kChunkedMargin > covered) {
+    uint64_t total = std::min<uint64_t>(body_limit_, std::max(2 * covered, size + kChunkedStep));
+    if (env_.body_budget != nullptr &&
+        env_.body_budget->Clamp(MemoryFor(total)) > reservation_.bytes()) {
       Disarm();
       ReserveBody(total);
       return;

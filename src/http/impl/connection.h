@@ -79,9 +79,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHeader(ErrorCode ec);
   bool FillHead();
   void Dispatch(HeadDecision decision);
-  // Holds body budget for `total` bytes of this request's body (clamped to the budget), then
-  // goes on with the body; waits for it, or answers 503 after body_budget_wait.
+  // Holds body budget for `total` bytes of this request's body (times body_memory_factor_,
+  // clamped to the budget), then goes on with the body; waits for it, or answers 503 after
+  // body_budget_wait.
   void ReserveBody(uint64_t total);
+  // The budget `body_bytes` of this request's body take (saturating), and the body bytes the
+  // budget held now covers.
+  uint64_t MemoryFor(uint64_t body_bytes) const {
+    return body_bytes > UINT64_MAX / body_memory_factor_ ? UINT64_MAX
+                                                         : body_bytes * body_memory_factor_;
+  }
+  uint64_t CoveredBodyBytes() const { return reservation_.bytes() / body_memory_factor_; }
   void OnBudgetGranted();
   void OnBudgetReserved();
   void SendOverloaded();
@@ -116,6 +124,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHead head_;
   std::any context_;
   size_t body_limit_ = 0;
+  uint64_t body_memory_factor_ = 1;  // HeadDecision::body_memory_factor, at least 1
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool run_inline_ = false;
