@@ -1,18 +1,26 @@
 #include "http/impl/body_budget.h"
 
+#include <cstdint>
 #include <utility>
 #include <vector>
 
 namespace coffer::http::impl {
 
-bool BodyBudget::MayTake(uint64_t bytes, bool queue_ahead) const {
-  return reserved_ + bytes <= capacity_ && (!queue_ahead || bytes <= small_);
+bool BodyBudget::MayTake(uint64_t bytes, bool small, bool queue_ahead) const {
+  uint64_t limit = small ? capacity_ : large_limit_;
+  return reserved_ + bytes <= limit && (!queue_ahead || small);
+}
+
+uint64_t BodyBudget::ClampExtra(uint64_t extra, uint64_t held) const {
+  uint64_t total = held + extra < held ? UINT64_MAX : held + extra;
+  uint64_t allowed = Clamp(total);
+  return allowed > held ? allowed - held : 0;
 }
 
 void BodyBudget::GrantFitting(std::vector<std::function<void()>>* granted) {
   bool queue_ahead = false;  // a waiter before this one is still waiting
   for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (MayTake(it->bytes, queue_ahead)) {
+    if (MayTake(it->bytes, it->small, queue_ahead)) {
       reserved_ += it->bytes;
       granted->push_back(std::move(it->granted));
       it = waiters_.erase(it);
@@ -23,23 +31,25 @@ void BodyBudget::GrantFitting(std::vector<std::function<void()>>* granted) {
   }
 }
 
-bool BodyBudget::TryReserve(uint64_t bytes) {
-  bytes = Clamp(bytes);
+bool BodyBudget::TryReserve(uint64_t extra, uint64_t held) {
+  uint64_t bytes = ClampExtra(extra, held);
+  bool small = held + bytes <= small_;
   std::lock_guard<std::mutex> lock(mu_);
-  if (!MayTake(bytes, !waiters_.empty())) return false;
+  if (!MayTake(bytes, small, !waiters_.empty())) return false;
   reserved_ += bytes;
   return true;
 }
 
-uint64_t BodyBudget::Reserve(uint64_t bytes, std::function<void()> granted) {
-  bytes = Clamp(bytes);
+uint64_t BodyBudget::Reserve(uint64_t extra, std::function<void()> granted, uint64_t held) {
+  uint64_t bytes = ClampExtra(extra, held);
+  bool small = held + bytes <= small_;
   std::lock_guard<std::mutex> lock(mu_);
-  if (MayTake(bytes, !waiters_.empty())) {
+  if (MayTake(bytes, small, !waiters_.empty())) {
     reserved_ += bytes;
     return 0;
   }
   uint64_t ticket = next_ticket_++;
-  waiters_.push_back(Waiter{ticket, bytes, std::move(granted)});
+  waiters_.push_back(Waiter{ticket, bytes, small, std::move(granted)});
   return ticket;
 }
 

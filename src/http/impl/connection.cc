@@ -273,16 +273,19 @@ void Connection::ReserveBody(uint64_t total) {
     return;
   }
   uint64_t extra = wanted - held;
-  if (budget->TryReserve(extra)) {
+  if (budget->TryReserve(extra, held)) {
     reservation_.Adopt(extra);
     OnBudgetReserved();
     return;
   }
   // Wait for a release without holding the I/O thread; the grant comes back on this strand.
   budget_wanted_ = extra;
-  budget_ticket_ = budget->Reserve(extra, [self = shared_from_this()] {
-    net::post(self->stream_.get_executor(), [self] { self->OnBudgetGranted(); });
-  });
+  budget_ticket_ = budget->Reserve(
+      extra,
+      [self = shared_from_this()] {
+        net::post(self->stream_.get_executor(), [self] { self->OnBudgetGranted(); });
+      },
+      held);
   if (budget_ticket_ == 0) {  // freed between the two calls
     reservation_.Adopt(extra);
     OnBudgetReserved();
