@@ -81,8 +81,9 @@ struct ServerOptions {
   size_t max_connections = 10000;
   size_t max_connections_per_address = 1024;
   // Request bodies in flight share this many bytes (CONTRACT.md "Overload and abuse"); one that
-  // does not fit waits up to body_budget_wait for others to finish, then gets 503. A body larger
-  // than the whole budget (but within its route's limit) is served when it is alone.
+  // does not fit waits up to body_budget_wait for others to finish, then gets 503. Large bodies
+  // together hold at most 15/16 of it, the rest is kept for small ones; a body larger than that
+  // (but within its route's limit) is served when it is alone (http/impl/body_budget.h).
   uint64_t body_budget_bytes = uint64_t{256} << 20;
   std::chrono::milliseconds body_budget_wait{2000};
   // accept() failures (out of descriptors, out of memory …) are retried after a pause that
