@@ -92,7 +92,7 @@ std::optional<std::string> CanonicalKeyOperation(std::string_view op) {
 }
 
 KeyService::KeyService(barrier::Barrier& barrier, const Clock& clock, Random& rng)
-    : barrier_(barrier), clock_(clock), rng_(rng), keys_(barrier) {}
+    : ObjectLifecycle(barrier, clock, store_), rng_(rng), keys_(barrier) {}
 
 StatusOr<KeyView> KeyService::Create(const model::VaultRecord& vault, std::string_view name,
                                      const KeyCreateParams& params) {
@@ -203,13 +203,6 @@ StatusOr<KeyView> KeyService::MakeView(std::string_view vault_id, std::string_vi
   return out;
 }
 
-StatusOr<KeyView> KeyService::Get(const model::VaultRecord& vault, std::string_view name,
-                                  std::string_view version) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
-  ASSIGN_OR_RETURN(auto found, store_.ReadLive(barrier_, loc, name, version));
-  return View(vault.id, loc.mac, std::move(found));
-}
-
 StatusOr<KeyView> KeyService::Update(const model::VaultRecord& vault, std::string_view name,
                                      std::string_view version, const KeyPatch& patch) {
   ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
@@ -249,61 +242,6 @@ StatusOr<KeyView> KeyService::Update(const model::VaultRecord& vault, std::strin
   };
   ASSIGN_OR_RETURN(auto updated, WriteInTxn(barrier_, write));
   return View(vault.id, loc.mac, std::move(updated));
-}
-
-StatusOr<KeyPage> KeyService::List(const model::VaultRecord& vault, size_t max_results,
-                                   std::string_view page_token) {
-  ASSIGN_OR_RETURN(auto stored, store_.List(barrier_, vault.id, page_token, max_results));
-  return Page(std::move(stored));
-}
-
-StatusOr<KeyPage> KeyService::ListVersions(const model::VaultRecord& vault, std::string_view name,
-                                           size_t max_results, std::string_view page_token) {
-  ASSIGN_OR_RETURN(auto stored,
-                   store_.ListVersions(barrier_, vault.id, name, page_token, max_results));
-  return Page(std::move(stored));
-}
-
-StatusOr<KeyView> KeyService::Delete(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
-  UnixSeconds now = clock_.Now();
-  // KeyTraits unschedule the rotation: a deleted key is not rotated.
-  auto write = [&](barrier::Txn& t,
-                   TxnEffects& effects) -> StatusOr<StoredObject<model::KeyVersion>> {
-    RETURN_IF_ERROR(store_.CheckNotManaged(t, loc, "delete"));
-    return store_.SoftDelete(t, effects, vault, loc, name, now);
-  };
-  ASSIGN_OR_RETURN(auto found, WriteInTxn(barrier_, write));
-  return View(vault.id, loc.mac, std::move(found));
-}
-
-StatusOr<KeyView> KeyService::GetDeleted(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
-  ASSIGN_OR_RETURN(auto found, store_.ReadDeleted(barrier_, loc, name));
-  return View(vault.id, loc.mac, std::move(found));
-}
-
-StatusOr<KeyPage> KeyService::ListDeleted(const model::VaultRecord& vault, size_t max_results,
-                                          std::string_view page_token) {
-  ASSIGN_OR_RETURN(auto stored, store_.ListDeleted(barrier_, vault.id, page_token, max_results));
-  // A deleted certificate's key is read by name but not listed (Azure's behaviour).
-  std::erase_if(stored.items, [](const auto& item) { return item.version.managed; });
-  return Page(std::move(stored));
-}
-
-StatusOr<KeyView> KeyService::Recover(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
-  // KeyTraits reschedule the rotation from the latest version.
-  ASSIGN_OR_RETURN(auto found, store_.Recover(barrier_, loc, name));
-  return View(vault.id, loc.mac, std::move(found));
-}
-
-Status KeyService::Purge(const model::VaultRecord& vault, std::string_view name) {
-  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));
-  // KeyTraits remove the rotation policy; CachingTraits forget the key's cached entries.
-  return UpdateWithEffects(barrier_, [&](barrier::Txn& t, TxnEffects& effects) {
-    return store_.Purge(t, effects, vault, loc, name);
-  });
 }
 
 StatusOr<KeyObject> KeyService::ExportObject(const model::VaultRecord& vault,
@@ -347,16 +285,6 @@ StatusOr<KeyView> KeyService::View(std::string_view vault_id, std::string_view m
                                    StoredObject<model::KeyVersion> found) {
   return MakeView(vault_id, mac, std::move(found.head.name), std::move(found.version),
                   found.head.deleted);
-}
-
-KeyPage KeyService::Page(StoredPage<model::KeyVersion> stored) {
-  KeyPage page;
-  for (auto& item : stored.items) {
-    page.items.push_back(
-        KeyView{std::move(item.head.name), std::move(item.version), {}, item.head.deleted});
-  }
-  page.next_token = std::move(stored.next_token);
-  return page;
 }
 
 void KeyService::CachingTraits::AfterWrite(TxnEffects& effects, const ObjectLocation& loc) const {

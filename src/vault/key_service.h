@@ -2,11 +2,13 @@
 // attributes, soft delete, recover, purge, export/restore for backup, rotation and rotation
 // policies, and the cryptographic operations, which the server enforces itself: an operation
 // must be listed in the version's key_ops, the version must be enabled and (for encrypt,
-// wrapKey and sign) inside nbf..exp by the domain clock. Private key material never leaves this service except as the opaque
-// Serialize() blob inside records and backups; views carry only the public JWK.
+// wrapKey and sign) inside nbf..exp by the domain clock. Private key material never leaves this
+// service except as the opaque Serialize() blob inside records and backups; views carry only
+// the public JWK.
 //
-// The versioned-object lifecycle is the object store's (object_store.h) with KeyTraits, which
-// keep the rotation schedule in step; this service adds key generation and import, rotation
+// The versioned-object lifecycle is ObjectLifecycle's over the object store (object_store.h)
+// with KeyTraits, which keep the rotation schedule in step; this service adds key generation
+// and import, rotation
 // policies, the operations and the caches, which it drops through the store's after-commit
 // effects — so a key written by another service's transaction (a certificate's) still drops them.
 //
@@ -46,6 +48,7 @@
 #include "model/vault_record.h"
 #include "vault/keyspace.h"
 #include "vault/kind_traits.h"
+#include "vault/object_lifecycle.h"
 #include "vault/object_store.h"
 #include "vault/lru_cache.h"
 
@@ -77,31 +80,21 @@ struct KeyImportParams {
   std::optional<model::KeyReleasePolicy> release_policy;
 };
 
-struct KeyPatch {
+struct KeyPatch : AttributePatch {
   std::optional<std::vector<std::string>> key_ops;
   // A new release policy: refused (400) on a non-exportable key and when the current one is
   // immutable and differs.
   std::optional<model::KeyReleasePolicy> release_policy;
-  std::optional<model::Tags> tags;
-  std::optional<bool> enabled;
-  // Outer optional: field present; inner nullopt: explicitly cleared (JSON null).
-  std::optional<std::optional<UnixSeconds>> not_before;
-  std::optional<std::optional<UnixSeconds>> expires;
 };
 
 // One version of one key. `version.material` is always empty in a view; `public_key` holds the
 // public JWK parts for bundles (empty in list items).
-struct KeyView {
-  std::string name;
-  model::KeyVersion version;
+struct KeyView : ObjectView<model::KeyVersion> {
   crypto::JwkParts public_key;
-  std::optional<model::DeletedInfo> deleted;
 };
 
-struct KeyPage {
-  std::vector<KeyView> items;
-  std::string next_token;  // empty on the last page
-};
+// List items carry no public key.
+using KeyPage = ObjectPage<KeyView>;
 
 // Every version of one key, oldest sequence first, and its rotation policy (backup unit).
 struct KeyObject {
@@ -147,7 +140,7 @@ struct ReleasedKey {
   std::string wrapped;
 };
 
-class KeyService {
+class KeyService : public ObjectLifecycle<model::KeyVersion, KeyView> {
  public:
   KeyService(barrier::Barrier& barrier, const Clock& clock, Random& rng);
 
@@ -159,22 +152,12 @@ class KeyService {
   // A new version from a JWK with private parts.
   StatusOr<KeyView> Import(const model::VaultRecord& vault, std::string_view name,
                            const KeyImportParams& params);
-  // version "" = latest. Disabled versions are readable (only operations are refused).
-  StatusOr<KeyView> Get(const model::VaultRecord& vault, std::string_view name,
-                        std::string_view version);
   StatusOr<KeyView> Update(const model::VaultRecord& vault, std::string_view name,
                            std::string_view version, const KeyPatch& patch);
-  StatusOr<KeyPage> List(const model::VaultRecord& vault, size_t max_results,
-                         std::string_view page_token);
-  StatusOr<KeyPage> ListVersions(const model::VaultRecord& vault, std::string_view name,
-                                 size_t max_results, std::string_view page_token);
-
-  StatusOr<KeyView> Delete(const model::VaultRecord& vault, std::string_view name);
-  StatusOr<KeyView> GetDeleted(const model::VaultRecord& vault, std::string_view name);
-  StatusOr<KeyPage> ListDeleted(const model::VaultRecord& vault, size_t max_results,
-                                std::string_view page_token);
-  StatusOr<KeyView> Recover(const model::VaultRecord& vault, std::string_view name);
-  Status Purge(const model::VaultRecord& vault, std::string_view name);
+  // Get (disabled versions are readable; only operations are refused), List, ListVersions,
+  // Delete, GetDeleted, ListDeleted, Recover, Purge: ObjectLifecycle. The
+  // KeyTraits' hooks unschedule rotation on delete, reschedule it on recover and remove the
+  // rotation policy on purge; CachingTraits forget a purged key's cached entries.
 
   // All versions (and the policy) of a live key, for backup.
   StatusOr<KeyObject> ExportObject(const model::VaultRecord& vault, std::string_view name);
@@ -266,8 +249,10 @@ class KeyService {
   // MakeView of a head and version read by the store (name, deleted info from the head).
   StatusOr<KeyView> View(std::string_view vault_id, std::string_view mac,
                          StoredObject<model::KeyVersion> found);
-  // List items: no public key, material wiped by the store.
-  static KeyPage Page(StoredPage<model::KeyVersion> stored);
+  StatusOr<KeyView> FullView(const ObjectLocation& loc,
+                             StoredObject<model::KeyVersion> found) override {
+    return View(loc.vault_id, loc.mac, std::move(found));
+  }
   // A view of `v` with the public key filled in and the private material wiped.
   StatusOr<KeyView> MakeView(std::string_view vault_id, std::string_view mac, std::string name,
                              model::KeyVersion v, std::optional<model::DeletedInfo> deleted);
@@ -310,8 +295,6 @@ class KeyService {
     KeyService& service_;
   };
 
-  barrier::Barrier& barrier_;
-  const Clock& clock_;
   Random& rng_;
   Keyspace keys_;
   CachingTraits traits_{*this};

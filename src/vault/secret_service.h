@@ -1,7 +1,8 @@
 // SecretService: the Secrets API's domain logic — versions, attributes, soft delete, recover,
-// purge, and the export/import used by backup and restore. The lifecycle itself is the object
-// store's (object_store.h, with SecretTraits); this service holds what is particular to
-// secrets: the value and content type, their limits, and a disabled version being unreadable.
+// purge, and the export/import used by backup and restore. The lifecycle (list, delete,
+// recover, purge) is ObjectLifecycle's over the object store (object_store.h, with
+// SecretTraits); this service holds what is particular to secrets: the value and content type,
+// their limits, and a disabled version being unreadable.
 // Each public call is one barrier transaction; every check that decides a 404/409 runs inside
 // that transaction.
 //
@@ -24,6 +25,7 @@
 #include "model/vault_record.h"
 #include "vault/keyspace.h"
 #include "vault/kind_traits.h"
+#include "vault/object_lifecycle.h"
 #include "vault/object_store.h"
 
 namespace coffer::vault {
@@ -37,26 +39,14 @@ struct SecretSetParams {
   std::optional<UnixSeconds> expires;
 };
 
-struct SecretPatch {
+struct SecretPatch : AttributePatch {
   std::optional<std::string> content_type;
-  std::optional<model::Tags> tags;
-  std::optional<bool> enabled;
-  // Outer optional: field present; inner nullopt: explicitly cleared (JSON null).
-  std::optional<std::optional<UnixSeconds>> not_before;
-  std::optional<std::optional<UnixSeconds>> expires;
 };
 
-// One version of one secret, with its object's name and soft-delete state.
-struct SecretView {
-  std::string name;
-  model::SecretVersion version;
-  std::optional<model::DeletedInfo> deleted;
-};
+using SecretView = ObjectView<model::SecretVersion>;
 
-struct SecretPage {
-  std::vector<SecretView> items;  // values are empty in list items
-  std::string next_token;         // empty on the last page
-};
+// Values are empty in list items.
+using SecretPage = ObjectPage<SecretView>;
 
 // Every version of one secret, oldest sequence first (the unit of backup and restore).
 struct SecretObject {
@@ -65,28 +55,16 @@ struct SecretObject {
   std::vector<model::SecretVersion> versions;
 };
 
-class SecretService {
+class SecretService : public ObjectLifecycle<model::SecretVersion, SecretView> {
  public:
   SecretService(barrier::Barrier& barrier, const Clock& clock, Random& rng);
 
   StatusOr<SecretView> Set(const model::VaultRecord& vault, std::string_view name,
                            SecretSetParams params);
-  // version "" = latest.
-  StatusOr<SecretView> Get(const model::VaultRecord& vault, std::string_view name,
-                           std::string_view version);
   StatusOr<SecretView> Update(const model::VaultRecord& vault, std::string_view name,
                               std::string_view version, const SecretPatch& patch);
-  StatusOr<SecretPage> List(const model::VaultRecord& vault, size_t max_results,
-                            std::string_view page_token);
-  StatusOr<SecretPage> ListVersions(const model::VaultRecord& vault, std::string_view name,
-                                    size_t max_results, std::string_view page_token);
-
-  StatusOr<SecretView> Delete(const model::VaultRecord& vault, std::string_view name);
-  StatusOr<SecretView> GetDeleted(const model::VaultRecord& vault, std::string_view name);
-  StatusOr<SecretPage> ListDeleted(const model::VaultRecord& vault, size_t max_results,
-                                   std::string_view page_token);
-  StatusOr<SecretView> Recover(const model::VaultRecord& vault, std::string_view name);
-  Status Purge(const model::VaultRecord& vault, std::string_view name);
+  // Get (a disabled version → 403 SecretDisabled), List, ListVersions, Delete, GetDeleted,
+  // ListDeleted, Recover, Purge: ObjectLifecycle.
 
   // All versions of a live secret, for backup. FailedPrecondition beyond kMaxVersionsPerBackup.
   StatusOr<SecretObject> Export(const model::VaultRecord& vault, std::string_view name);
@@ -95,8 +73,8 @@ class SecretService {
   StatusOr<SecretView> Import(const model::VaultRecord& vault, const SecretObject& object);
 
  private:
-  barrier::Barrier& barrier_;
-  const Clock& clock_;
+  Status CheckReadable(const SecretView& view) const override;
+
   Random& rng_;
   Keyspace keys_;
   SecretTraits traits_;
