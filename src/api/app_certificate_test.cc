@@ -163,11 +163,15 @@ TEST_F(AppCertificateTest, ContactsSetReadDeleteAndBadInput) {
 TEST_F(AppCertificateTest, PreserveCertOrderIsRecordedAndReturnedOnlyWhenAsked) {
   std::string with = std::string(kSelfPolicy);
   with.insert(with.size() - 1, R"(,"preserveCertOrder":true)");
-  ASSERT_EQ(Do("POST", "/certificates/kept/create", with).status, 202);
+  auto created = Do("POST", "/certificates/kept/create", with);
+  ASSERT_EQ(created.status, 202);
+  EXPECT_EQ(J(created)["preserveCertOrder"], true);  // the SDK's first picture of the certificate
   auto kept = Do("GET", "/certificates/kept/");
   ASSERT_EQ(kept.status, 200);
   EXPECT_EQ(J(kept)["preserveCertOrder"], true);
-  ASSERT_EQ(Do("POST", "/certificates/plain/create", kSelfPolicy).status, 202);
+  auto plain = Do("POST", "/certificates/plain/create", kSelfPolicy);
+  ASSERT_EQ(plain.status, 202);
+  EXPECT_FALSE(J(plain).contains("preserveCertOrder"));
   EXPECT_FALSE(J(Do("GET", "/certificates/plain/")).contains("preserveCertOrder"));
   std::string bad = std::string(kSelfPolicy);
   bad.insert(bad.size() - 1, R"(,"preserveCertOrder":"yes")");

@@ -81,6 +81,8 @@ struct Writer {
       j["target"] = Base() + "/certificates/" + v.name;
     }
     j["request_id"] = op.version;
+    // The SDK reads the create's 202 as the pending certificate's first picture.
+    if (v.preserve_cert_order) j["preserveCertOrder"] = true;
     return j;
   }
 

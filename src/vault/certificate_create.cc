@@ -184,7 +184,8 @@ StatusOr<CertificateOperationView> CertificateService::Create(const model::Vault
   };
   ASSIGN_OR_RETURN(auto added, WriteInTxn(barrier_, write));
   made.op.key_material.Wipe();
-  return CertificateOperationView{std::move(added.head.name), std::move(made.op)};
+  return CertificateOperationView{std::move(added.head.name), std::move(made.op),
+                                  params.preserve_cert_order};
 }
 
 StatusOr<CertificateService::NewVersion> CertificateService::MakeVersion(

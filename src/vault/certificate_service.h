@@ -98,6 +98,7 @@ struct CertificateServiceOptions {
 struct CertificateOperationView {
   std::string name;
   model::CertificateOperation operation;  // key material wiped
+  bool preserve_cert_order = false;       // set by Create when the request asked for it
 };
 
 // One lifetime action the sweeper took for a certificate (certificate_lifetime.cc), for the
