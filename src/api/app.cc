@@ -171,6 +171,7 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
   if (auto throttled = ApplyLimits(ctx, nullptr)) return refuse(std::move(*throttled));
 
   d.body_limit = route->body_limit;
+  d.body_memory_factor = route->body_memory_factor;
   d.run_inline = route->run_inline;
   d.context = std::move(ctx);
   return d;

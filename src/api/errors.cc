@@ -92,6 +92,7 @@ http::Response ProtocolErrorResponse(int http_status, std::string_view message) 
   if (http_status == 413) code = "RequestEntityTooLarge";
   if (http_status == 414) code = "RequestUriTooLong";
   if (http_status == 431) code = "RequestHeaderFieldsTooLarge";
+  if (http_status == 503) code = "ServiceUnavailable";  // the body budget stayed full
   nlohmann::json body = {{"error", {{"code", code}, {"message", std::string(message)}}}};
   http::Response r = JsonResponse(http_status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   r.close = true;

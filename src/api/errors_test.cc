@@ -145,7 +145,8 @@ TEST(ErrorMapping, ProtocolErrorsUseTheirOwnCodesAndClose) {
   };
   for (const Row& row :
        {Row{400, "BadParameter"}, Row{408, "RequestTimeout"}, Row{413, "RequestEntityTooLarge"},
-        Row{414, "RequestUriTooLong"}, Row{431, "RequestHeaderFieldsTooLarge"}}) {
+        Row{414, "RequestUriTooLong"}, Row{431, "RequestHeaderFieldsTooLarge"},
+        Row{503, "ServiceUnavailable"}}) {
     http::Response r = ProtocolErrorResponse(row.status, "too big");
     EXPECT_EQ(r.status, row.status);
     EXPECT_TRUE(r.close);

@@ -73,6 +73,9 @@ struct Route {
   // The service-limit class the route counts in (kNone off the data plane); set for every
   // route from its data action (route_table.cc, LimitClassOf).
   ThrottleClass limit = ThrottleClass::kNone;
+  // How many times its body the handler holds at its peak (http::HeadDecision); the body
+  // budget reserves that much. Set in route_table.cc from the body limit (restores: 5).
+  uint32_t body_memory_factor = 1;
 };
 
 struct RouteParams {

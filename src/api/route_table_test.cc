@@ -161,6 +161,14 @@ TEST(RouteTableTest, LiteralRoutesWinOverParameterRoutes) {
   EXPECT_EQ(Match("GET", "/secrets/restore").route->handler, GetSecret);
 }
 
+TEST(RouteTableTest, PerObjectRestoresReserveTheirDecodedCopiesInTheBodyBudget) {
+  for (const char* path : {"/secrets/restore", "/keys/restore", "/certificates/restore"}) {
+    EXPECT_EQ(Match("POST", path).route->body_memory_factor, 5u) << path;
+  }
+  EXPECT_EQ(Match("PUT", "/secrets/s").route->body_memory_factor, 1u);
+  EXPECT_EQ(Match("POST", "/keys/k/v/sign").route->body_memory_factor, 1u);
+}
+
 TEST(RouteTableTest, LiteralSegmentsMatchCaseInsensitively) {
   EXPECT_EQ(Match("GET", "/Secrets/a/Versions").route->handler, ListSecretVersions);
   EXPECT_EQ(Match("POST", "/keys/k/v/Sign").route->handler, KeySign);

@@ -60,6 +60,7 @@ test('a body that does not fit waits, then gets 503 with Retry-After naming the 
     const waited = Date.now() - started;
     assert.equal(refused.status, 503, refused.body);
     assert.equal(refused.headers['retry-after'], '1');
+    assert.equal(refused.json?.error?.code, 'ServiceUnavailable', refused.body);
     assert.match(refused.json?.error?.message ?? '', /\[server\] body_budget_mb/, refused.body);
     assert.ok(waited >= 1900, `answered after ${waited} ms; the wait is 2 s`);
   } finally {
