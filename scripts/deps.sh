@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev libssl-dev nlohmann-json3-dev libsqlite3-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpq-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpq-dev postgresql-15
   wrk nginx-light hyperfine openssl
 )
 

@@ -12,6 +12,10 @@
 //    commit fails, none of its writes are visible and that Status is returned. Engines may group
 //    several callers' Updates into one physical commit (group commit) but each Update is isolated:
 //    a check fn makes (e.g. "does this name exist?") and the writes that depend on it are atomic.
+//    An engine may run fn more than once for one Update (PostgreSQL runs a transaction again
+//    after a serialization conflict with a concurrent one; only the last run commits): fn
+//    must act only through the Transaction and on outputs it sets afresh on each run, and any
+//    other effect it records (a cache entry to drop) must be safe to repeat.
 //  - View(fn) runs fn against a read-only snapshot Transaction (Put/Delete return
 //    FailedPrecondition). Consistent across all reads inside fn.
 //

@@ -5,6 +5,7 @@
 //   INSTANTIATE_TEST_SUITE_P(Memory, StorageConformanceTest,
 //                            ::testing::Values(StorageFactory([] { return ...; })));
 //
+// A factory may GTEST_SKIP (in a helper) and return nullptr when its engine is not available.
 // The factory's engine is destroyed at the end of each test; an engine needing cleanup (a temp
 // dir) should return a wrapper that cleans up in its destructor.
 //

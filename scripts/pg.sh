@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster for tests and local runs, from Debian's postgresql-15.
+#
+#   bash scripts/pg.sh start DIR   initialises DIR/data (if absent) and starts it on a free
+#                                  127.0.0.1 port; prints the URL on stdout (and writes DIR/url):
+#                                  postgresql://coffer@127.0.0.1:<port>/coffer
+#   bash scripts/pg.sh stop DIR    stops it (fast shutdown); OK if it is not running.
+#
+# The cluster listens on 127.0.0.1 only (no Unix socket), trusts loopback connections, keeps
+# fsync and synchronous_commit on, and has a role `coffer` that owns database `coffer` and may
+# EXECUTE pg_promote (CONTRACT.md "PostgreSQL and paired-region failover").
+# PostgreSQL refuses to run as root: as root, the server runs as the system user coffer-pg
+# (created if missing), which owns DIR. Diagnostics go to stderr; DIR/log is the server's log.
+set -euo pipefail
+
+bindir=/usr/lib/postgresql/15/bin
+run_user=coffer-pg
+
+usage() {
+  echo "usage: $0 start|stop DIR" >&2
+  exit 2
+}
+
+[ $# -eq 2 ] || usage
+cmd=$1
+dir=$2
+
+if [ ! -x "$bindir/pg_ctl" ]; then
+  echo "pg.sh: $bindir/pg_ctl is missing; install postgresql-15 (bash scripts/deps.sh does)" >&2
+  exit 1
+fi
+
+# as_owner CMD...: runs CMD as the user that owns the cluster.
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "$run_user" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+port_in_use() {
+  # bash's /dev/tcp: the connect succeeds only if something listens there.
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start() {
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  if [ "$(id -u)" -eq 0 ]; then
+    if ! id -u "$run_user" >/dev/null 2>&1; then
+      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+        "$run_user" 2>/dev/null || id -u "$run_user" >/dev/null
+    fi
+    chown -R "$run_user:" "$dir"
+    # Every parent must be traversable by the server's user (mktemp -d makes 0700 dirs).
+    local p=$dir
+    while [ "$p" != / ]; do
+      p=$(dirname "$p")
+      if ! runuser -u "$run_user" -- test -x "$p"; then
+        echo "pg.sh: $run_user cannot reach $dir ($p is not searchable); use a dir under /tmp" >&2
+        exit 1
+      fi
+    done
+  fi
+
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    as_owner "$bindir/initdb" -D "$dir/data" --username=postgres --auth=trust --encoding=UTF8 \
+      --locale=C >"$dir/initdb.log" 2>&1 || {
+      cat "$dir/initdb.log" >&2
+      echo "pg.sh: initdb failed" >&2
+      exit 1
+    }
+    as_owner tee "$dir/data/pg_hba.conf" >/dev/null <<'EOF'
+# scripts/pg.sh: trust on loopback only, no Unix socket.
+host    all             all             127.0.0.1/32            trust
+host    replication     all             127.0.0.1/32            trust
+EOF
+    as_owner tee -a "$dir/data/postgresql.conf" >/dev/null <<'EOF'
+# scripts/pg.sh
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+max_connections = 200
+dynamic_shared_memory_type = mmap
+EOF
+  fi
+
+  if as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 && [ -f "$dir/url" ]; then
+    cat "$dir/url"  # already running: same URL
+    return 0
+  fi
+
+  local port="" attempt
+  for attempt in $(seq 1 20); do
+    local candidate=$((20000 + RANDOM % 40000))
+    port_in_use "$candidate" && continue
+    if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+      -o "-p $candidate" start >/dev/null 2>&1; then
+      port=$candidate
+      break
+    fi
+    # Lost a race for the port (or a real failure: the log says which).
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  done
+  if [ -z "$port" ]; then
+    tail -n 30 "$dir/log" >&2 2>/dev/null || true
+    echo "pg.sh: PostgreSQL did not start (log: $dir/log)" >&2
+    exit 1
+  fi
+
+  local psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
+  "${psql[@]}" -d postgres <<'EOF' >&2
+SELECT 'CREATE ROLE coffer LOGIN'
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'coffer') \gexec
+SELECT 'CREATE DATABASE coffer OWNER coffer'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'coffer') \gexec
+GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO coffer;
+EOF
+  local fsync
+  fsync=$("${psql[@]}" -d coffer -At -c 'SHOW fsync')
+  if [ "$fsync" != on ]; then
+    echo "pg.sh: fsync is '$fsync', expected on" >&2
+    exit 1
+  fi
+
+  local url="postgresql://coffer@127.0.0.1:$port/coffer"
+  echo "$url" >"$dir/url"
+  echo "$url"
+}
+
+stop() {
+  [ -f "$dir/data/PG_VERSION" ] || return 0
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || {
+      echo "pg.sh: fast stop failed; stopping immediately" >&2
+      as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    }
+  fi
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  *) usage ;;
+esac

@@ -1,0 +1,238 @@
+#include "store/pg_storage.h"
+
+#include <exception>
+#include <random>
+#include <thread>
+
+#include "store/pg_connection.h"
+
+namespace coffer::store {
+namespace {
+
+// The storage whose Update is running on this thread, if any: a nested Update would wait for
+// a second connection while holding the first (and, with a full pool, forever).
+thread_local const PgStorage* tl_updating = nullptr;
+
+// Any 64-bit constant: the advisory lock that serialises concurrent first starts' CREATE TABLE.
+constexpr const char* kSchemaLockId = "7094510232861442122";
+
+Status RunFn(const TxnFn& fn, Transaction& txn) {
+  try {
+    return fn(txn);
+  } catch (const std::exception& e) {
+    return InternalError(std::string("transaction function threw: ") + e.what());
+  } catch (...) {
+    return InternalError("transaction function threw");
+  }
+}
+
+bool ValidSchemaName(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+// A random pause before the next attempt, growing with the attempt: conflicting callers spread
+// out instead of colliding again at once.
+void BackOff(int attempt) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  int cap_us = 1000 << std::min(attempt, 6);  // 2 ms .. 64 ms
+  std::uniform_int_distribution<int> d(0, cap_us);
+  std::this_thread::sleep_for(std::chrono::microseconds(d(rng)));
+}
+
+}  // namespace
+
+PgStorage::PgStorage(PgOptions options) : options_(std::move(options)) {
+  // Ours first, the URL last: a setting in the URL wins (libpq keeps the last value).
+  conninfo_ = {
+      {"connect_timeout", std::to_string(options_.connect_timeout_seconds)},
+      {"keepalives", "1"},
+      {"keepalives_idle", std::to_string(options_.keepalives_idle_seconds)},
+      {"keepalives_interval", std::to_string(options_.keepalives_interval_seconds)},
+      {"keepalives_count", std::to_string(options_.keepalives_count)},
+      {"tcp_user_timeout", std::to_string(options_.tcp_user_timeout_ms)},
+      {"application_name", options_.application_name},
+      {"dbname", options_.url},
+  };
+}
+
+PgStorage::~PgStorage() = default;
+
+StatusOr<std::unique_ptr<PgStorage>> PgStorage::Open(PgOptions options) {
+  if (options.url.empty()) return InvalidArgumentError("PostgreSQL storage needs a URL");
+  if (options.max_connections == 0) return InvalidArgumentError("max_connections must be >= 1");
+  if (options.max_attempts < 1) options.max_attempts = 1;
+  if (!options.schema.empty() && !ValidSchemaName(options.schema)) {
+    return InvalidArgumentError("schema name must be lower-case letters, digits and '_'");
+  }
+  std::unique_ptr<PgStorage> s(new PgStorage(std::move(options)));
+  const PgOptions& o = s->options_;
+
+  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(s->conninfo_));
+  ASSIGN_OR_RETURN(std::string fsync, conn->QueryText("SHOW fsync"));
+  if (fsync != "on") {
+    return FailedPreconditionError("PostgreSQL runs with fsync = " + fsync +
+                                   "; acknowledged writes would not survive a crash. Set "
+                                   "fsync = on in postgresql.conf");
+  }
+  RETURN_IF_ERROR(conn->Exec("BEGIN"));
+  RETURN_IF_ERROR(conn->QueryText(
+                          (std::string("SELECT pg_advisory_xact_lock(") + kSchemaLockId + ")::text")
+                              .c_str())
+                      .status());
+  if (!o.schema.empty()) {
+    ASSIGN_OR_RETURN(std::string quoted, conn->QuoteIdentifier(o.schema));
+    RETURN_IF_ERROR(conn->Exec(("CREATE SCHEMA IF NOT EXISTS " + quoted).c_str()));
+    RETURN_IF_ERROR(
+        conn->QueryText("SELECT set_config('search_path', $1, true)", {o.schema}).status());
+  }
+  RETURN_IF_ERROR(conn->Exec(
+      "CREATE TABLE IF NOT EXISTS kv(key bytea PRIMARY KEY, value bytea NOT NULL)"));
+  RETURN_IF_ERROR(conn->Exec("COMMIT", "COMMIT"));
+  conn.reset();
+  // The pool's first connection: set up like every later one.
+  ASSIGN_OR_RETURN(conn, s->Connect());
+  s->open_ = 1;
+  s->idle_.push_back(std::move(conn));
+  return s;
+}
+
+StatusOr<std::unique_ptr<PgConnection>> PgStorage::Connect() {
+  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_));
+  // Session settings that the URL or the server's defaults must not weaken.
+  RETURN_IF_ERROR(
+      conn->QueryText("SELECT set_config('synchronous_commit', 'on', false)").status());
+  if (!options_.schema.empty()) {
+    RETURN_IF_ERROR(
+        conn->QueryText("SELECT set_config('search_path', $1, false)", {options_.schema})
+            .status());
+  }
+  RETURN_IF_ERROR(conn->PrepareStatements());
+  return conn;
+}
+
+StatusOr<std::unique_ptr<PgConnection>> PgStorage::Acquire(bool& reused) {
+  {
+    std::unique_lock lock(mu_);
+    bool got = slot_free_.wait_for(lock, options_.acquire_timeout, [&] {
+      return !idle_.empty() || open_ < options_.max_connections;
+    });
+    if (!got) {
+      return UnavailableError("all " + std::to_string(options_.max_connections) +
+                              " PostgreSQL connections stayed busy; raise [storage] "
+                              "max_connections or retry");
+    }
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      reused = true;
+      return conn;
+    }
+    ++open_;  // a slot for the connection opened below, outside the lock
+  }
+  reused = false;
+  auto conn = Connect();
+  if (!conn.ok()) {
+    std::lock_guard lock(mu_);
+    --open_;
+    slot_free_.notify_one();
+  }
+  return conn;
+}
+
+void PgStorage::Release(std::unique_ptr<PgConnection> conn) {
+  std::lock_guard lock(mu_);
+  if (conn && !conn->broken() && conn->idle()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    conn.reset();  // never hand on a connection that failed or is inside a transaction
+    --open_;
+  }
+  slot_free_.notify_one();
+}
+
+Status PgStorage::Update(const TxnFn& fn) {
+  if (tl_updating == this) {
+    return FailedPreconditionError("Update called from inside an Update of the same storage");
+  }
+  return Run(fn, /*writable=*/true);
+}
+
+Status PgStorage::View(const TxnFn& fn) { return Run(fn, /*writable=*/false); }
+
+Status PgStorage::Run(const TxnFn& fn, bool writable) {
+  const char* begin =
+      writable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  int stale_retries = 0;
+  for (int attempt = 1;; ++attempt) {
+    bool reused = false;
+    ASSIGN_OR_RETURN(auto conn, Acquire(reused));
+    Status st = conn->Exec(begin);
+    if (!st.ok()) {
+      bool stale = reused && conn->broken();
+      Release(std::move(conn));
+      // An idle connection the server dropped (restart, idle timeout): nothing ran on it, so
+      // try a fresh one — once per idle connection we could have been given.
+      if (stale && stale_retries++ < static_cast<int>(options_.max_connections)) {
+        --attempt;
+        continue;
+      }
+      return st;
+    }
+
+    PgTxn txn(*conn, writable);
+    const PgStorage* outer = tl_updating;
+    if (writable) tl_updating = this;
+    st = RunFn(fn, txn);
+    tl_updating = outer;
+    // A fn that swallowed an engine error must not commit half of what it meant to write.
+    if (st.ok() && !txn.first_error().ok()) st = txn.first_error();
+    bool conflict = txn.conflict();
+
+    if (st.ok()) {
+      Status commit = conn->Exec("COMMIT", "COMMIT");
+      if (!commit.ok()) {
+        conflict = IsPgConflict(conn->last_sqlstate());
+        st = conn->broken() ? UnavailableError("PostgreSQL connection lost during COMMIT; the "
+                                               "write may or may not have been applied: " +
+                                               commit.message())
+                            : commit;
+      }
+    } else if (!conn->broken()) {
+      (void)conn->Exec("ROLLBACK");
+    }
+    Release(std::move(conn));
+
+    if (conflict && attempt < options_.max_attempts) {
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.conflicts;
+      }
+      BackOff(attempt);
+      continue;
+    }
+    if (conflict) {
+      std::lock_guard lock(mu_);
+      ++stats_.conflicts;
+      return UnavailableError("PostgreSQL: the transaction conflicted with concurrent ones " +
+                              std::to_string(attempt) + " times; retry");
+    }
+    if (st.ok() && writable) {
+      std::lock_guard lock(mu_);
+      ++stats_.commits;
+    }
+    return st;
+  }
+}
+
+PgStats PgStorage::Stats() const {
+  std::lock_guard lock(mu_);
+  PgStats s = stats_;
+  s.open_connections = open_;
+  return s;
+}
+
+}  // namespace coffer::store

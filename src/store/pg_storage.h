@@ -1,0 +1,117 @@
+// PgStorage: the Storage engine on PostgreSQL 15 through libpq (DESIGN.md §3 "Storage engines";
+// CONTRACT.md "PostgreSQL and paired-region failover"; docs/decisions.md).
+//
+// One table, `kv(key bytea PRIMARY KEY, value bytea NOT NULL)`, created if absent in the
+// connection's schema (the role's default, `public` when the role owns the database). bytea
+// compares with memcmp order, then length — the bytewise order storage.h asks for.
+//
+// Writes: each Update runs fn in its own SERIALIZABLE transaction on a pooled connection; fn's
+// Put/Delete go to the server at once, so its reads see its own writes. On a serialization
+// failure or deadlock (SQLSTATE 40001, 40P01) — at any statement or at COMMIT — the transaction
+// is rolled back and fn runs again from the start, after a short random back-off, up to
+// `max_attempts` times (then Unavailable). SERIALIZABLE, not row locks, because Coffer's checks
+// are often about absence ("no such name", "no deleted object under this prefix"): predicate
+// locks make those atomic with the writes that depend on them, across connections and nodes.
+// So fn may run more than once; storage.h says what fn may do. COMMIT returns only once the
+// commit is durable on the server (synchronous_commit is forced on for every session; Open
+// refuses a server with fsync off). There is no engine-side group commit: concurrent commits on
+// different connections share PostgreSQL's WAL flushes.
+//
+// Reads: View runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot for all of fn.
+// A Scan fetches bounded keyset pages (never a whole unbounded result set).
+//
+// Connections: a pool of at most `max_connections`; a thread holds one connection for one
+// Update or View. When all are busy a caller waits up to `acquire_timeout`, then gets
+// Unavailable. connect_timeout, TCP keepalives and tcp_user_timeout bound how long a dead
+// server can hold a caller. A connection that failed is dropped, never reused.
+//
+// Errors: the server unreachable or shutting down, a read-only server (25006), out of
+// connections → Unavailable (the API answers 503 with Retry-After). A COMMIT whose answer is
+// lost may have committed: the caller gets Unavailable and the write may be visible later.
+//
+// Thread-safety: Update, View and Stats are safe from any number of threads. A fn must not call
+// Update on the same storage (FailedPrecondition); it may call View (another connection, which
+// sees only committed state). No call may be in flight when the destructor runs.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/storage.h"
+
+namespace coffer::store {
+
+class PgConnection;
+
+struct PgOptions {
+  // A libpq connection URL or keyword string, e.g. postgresql://coffer@127.0.0.1:5432/coffer.
+  // Settings in it override the timeouts below.
+  std::string url;
+  // Most connections open at once (each Update or View holds one).
+  size_t max_connections = 16;
+  // How long a caller waits for a free connection before Unavailable.
+  std::chrono::milliseconds acquire_timeout{10000};
+  // libpq's connect_timeout (seconds; libpq treats values below 2 as 2).
+  int connect_timeout_seconds = 5;
+  // Unacknowledged data on a connection for this long closes it (TCP_USER_TIMEOUT).
+  int tcp_user_timeout_ms = 10000;
+  // TCP keepalives on an idle connection: first probe after idle, then every interval, count.
+  int keepalives_idle_seconds = 5;
+  int keepalives_interval_seconds = 2;
+  int keepalives_count = 3;
+  // Attempts of one Update before a run of serialization conflicts becomes Unavailable.
+  int max_attempts = 100;
+  // Shown in pg_stat_activity (the tests tell their engines apart by it).
+  std::string application_name = "coffer";
+  // If not empty, the schema that holds the table (created if absent); tests use a fresh one.
+  // Letters, digits and '_' only.
+  std::string schema;
+};
+
+struct PgStats {
+  uint64_t commits = 0;    // Updates committed
+  uint64_t conflicts = 0;  // attempts rolled back by a serialization failure or deadlock
+  size_t open_connections = 0;
+};
+
+class PgStorage final : public Storage {
+ public:
+  // Connects, checks the server (fsync on) and creates the table if absent. Unavailable if the
+  // server cannot be reached, FailedPrecondition if it would not keep writes durable,
+  // InvalidArgument for bad options.
+  static StatusOr<std::unique_ptr<PgStorage>> Open(PgOptions options);
+  ~PgStorage() override;
+  PgStorage(const PgStorage&) = delete;
+  PgStorage& operator=(const PgStorage&) = delete;
+
+  Status Update(const TxnFn& fn) override;
+  Status View(const TxnFn& fn) override;
+
+  PgStats Stats() const;
+
+ private:
+  explicit PgStorage(PgOptions options);
+  Status Run(const TxnFn& fn, bool writable);
+  StatusOr<std::unique_ptr<PgConnection>> Connect();
+  // A connection for one transaction; `reused` says it came from the idle list.
+  StatusOr<std::unique_ptr<PgConnection>> Acquire(bool& reused);
+  void Release(std::unique_ptr<PgConnection> conn);
+
+  const PgOptions options_;
+  std::vector<std::pair<std::string, std::string>> conninfo_;
+
+  mutable std::mutex mu_;
+  std::condition_variable slot_free_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
+  size_t open_ = 0;                                  // guarded by mu_: idle + checked out
+  PgStats stats_;                                    // guarded by mu_
+};
+
+}  // namespace coffer::store

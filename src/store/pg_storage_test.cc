@@ -1,0 +1,376 @@
+#include "store/pg_storage.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <latch>
+#include <random>
+#include <thread>
+
+#include "store/pg_connection.h"
+#include "store/storage_conformance.h"
+
+// The tests that need a server run against COFFER_TEST_PG_URL (a role that owns its database,
+// as scripts/pg.sh makes); each gets a fresh schema, dropped afterwards, so tests in parallel
+// processes never see each other's rows. Without the variable they skip.
+
+namespace coffer::store {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char* TestUrl() {
+  const char* url = std::getenv("COFFER_TEST_PG_URL");
+  return (url != nullptr && *url != '\0') ? url : nullptr;
+}
+
+void SkipWithoutServer() {
+  GTEST_SKIP() << "COFFER_TEST_PG_URL is not set; start a server with `bash scripts/pg.sh start "
+                  "DIR` and export the URL it prints (scripts/test.sh does)";
+}
+
+std::string FreshSchemaName() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  return "coffer_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(rd() % 1000000);
+}
+
+// Opens a storage for the PgStorage options with url and schema filled in.
+StatusOr<std::unique_ptr<PgStorage>> OpenPg(const std::string& schema, PgOptions options = {}) {
+  options.url = TestUrl();
+  options.schema = schema;
+  options.application_name = schema;
+  return PgStorage::Open(std::move(options));
+}
+
+// A plain connection to the test server, for what the tests do behind the engine's back.
+std::unique_ptr<PgConnection> AdminConnection() {
+  auto conn = PgConnection::Connect({{"connect_timeout", "5"}, {"dbname", TestUrl()}});
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  return conn.ok() ? std::move(*conn) : nullptr;
+}
+
+void DropSchema(const std::string& schema) {
+  auto admin = AdminConnection();
+  if (!admin) return;
+  auto quoted = admin->QuoteIdentifier(schema);
+  ASSERT_TRUE(quoted.ok());
+  Status st = admin->Exec(("DROP SCHEMA IF EXISTS " + *quoted + " CASCADE").c_str());
+  EXPECT_TRUE(st.ok()) << st.ToString();
+}
+
+// A PgStorage in its own schema, dropped with it: what the conformance suite needs.
+class TempPgStorage final : public Storage {
+ public:
+  TempPgStorage(std::string schema, std::unique_ptr<PgStorage> s)
+      : schema_(std::move(schema)), s_(std::move(s)) {}
+  ~TempPgStorage() override {
+    s_.reset();
+    DropSchema(schema_);
+  }
+  Status Update(const TxnFn& fn) override { return s_->Update(fn); }
+  Status View(const TxnFn& fn) override { return s_->View(fn); }
+
+ private:
+  std::string schema_;
+  std::unique_ptr<PgStorage> s_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Pg, StorageConformanceTest,
+                         ::testing::Values(StorageFactory([]() -> std::unique_ptr<Storage> {
+                           if (TestUrl() == nullptr) {
+                             SkipWithoutServer();
+                             return nullptr;
+                           }
+                           std::string schema = FreshSchemaName();
+                           auto s = OpenPg(schema);
+                           if (!s.ok()) {
+                             ADD_FAILURE() << s.status().ToString();
+                             return nullptr;
+                           }
+                           return std::make_unique<TempPgStorage>(schema, std::move(*s));
+                         })));
+
+class PgStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (TestUrl() == nullptr) {
+      SkipWithoutServer();
+      return;
+    }
+    schema_ = FreshSchemaName();
+  }
+  void TearDown() override {
+    if (!schema_.empty()) DropSchema(schema_);
+  }
+
+  std::unique_ptr<PgStorage> OpenOrDie(PgOptions options = {}) {
+    auto s = OpenPg(schema_, std::move(options));
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  static Status PutKey(Storage& s, const std::string& key, const std::string& value = "v") {
+    return s.Update([&](Transaction& txn) { return txn.Put(key, value); });
+  }
+
+  static StatusOr<std::optional<std::string>> GetKey(Storage& s, const std::string& key) {
+    std::optional<std::string> out;
+    RETURN_IF_ERROR(s.View([&](Transaction& txn) {
+      ASSIGN_OR_RETURN(out, txn.Get(key));
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  // Terminates every server session of this test's engines (their application_name is the
+  // schema's name), as a server restart or an idle timeout would.
+  static int TerminateEngineSessions(const std::string& schema) {
+    auto admin = AdminConnection();
+    if (!admin) return -1;
+    auto n = admin->QueryText(
+        "SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity "
+        "WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        {schema});
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? std::stoi(*n) : -1;
+  }
+
+  std::string schema_;
+};
+
+TEST_F(PgStorageTest, ConcurrentIncrementsOnFourThreadsLoseNoUpdate) {
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  constexpr int kThreads = 4, kEach = 50;
+  std::latch start(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kEach; ++i) {
+        Status st = s->Update([](Transaction& txn) -> Status {
+          ASSIGN_OR_RETURN(auto v, txn.Get("counter"));
+          return txn.Put("counter", std::to_string((v ? std::stoi(*v) : 0) + 1));
+        });
+        if (!st.ok()) {
+          ADD_FAILURE() << st.ToString();
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto v = GetKey(*s, "counter");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, std::to_string(kThreads * kEach));
+  EXPECT_EQ(s->Stats().commits, uint64_t{kThreads * kEach});
+}
+
+// Two engines on one database, as two Coffer nodes would be: a check and the write that
+// depends on it stay atomic across them.
+TEST_F(PgStorageTest, InsertIfAbsentHasOneWinnerAcrossTwoStorages) {
+  auto a = OpenOrDie(), b = OpenOrDie();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  constexpr int kThreads = 8;
+  std::latch start(kThreads);
+  std::vector<Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      results[t] = (t % 2 ? *a : *b).Update([t](Transaction& txn) -> Status {
+        // An absence check over a range, as "no deleted object under this prefix" is.
+        ASSIGN_OR_RETURN(auto taken, txn.Scan("name/", "", 1));
+        if (!taken.empty()) return AlreadyExistsError("taken");
+        return txn.Put("name/" + std::to_string(t), "1");
+      });
+    });
+  }
+  for (auto& th : threads) th.join();
+  int ok = 0;
+  for (const auto& r : results) {
+    if (r.ok()) ++ok;
+    else EXPECT_EQ(r.code(), StatusCode::kAlreadyExists) << r.ToString();
+  }
+  EXPECT_EQ(ok, 1);
+  std::vector<Entry> all;
+  ASSERT_TRUE(a->View([&](Transaction& txn) -> Status {
+                 ASSIGN_OR_RETURN(all, txn.Scan("name/", "", 0));
+                 return OkStatus();
+               }).ok());
+  EXPECT_EQ(all.size(), 1u);
+}
+
+TEST_F(PgStorageTest, DataSurvivesCloseAndReopen) {
+  {
+    auto s = OpenOrDie();
+    ASSERT_NE(s, nullptr);
+    ASSERT_TRUE(PutKey(*s, "a", "1").ok());
+  }
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  auto v = GetKey(*s, "a");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "1");
+}
+
+// More rows than one round trip fetches: the engine pages through them by key.
+TEST_F(PgStorageTest, ScanPagesThroughMoreRowsThanOneFetch) {
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(s->Update([](Transaction& txn) -> Status {
+                 for (int i = 0; i < 1000; ++i) {
+                   char key[16];
+                   std::snprintf(key, sizeof(key), "s/%04d", i);
+                   RETURN_IF_ERROR(txn.Put(key, std::to_string(i)));
+                 }
+                 return txn.Put("t", "outside");
+               }).ok());
+  std::vector<Entry> all, some;
+  ASSERT_TRUE(s->View([&](Transaction& txn) -> Status {
+                 ASSIGN_OR_RETURN(all, txn.Scan("s/", "", 0));
+                 ASSIGN_OR_RETURN(some, txn.Scan("s/", "s/0100", 300));
+                 return OkStatus();
+               }).ok());
+  ASSERT_EQ(all.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(all[i].value, std::to_string(i));
+  ASSERT_EQ(some.size(), 300u);
+  EXPECT_EQ(some.front().key, "s/0101");
+  EXPECT_EQ(some.back().key, "s/0400");
+}
+
+TEST_F(PgStorageTest, PoolNeverOpensMoreThanMaxConnections) {
+  PgOptions options;
+  options.max_connections = 2;
+  auto s = OpenOrDie(options);
+  ASSERT_NE(s, nullptr);
+  constexpr int kThreads = 8;
+  std::atomic<size_t> most{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        Status st = s->Update([&](Transaction& txn) {
+          size_t open = s->Stats().open_connections;
+          size_t seen = most.load();
+          while (open > seen && !most.compare_exchange_weak(seen, open)) {
+          }
+          return txn.Put("k/" + std::to_string(t), std::to_string(i));
+        });
+        EXPECT_TRUE(st.ok()) << st.ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(most.load(), 2u);
+  EXPECT_GE(most.load(), 1u);
+}
+
+// The server dropped the pool's idle connections (a restart, an idle timeout): the next calls
+// open fresh ones instead of failing.
+TEST_F(PgStorageTest, IdleConnectionsDroppedByTheServerAreReplaced) {
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(PutKey(*s, "a", "1").ok());
+  ASSERT_GE(TerminateEngineSessions(schema_), 1);
+  // The terminated backends' sockets close asynchronously; the engine must not care.
+  Status st = PutKey(*s, "b", "2");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  auto v = GetKey(*s, "a");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "1");
+}
+
+// A connection lost inside a transaction: Unavailable, nothing written, the storage usable.
+TEST_F(PgStorageTest, ConnectionLostMidTransactionIsUnavailable) {
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  Status st = s->Update([&](Transaction& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put("lost", "1"));
+    if (TerminateEngineSessions(schema_) < 1) return InternalError("nothing terminated");
+    // The backend may take a moment to exit; the next statements fail once it has.
+    for (int i = 0; i < 1000; ++i) RETURN_IF_ERROR(txn.Put("lost", std::to_string(i)));
+    return OkStatus();
+  });
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  auto v = GetKey(*s, "lost");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, std::nullopt);
+}
+
+// --- Without a server: an unreachable or silent one answers Unavailable in bounded time. ---
+
+// A loopback port with nothing listening: bound, then closed.
+int ClosedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST(PgStorageUnreachableTest, ClosedPortIsUnavailableAtOnce) {
+  PgOptions options;
+  options.url = "postgresql://coffer@127.0.0.1:" + std::to_string(ClosedPort()) + "/coffer";
+  auto t0 = Clock::now();
+  auto s = PgStorage::Open(options);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable) << s.status().ToString();
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+}
+
+// A server that accepts TCP connections and never answers (a hung host): connect_timeout
+// bounds the wait.
+TEST(PgStorageUnreachableTest, SilentServerIsUnavailableWithinConnectTimeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);  // the kernel completes handshakes; nobody reads
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  PgOptions options;
+  options.url = "postgresql://coffer@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) +
+                "/coffer?sslmode=disable";
+  options.connect_timeout_seconds = 2;
+  auto t0 = Clock::now();
+  auto s = PgStorage::Open(options);
+  auto took = Clock::now() - t0;
+  ::close(fd);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable) << s.status().ToString();
+  EXPECT_GE(took, std::chrono::milliseconds(1500));
+  EXPECT_LT(took, std::chrono::seconds(8));
+}
+
+TEST(PgStorageOptionsTest, OpenRejectsBadOptionsBeforeConnecting) {
+  PgOptions options;
+  EXPECT_EQ(PgStorage::Open(options).status().code(), StatusCode::kInvalidArgument);
+  options.url = "postgresql://coffer@127.0.0.1:1/coffer";
+  options.max_connections = 0;
+  EXPECT_EQ(PgStorage::Open(options).status().code(), StatusCode::kInvalidArgument);
+  options.max_connections = 1;
+  options.schema = "x; DROP TABLE kv";
+  EXPECT_EQ(PgStorage::Open(options).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace coffer::store
