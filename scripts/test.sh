@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build (Release), run the C++ tests
-# (ctest) and the API tests (Node + the official Azure SDKs). Both suites always run and print
+# (ctest, with a throwaway PostgreSQL from scripts/pg.sh for the PostgreSQL engine's tests) and
+# the API tests (Node + the official Azure SDKs). Both suites always run and print
 # their summaries; the exit status is non-zero if either fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,24 @@ bash scripts/deps.sh
 bash scripts/build.sh
 
 status=0
+# A throwaway PostgreSQL for the PostgreSQL engine's tests (they skip without the URL); stopped
+# and removed however this script ends.
+echo "== PostgreSQL (scripts/pg.sh)"
+root=$(pwd)
+pg_dir=$(mktemp -d /tmp/coffer-test-pg.XXXXXX)
+stop_pg() {
+  bash "$root/scripts/pg.sh" stop "$pg_dir" || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+if COFFER_TEST_PG_URL=$(bash scripts/pg.sh start "$pg_dir"); then
+  export COFFER_TEST_PG_URL
+  echo "PostgreSQL at $COFFER_TEST_PG_URL"
+else
+  echo "PostgreSQL did not start; the PostgreSQL engine's tests cannot run" >&2
+  status=1
+fi
+
 echo "== ctest"
 ctest --test-dir build --output-on-failure -j2 || status=1
 
