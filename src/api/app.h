@@ -78,6 +78,8 @@ class App final : public http::Handler {
   const AppOptions& options() const { return options_; }
   const AppServices& services() const { return services_; }
   const Metrics& metrics() const { return metrics_; }
+  // Where the storage engine reports its commits (Storage::SetCommitObserver).
+  CommitObserver& commit_observer() { return metrics_.commits(); }
   const ServiceLimits& limits() const { return throttle_.limits(); }
 
   // The caller of a request by its bearer token for `audience`: Unauthenticated (with a

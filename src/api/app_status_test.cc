@@ -56,5 +56,34 @@ TEST_F(AppStatusTest, MetricsCountRequestsByRouteStatusAndVault) {
             std::string::npos);
 }
 
+TEST(CommitMetricsTest, CommitsLatencyAndBatchSizesAreHistograms) {
+  CommitMetrics m;
+  m.OnCommit(1, 0.0004, true);
+  m.OnCommit(3, 0.002, true);
+  m.OnCommit(200, 7.0, true);  // beyond the last bucket: only in +Inf
+  m.OnCommit(5, 0.001, false);
+  std::string out;
+  m.Render(out);
+  EXPECT_EQ(Counter(out, "coffer_storage_commits_total{result=\"committed\"}"), 3u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commits_total{result=\"failed\"}"), 1u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_duration_seconds_bucket{le=\"0.0005\"}"), 1u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_duration_seconds_bucket{le=\"0.0025\"}"), 2u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_duration_seconds_bucket{le=\"5\"}"), 2u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_duration_seconds_bucket{le=\"+Inf\"}"), 3u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_batch_size_bucket{le=\"1\"}"), 1u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_batch_size_bucket{le=\"4\"}"), 2u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_batch_size_bucket{le=\"256\"}"), 3u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_batch_size_sum"), 204u);
+  EXPECT_EQ(Counter(out, "coffer_storage_commit_batch_size_count"), 3u);
+}
+
+TEST_F(AppStatusTest, MetricsShowTheStorageCommitSeries) {
+  auto r = Call("GET", "127.0.0.1", "/metrics", "");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("# TYPE coffer_storage_commit_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("# TYPE coffer_storage_commit_batch_size histogram"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace coffer::api

@@ -106,6 +106,62 @@ void Metrics::RenderVaults(std::string& out) const {
   }
 }
 
+void CommitMetrics::OnCommit(size_t updates, double seconds, bool committed) {
+  if (!committed) {
+    failed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  updates_.fetch_add(updates, std::memory_order_relaxed);
+  micros_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+  for (size_t b = 0; b < kSeconds.size(); ++b) {
+    if (seconds <= kSeconds[b]) {
+      seconds_[b].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  for (size_t b = 0; b < kBatch.size(); ++b) {
+    if (updates <= kBatch[b]) {
+      batch_[b].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+}
+
+void CommitMetrics::Render(std::string& out) const {
+  uint64_t count = commits_.load(std::memory_order_relaxed);
+  out += "# HELP coffer_storage_commits_total Physical storage commits (one per group-commit "
+         "batch) by result.\n# TYPE coffer_storage_commits_total counter\n";
+  out += "coffer_storage_commits_total{result=\"committed\"} " + std::to_string(count) + "\n";
+  out += "coffer_storage_commits_total{result=\"failed\"} " +
+         std::to_string(failed_.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP coffer_storage_commit_duration_seconds From the start of a commit's transaction "
+         "to its durable commit.\n# TYPE coffer_storage_commit_duration_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < kSeconds.size(); ++b) {
+    cumulative += seconds_[b].load(std::memory_order_relaxed);
+    out += "coffer_storage_commit_duration_seconds_bucket{le=\"" + Number(kSeconds[b]) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  out += "coffer_storage_commit_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(count) +
+         "\n";
+  out += "coffer_storage_commit_duration_seconds_sum " +
+         Number(static_cast<double>(micros_.load(std::memory_order_relaxed)) / 1e6) + "\n";
+  out += "coffer_storage_commit_duration_seconds_count " + std::to_string(count) + "\n";
+  out += "# HELP coffer_storage_commit_batch_size Update calls carried by one commit (group "
+         "commit).\n# TYPE coffer_storage_commit_batch_size histogram\n";
+  cumulative = 0;
+  for (size_t b = 0; b < kBatch.size(); ++b) {
+    cumulative += batch_[b].load(std::memory_order_relaxed);
+    out += "coffer_storage_commit_batch_size_bucket{le=\"" + std::to_string(kBatch[b]) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  out += "coffer_storage_commit_batch_size_bucket{le=\"+Inf\"} " + std::to_string(count) + "\n";
+  out += "coffer_storage_commit_batch_size_sum " +
+         std::to_string(updates_.load(std::memory_order_relaxed)) + "\n";
+  out += "coffer_storage_commit_batch_size_count " + std::to_string(count) + "\n";
+}
+
 std::string Metrics::Render(const ServingState& state) const {
   std::string out;
   out.reserve(64 * 1024);
@@ -148,6 +204,7 @@ std::string Metrics::Render(const ServingState& state) const {
            std::to_string(count) + "\n";
   }
   RenderVaults(out);
+  commits_.Render(out);
   out += "# HELP coffer_sealed 1 while the server is sealed.\n# TYPE coffer_sealed gauge\n";
   out += std::string("coffer_sealed ") + (state.sealed ? "1" : "0") + "\n";
   out += "# HELP coffer_storage_mode The storage the node serves from and whether it is "

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "api/route_table.h"
+#include "core/commit_observer.h"
 
 namespace coffer::api {
 
@@ -29,9 +30,35 @@ struct ServingState {
   bool writable = true;
 };
 
+// Upper bounds of the latency histograms, in seconds.
+inline constexpr std::array<double, 13> kLatencyBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                          0.025,  0.05,  0.1,    0.25,  0.5,
+                                                          1,      2.5,   5};
+
+// Storage commits (CONTRACT.md: storage commit latency and batch sizes), fed by the engine.
+class CommitMetrics final : public CommitObserver {
+ public:
+  void OnCommit(size_t updates, double seconds, bool committed) override;
+  void Render(std::string& out) const;
+
+  static constexpr const auto& kSeconds = kLatencyBuckets;
+  static constexpr std::array<size_t, 9> kBatch = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+ private:
+  std::array<std::atomic<uint64_t>, kSeconds.size()> seconds_{};  // per bucket, not cumulative
+  std::array<std::atomic<uint64_t>, kBatch.size()> batch_{};
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> updates_{0};
+  std::atomic<uint64_t> micros_{0};
+};
+
 class Metrics {
  public:
   explicit Metrics(const RouteTable& table);
+
+  // What the storage engine reports of its commits (Storage::SetCommitObserver).
+  CommitObserver& commits() { return commits_; }
 
   // One answered request: its route (null when none matched), HTTP status, duration in
   // seconds, vault name ("" when none) and, when the service limits decided it, the class it
@@ -46,9 +73,7 @@ class Metrics {
  private:
   static constexpr std::array<int, 15> kStatuses = {200, 201, 202, 204, 400, 401, 403, 404,
                                                     405, 409, 413, 429, 500, 503, 0};
-  static constexpr std::array<double, 13> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.25,  0.5,
-                                                      1,      2.5,   5};
+  static constexpr const auto& kBuckets = kLatencyBuckets;
   struct RouteStats {
     std::array<std::atomic<uint64_t>, kStatuses.size()> by_status{};
     std::array<std::atomic<uint64_t>, kBuckets.size()> buckets{};  // cumulative at render
@@ -63,6 +88,7 @@ class Metrics {
   };
   void RenderVaults(std::string& out) const;
 
+  CommitMetrics commits_;
   const RouteTable& table_;
   std::unique_ptr<RouteStats[]> stats_;  // one per route, plus one for "no route"
   size_t slots_;

@@ -346,6 +346,7 @@ int RunServer(const ServerConfig& config) {
     return AfterUnseal(rt);
   };
   api::App app(app_options, services);
+  rt.storage->SetCommitObserver(&app.commit_observer());
 
   auto server = http::Server::Start(options, app);
   SecureClear(options.private_key_pem);
@@ -379,6 +380,7 @@ int RunServer(const ServerConfig& config) {
   rt.sweeper->Stop();
   if (rt.backup_schedule) rt.backup_schedule->Stop();
   (*server)->Stop();
+  rt.storage->SetCommitObserver(nullptr);  // the app, which holds the metrics, goes first
   return 0;
 }
 

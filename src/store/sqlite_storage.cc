@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <sqlite3.h>
@@ -122,6 +123,7 @@ void SqliteStorage::WriterLoop() {
 void SqliteStorage::RunBatch(std::vector<PendingUpdate*>& batch) {
   SqliteConnection& conn = *write_conn_;
   std::vector<Status> results(batch.size());
+  auto started = std::chrono::steady_clock::now();
   Status batch_error = conn.Exec("BEGIN IMMEDIATE");
   for (size_t i = 0; i < batch.size() && batch_error.ok(); ++i) {
     batch_error = conn.Exec("SAVEPOINT s");
@@ -157,6 +159,10 @@ void SqliteStorage::RunBatch(std::vector<PendingUpdate*>& batch) {
     std::lock_guard lock(queue_mu_);
     (batch_error.ok() ? stats_.commits : stats_.failed_batches) += 1;
     stats_.calls += batch.size();
+  }
+  if (CommitObserver* observer = observer_.load()) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    observer->OnCommit(batch.size(), took.count(), batch_error.ok());
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     // Move the promise out first: the caller may destroy `batch[i]` as soon as it is ready.

@@ -23,6 +23,7 @@
 // in flight or start once it runs.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +68,7 @@ class SqliteStorage final : public Storage {
 
   Status Update(const TxnFn& fn) override;
   Status View(const TxnFn& fn) override;
+  void SetCommitObserver(CommitObserver* observer) override { observer_.store(observer); }
 
   SqliteStats Stats() const;
 
@@ -88,6 +90,7 @@ class SqliteStorage final : public Storage {
   std::deque<PendingUpdate*> queue_;  // guarded by queue_mu_
   bool stopping_ = false;             // guarded by queue_mu_
   SqliteStats stats_;                 // guarded by queue_mu_ (queued is computed)
+  std::atomic<CommitObserver*> observer_{nullptr};
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mu_

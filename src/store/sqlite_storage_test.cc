@@ -14,8 +14,10 @@
 #include <fstream>
 #include <future>
 #include <latch>
+#include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "store/storage_conformance.h"
 
@@ -294,6 +296,39 @@ TEST_F(SqliteStorageTest, MaxBatchBoundsABatch) {
   EXPECT_TRUE(blocker.Release().ok());
   for (auto& t : callers) t.join();
   EXPECT_EQ(s->Stats().commits - before, 1u + 3u);  // blocker, then batches of 2, 2, 1
+}
+
+// Records what the engine reports of each commit.
+struct RecordingObserver final : CommitObserver {
+  void OnCommit(size_t updates, double seconds, bool committed) override {
+    std::lock_guard lock(mu);
+    batches.push_back(committed ? static_cast<int>(updates) : -static_cast<int>(updates));
+    EXPECT_GE(seconds, 0.0);
+  }
+  std::vector<int> Batches() {
+    std::lock_guard lock(mu);
+    return batches;
+  }
+  std::mutex mu;
+  std::vector<int> batches;  // updates per commit; negative: the batch failed
+};
+
+TEST_F(SqliteStorageTest, EachCommitIsReportedWithItsBatchSize) {
+  SqliteOptions options;
+  options.max_batch = 2;
+  auto s = OpenOrDie(options);
+  RecordingObserver observer;
+  s->SetCommitObserver(&observer);
+  WriterBlocker blocker(*s);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 5; ++i) callers.emplace_back([&, i] { (void)PutKey(*s, std::to_string(i)); });
+  ASSERT_TRUE(WaitFor([&] { return s->Stats().queued == 5; }));
+  EXPECT_TRUE(blocker.Release().ok());
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(observer.Batches(), (std::vector<int>{1, 2, 2, 1}));
+  s->SetCommitObserver(nullptr);
+  ASSERT_TRUE(PutKey(*s, "unobserved").ok());
+  EXPECT_EQ(observer.Batches().size(), 4u);
 }
 
 // A child process acknowledges keys over a pipe only after Update returned; it is SIGKILLed

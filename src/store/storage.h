@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/commit_observer.h"
 #include "core/status.h"
 
 namespace coffer::store {
@@ -66,6 +67,10 @@ class Storage {
 
   virtual Status Update(const TxnFn& fn) = 0;
   virtual Status View(const TxnFn& fn) = 0;
+
+  // Reports every physical commit to `observer` (null: to nobody) from now on; it must outlive
+  // the reports (set null before destroying it). Engines that do not report ignore it.
+  virtual void SetCommitObserver(CommitObserver* observer) { (void)observer; }
 };
 
 }  // namespace coffer::store
