@@ -327,6 +327,51 @@ Status VaultBackupJobs::ReadArchive(const model::VaultRecord& vault, std::string
   });
 }
 
+StatusOr<VaultBackupJobs::ArchiveStream> VaultBackupJobs::StreamArchive(
+    const model::VaultRecord& vault, std::string_view job_id) const {
+  ASSIGN_OR_RETURN(BackupJob job, GetJob(vault, JobKind::kBackup, job_id));
+  if (job.status != JobStatus::kSucceeded) {
+    return Status(StatusCode::kAborted,
+                  "The backup job " + job.id + " has not succeeded (its status is " +
+                      std::string(JobStatusName(job.status)) + "); its content is not available.",
+                  "Conflict");
+  }
+  struct Cursor {
+    std::string prefix;
+    std::string after;  // the last chunk's key sent
+    uint32_t sent = 0;
+    uint32_t chunks = 0;
+  };
+  auto cursor = std::make_shared<Cursor>();
+  cursor->prefix = vault::Keyspace::BackupArchivePrefix(vault.id, job.id);
+  cursor->chunks = job.chunks;
+  ArchiveStream stream;
+  stream.bytes = job.bytes;
+  stream.next = [this, cursor](std::string* piece) -> bool {
+    if (cursor->sent == cursor->chunks) return true;  // done: nothing appended
+    std::string chunk, key;
+    Status s = barrier_.View([&](barrier::Txn& t) -> Status {
+      ASSIGN_OR_RETURN(auto page, t.Scan(cursor->prefix, cursor->after, 1));
+      if (page.empty()) return DataLossError("a backup archive is missing chunks");
+      ASSIGN_OR_RETURN(std::string_view bytes, ArchiveChunkBytes(page[0].second.view()));
+      chunk.assign(bytes);
+      key = page[0].first;
+      return OkStatus();
+    });
+    if (s.ok()) {
+      piece->append(chunk);
+      cursor->after = std::move(key);
+    } else {
+      log::warn("backup archive stream stopped after {} of {} chunks: {}", cursor->sent,
+                cursor->chunks, s.ToString());
+      return false;
+    }
+    ++cursor->sent;
+    return true;
+  };
+  return stream;
+}
+
 Status VaultBackupJobs::ExpireIfDue(const vault::DueEntry& entry, const std::string& due_key,
                                     UnixSeconds now) {
   return barrier_.Update([&](barrier::Txn& t) -> Status {

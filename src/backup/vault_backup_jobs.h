@@ -80,6 +80,17 @@ class VaultBackupJobs {
   // FailedPrecondition when it is longer than `max_bytes` (nothing written).
   Status ReadArchive(const model::VaultRecord& vault, std::string_view job_id, ByteSink& sink,
                      uint64_t max_bytes) const;
+  // The archive of a succeeded backup job as a stream, for sending it without holding it:
+  // `bytes` is its length and each `next` call appends the next stored chunk to *piece (one
+  // read transaction per chunk; nothing once the archive is done) and returns false when a
+  // chunk can no longer be read (the job expired or a newer backup replaced it meanwhile).
+  // Errors before the first byte: as ReadArchive's.
+  struct ArchiveStream {
+    uint64_t bytes = 0;
+    std::function<bool(std::string* piece)> next;
+  };
+  StatusOr<ArchiveStream> StreamArchive(const model::VaultRecord& vault,
+                                        std::string_view job_id) const;
   // The sweeper's handler of a kExpireBackupJob entry: removes the job and its archive when
   // it has expired (an InProgress job that is still alive is looked at again later).
   Status ExpireIfDue(const vault::DueEntry& entry, const std::string& due_key, UnixSeconds now);

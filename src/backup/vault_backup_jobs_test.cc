@@ -153,6 +153,45 @@ TEST_F(VaultBackupJobsTest, TheNextBackupReplacesTheArchiveAndJobsExpireAfter24H
   EXPECT_EQ(StoredKeys("due/"), 0u);
 }
 
+// The archive streamed chunk by chunk equals the one read whole; a chunk that goes away
+// mid-stream (the next backup replaced the archive) stops the stream with a failure.
+TEST_F(VaultBackupJobsTest, TheArchiveStreamsChunkByChunkAndStopsWhenItIsReplaced) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(d_.secrets.Set(east_, "s" + std::to_string(i), SecretValue(std::string(80, 'v'))).ok());
+  }
+  auto done = jobs_.GetJob(east_, JobKind::kBackup, BackupNow(east_).id);
+  ASSERT_TRUE(done.ok());
+  const BackupJob& job = *done;
+  auto running = jobs_.StartBackup(east_);  // not yet run: the content is not available
+  ASSERT_TRUE(running.ok());
+  EXPECT_EQ(jobs_.StreamArchive(east_, running->id).status().code(), StatusCode::kAborted);
+  auto stream = jobs_.StreamArchive(east_, job.id);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  EXPECT_EQ(stream->bytes, job.bytes);
+  std::string streamed;
+  size_t pieces = 0;
+  while (true) {
+    std::string piece;
+    ASSERT_TRUE(stream->next(&piece));
+    if (piece.empty()) break;
+    EXPECT_LE(piece.size(), 100u);  // one stored chunk (chunk_bytes) per piece
+    streamed += piece;
+    ++pieces;
+  }
+  EXPECT_EQ(pieces, job.chunks);
+  EXPECT_EQ(streamed, Content(east_, job.id));
+
+  auto cut = jobs_.StreamArchive(east_, job.id);
+  ASSERT_TRUE(cut.ok());
+  std::string first;
+  ASSERT_TRUE(cut->next(&first));
+  EXPECT_FALSE(first.empty());
+  RunPending();  // the second backup succeeds and drops the first one's archive
+  std::string rest;
+  EXPECT_FALSE(cut->next(&rest));
+  EXPECT_TRUE(rest.empty());
+}
+
 TEST_F(VaultBackupJobsTest, AFailedBackupKeepsNoArchiveAndSaysWhy) {
   BackupJobOptions o = Options();
   o.spool_dir = "/nonexistent-coffer-spool";

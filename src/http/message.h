@@ -6,6 +6,7 @@
 
 #include <any>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,12 @@ struct Response {
   std::string body;
   // Close the connection after this response.
   bool close = false;
+  // Instead of `body`: a body made piece by piece while it is sent, so a large download is
+  // never held whole. Called on the connection's I/O thread (keep each call short): it appends
+  // the next piece to *piece and returns true; a call that appends nothing ends the body;
+  // false is a failure and the connection is closed, so the client sees a short body.
+  std::function<bool(std::string* piece)> source;
+  std::optional<uint64_t> source_length;  // Content-Length; required with `source`
 };
 
 // Percent-decodes `s`; returns nullopt on a malformed escape. '+' is not turned into a space.

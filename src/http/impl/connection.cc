@@ -494,19 +494,9 @@ void Connection::SendError(int status, std::string_view message) {
   SendResponse(std::move(response), false, AfterWrite::kClose);
 }
 
-void Connection::SendResponse(Response response, bool keep_alive, AfterWrite after) {
-  if (closed_) {
-    SecureClear(response.body);
-    return;
-  }
-  int status = response.status;
-  if (status < 200 || status > 999) {
-    log::error("http: handler returned invalid status {}; sending 500", status);
-    status = 500;
-    SecureClear(response.body);
-  }
-  response_.emplace();
-  auto& res = *response_;
+template <typename Body>
+void Connection::FillHead(bhttp::response<Body>& res, const Response& response, int status,
+                          bool keep_alive) {
   res.version(version_);
   res.result(static_cast<unsigned>(status));
   res.set(bhttp::field::server, "coffer");
@@ -519,8 +509,36 @@ void Connection::SendResponse(Response response, bool keep_alive, AfterWrite aft
     res.insert(name, value);
   }
   res.keep_alive(keep_alive);
+}
+
+void Connection::SendResponse(Response response, bool keep_alive, AfterWrite after) {
+  if (closed_) {
+    SecureClear(response.body);
+    return;
+  }
+  int status = response.status;
+  if (status < 200 || status > 999) {
+    log::error("http: handler returned invalid status {}; sending 500", status);
+    status = 500;
+    SecureClear(response.body);
+    response.source = nullptr;
+  }
+  if (response.source && !response.source_length) {
+    log::error("http: a streamed response without a length; sending 500");
+    status = 500;
+    response.source = nullptr;
+  }
+  if (response.source && status != 204 && status != 304 && !is_head_method_) {
+    SendStreamed(std::move(response), status, keep_alive, after);
+    return;
+  }
+  response_.emplace();
+  auto& res = *response_;
+  FillHead(res, response, status, keep_alive);
   if (status == 204 || status == 304) {
     SecureClear(response.body);  // these statuses carry no content (RFC 9110 §6.4.1)
+  } else if (response.source) {
+    res.content_length(*response.source_length);  // HEAD of a streamed body
   } else {
     res.content_length(response.body.size());
     if (is_head_method_) {
@@ -533,6 +551,63 @@ void Connection::SendResponse(Response response, bool keep_alive, AfterWrite aft
   bhttp::async_write(stream_, res, [self = shared_from_this(), after](ErrorCode ec, size_t) {
     self->OnWrite(ec, after);
   });
+}
+
+void Connection::SendStreamed(Response response, int status, bool keep_alive, AfterWrite after) {
+  stream_source_ = std::move(response.source);
+  stream_left_ = *response.source_length;
+  stream_response_.emplace();
+  auto& res = *stream_response_;
+  FillHead(res, response, status, keep_alive);
+  res.content_length(stream_left_);
+  res.body().data = nullptr;
+  res.body().more = true;
+  stream_serializer_.emplace(res);
+  Arm(env_.options->body_timeout, OnTimeout::kClose);
+  bhttp::async_write_header(stream_, *stream_serializer_,
+                            [self = shared_from_this(), after](ErrorCode ec, size_t) {
+                              self->OnStreamWrite(ec, after);
+                            });
+}
+
+void Connection::OnStreamWrite(ErrorCode ec, AfterWrite after) {
+  if (ec == bhttp::error::need_buffer) ec = {};  // the piece is out; the serializer wants more
+  auto end = [&] {
+    stream_serializer_.reset();
+    stream_response_.reset();
+    stream_source_ = nullptr;
+    std::string().swap(stream_piece_);
+  };
+  if (ec || closed_ || stream_serializer_->is_done()) {
+    end();
+    OnWrite(ec, after);
+    return;
+  }
+  stream_piece_.clear();
+  bool ok = stream_source_(&stream_piece_);
+  if (ok && stream_piece_.size() > stream_left_) {
+    log::error("http: a streamed body is longer than its Content-Length");
+    ok = false;
+  }
+  if (ok && stream_piece_.empty() && stream_left_ > 0) {
+    log::error("http: a streamed body ended {} bytes short of its Content-Length", stream_left_);
+    ok = false;
+  }
+  if (!ok) {
+    end();
+    CloseNow();  // the client sees a short body, never a complete-looking one
+    return;
+  }
+  stream_left_ -= stream_piece_.size();
+  auto& body = stream_response_->body();
+  body.data = stream_piece_.empty() ? nullptr : stream_piece_.data();
+  body.size = stream_piece_.size();
+  body.more = !stream_piece_.empty();
+  Arm(env_.options->body_timeout, OnTimeout::kClose);
+  bhttp::async_write(stream_, *stream_serializer_,
+                     [self = shared_from_this(), after](ErrorCode ec, size_t) {
+                       self->OnStreamWrite(ec, after);
+                     });
 }
 
 void Connection::OnWrite(ErrorCode ec, AfterWrite after) {

@@ -14,9 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
@@ -101,6 +103,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void DrainBody();
   void RunHandler(Request request);
   void SendResponse(Response response, bool keep_alive, AfterWrite after);
+  // The head and fields every response carries (status, server, the handler's headers).
+  template <typename Body>
+  void FillHead(bhttp::response<Body>& res, const Response& response, int status,
+                bool keep_alive);
+  // Response::source: the head, then one piece at a time (WriteNextPiece).
+  void SendStreamed(Response response, int status, bool keep_alive, AfterWrite after);
+  void OnStreamWrite(ErrorCode ec, AfterWrite after);
   void OnWrite(ErrorCode ec, AfterWrite after);
   void SendError(int status, std::string_view message);
   void FailRead(ErrorCode ec, std::string_view what);
@@ -119,6 +128,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::empty_body>> head_parser_;
   std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
+  // A streamed response in progress (Response::source).
+  std::optional<bhttp::response<bhttp::buffer_body>> stream_response_;
+  std::optional<bhttp::response_serializer<bhttp::buffer_body>> stream_serializer_;
+  std::function<bool(std::string*)> stream_source_;
+  std::string stream_piece_;
+  uint64_t stream_left_ = 0;  // bytes of the announced Content-Length not sent yet
 
   // The request in progress.
   RequestHead head_;
