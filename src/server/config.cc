@@ -1,6 +1,7 @@
 // coffer.toml reader (toml++). Keys: [server] listen, data_dir, region, hosts, worker_threads,
 // max_connections, max_connections_per_address, body_budget_mb;
-// [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite"); [audit] path,
+// [tls] cert_file, key_file; [seal] unseal_key_file; [storage] engine ("sqlite", "postgres"),
+// url, max_connections; [audit] path,
 // max_size_mb, keep; [backup] schedule, keep, dir, spool_dir; [certificates]
 // self_issuance_seconds; [limits] (api/service_limits.h),
 // where an unknown key, a wrong type or a value out of range stops the server.
@@ -118,6 +119,60 @@ bool LoadBackup(const toml::table& t, ServerConfig* config, std::string* error) 
   return true;
 }
 
+// [storage] engine ("sqlite" | "postgres"), url (postgres only, required there),
+// max_connections (1..1000) — CONTRACT.md "PostgreSQL and paired-region failover".
+bool LoadStorage(const toml::table& t, ServerConfig* config, std::string* error) {
+  const toml::node* node = t.get("storage");
+  if (node == nullptr) return true;
+  const toml::table* table = node->as_table();
+  if (table == nullptr) {
+    *error = "storage must be a table ([storage])";
+    return false;
+  }
+  for (const auto& [key, value] : *table) {
+    if (key != "engine" && key != "url" && key != "max_connections") {
+      *error = "storage." + std::string(key.str()) +
+               " is not a storage setting (engine, url, max_connections)";
+      return false;
+    }
+  }
+  if (auto n = (*table)["engine"]) {
+    auto v = n.value<std::string>();
+    if (!n.is_string() || (*v != "sqlite" && *v != "postgres")) {
+      *error = "storage.engine must be \"sqlite\" or \"postgres\"";
+      return false;
+    }
+    config->storage_engine = *v;
+  }
+  if (auto n = (*table)["url"]) {
+    auto v = n.value<std::string>();
+    if (!n.is_string() ||
+        (v->rfind("postgresql://", 0) != 0 && v->rfind("postgres://", 0) != 0)) {
+      *error = "storage.url must be a PostgreSQL URL (postgresql://user@host:port/database)";
+      return false;
+    }
+    config->storage_url = *v;
+  }
+  if (auto n = (*table)["max_connections"]) {
+    auto v = n.value<int64_t>();
+    if (!v || !n.is_integer() || *v < 1 || *v > 1000) {
+      *error = "storage.max_connections must be a whole number from 1 to 1000";
+      return false;
+    }
+    config->storage_max_connections = *v;
+  }
+  if (config->storage_engine == "postgres" && config->storage_url.empty()) {
+    *error = "storage.url is required when storage.engine is \"postgres\"";
+    return false;
+  }
+  if (config->storage_engine != "postgres" && !config->storage_url.empty()) {
+    *error = "storage.url is set but storage.engine is not \"postgres\"; set engine = "
+             "\"postgres\" or remove the url";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* error) {
@@ -179,10 +234,7 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
   }
   if (!LoadRelease(t, config, error)) return false;
   if (!LoadCertificates(t, config, error)) return false;
-  if (auto v = t["storage"]["engine"].value<std::string>(); v && *v != "sqlite") {
-    *error = "storage.engine '" + *v + "' is not available yet; use \"sqlite\"";
-    return false;
-  }
+  if (!LoadStorage(t, config, error)) return false;
   if (!LoadBackup(t, config, error)) return false;
   return LoadLimits(t, &config->limits, error);
 }

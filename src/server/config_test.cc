@@ -84,5 +84,38 @@ TEST_F(ConfigLimitsTest, BodyBudgetIsReadAndInvalidValuesNameTheKey) {
   }
 }
 
+// [storage]: engine, url and max_connections reach ServerConfig; a wrong engine, a missing or
+// stray url, a value out of range or an unknown key names the key.
+TEST_F(ConfigLimitsTest, StorageSettingsAreReadAndInvalidValuesNameTheKey) {
+  ASSERT_EQ(Load("[server]\nlisten = \"127.0.0.1:0\"\n"), "");
+  EXPECT_EQ(config_.storage_engine, "sqlite");
+  EXPECT_EQ(config_.storage_max_connections, 16);
+  ASSERT_EQ(Load("[storage]\nengine = \"sqlite\"\n"), "");
+  EXPECT_EQ(config_.storage_engine, "sqlite");
+  ASSERT_EQ(Load("[storage]\nengine = \"postgres\"\n"
+                 "url = \"postgresql://coffer@127.0.0.1:5432/coffer\"\nmax_connections = 4\n"),
+            "");
+  EXPECT_EQ(config_.storage_engine, "postgres");
+  EXPECT_EQ(config_.storage_url, "postgresql://coffer@127.0.0.1:5432/coffer");
+  EXPECT_EQ(config_.storage_max_connections, 4);
+  const std::pair<const char*, const char*> cases[] = {
+      {"[storage]\nengine = \"mysql\"\n", "storage.engine"},
+      {"[storage]\nengine = 1\n", "storage.engine"},
+      {"[storage]\nengine = \"postgres\"\n", "storage.url is required"},
+      {"[storage]\nurl = \"postgresql://coffer@127.0.0.1/coffer\"\n", "storage.url is set"},
+      {"[storage]\nengine = \"postgres\"\nurl = \"mysql://x\"\n", "storage.url"},
+      {"[storage]\nengine = \"postgres\"\nurl = 5\n", "storage.url"},
+      {"[storage]\nmax_connections = 0\n", "storage.max_connections"},
+      {"[storage]\nmax_connections = 1001\n", "storage.max_connections"},
+      {"[storage]\nmax_connections = \"16\"\n", "storage.max_connections"},
+      {"[storage]\nurll = \"postgresql://x\"\n", "storage.urll"},
+      {"storage = \"postgres\"\n", "storage must be a table"},
+  };
+  for (const auto& [text, named] : cases) {
+    std::string error = Load(text);
+    EXPECT_NE(error.find(named), std::string::npos) << text << " → " << error;
+  }
+}
+
 }  // namespace
 }  // namespace coffer::server

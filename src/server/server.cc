@@ -28,6 +28,7 @@
 #include "server/attestation_setup.h"
 #include "server/bootstrap.h"
 #include "server/dev_tls.h"
+#include "store/pg_storage.h"
 #include "store/sqlite_storage.h"
 #include "vault/key_service.h"
 #include "vault/secret_service.h"
@@ -83,7 +84,7 @@ void RaiseOpenFileLimit() {
 
 // Everything the running server owns, in construction order.
 struct Runtime {
-  std::unique_ptr<store::SqliteStorage> storage;
+  std::unique_ptr<store::Storage> storage;
   std::unique_ptr<barrier::Barrier> barrier;
   SystemClock real_clock;
   std::unique_ptr<ShiftedClock> domain_clock;
@@ -146,8 +147,23 @@ void BuildAuth(Runtime* rt, const std::string& tenant_id) {
       });
 }
 
+// The engine [storage] names: SQLite in the data dir, or PostgreSQL at [storage] url (the data
+// dir still holds TLS, the dev unseal key, deployment.json and the audit log).
+StatusOr<std::unique_ptr<store::Storage>> OpenStorage(const ServerConfig& config) {
+  if (config.storage_engine == "postgres") {
+    store::PgOptions options;
+    options.url = config.storage_url;
+    options.max_connections = static_cast<size_t>(config.storage_max_connections);
+    ASSIGN_OR_RETURN(auto pg, store::PgStorage::Open(std::move(options)));
+    log::info("storage: PostgreSQL, at most {} connections", config.storage_max_connections);
+    return std::unique_ptr<store::Storage>(std::move(pg));
+  }
+  ASSIGN_OR_RETURN(auto sqlite, store::SqliteStorage::Open(config.data_dir + "/coffer.db"));
+  return std::unique_ptr<store::Storage>(std::move(sqlite));
+}
+
 Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Runtime* rt) {
-  ASSIGN_OR_RETURN(rt->storage, store::SqliteStorage::Open(config.data_dir + "/coffer.db"));
+  ASSIGN_OR_RETURN(rt->storage, OpenStorage(config));
   Random& rng = crypto::SystemRandom();
   rt->barrier = std::make_unique<barrier::Barrier>(*rt->storage, rng);
   rt->domain_clock = std::make_unique<ShiftedClock>(rt->real_clock);

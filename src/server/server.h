@@ -40,6 +40,11 @@ struct ServerConfig {
   // [certificates]: seconds a Self certificate's operation stays inProgress before the sweeper
   // issues it (0 = the create issues it); Azure takes seconds too.
   int64_t certificate_self_issuance_seconds = 2;
+  // [storage]: the engine under the barrier — "sqlite" (<data-dir>/coffer.db) or "postgres"
+  // (`storage_url`, at most `storage_max_connections` connections; store/pg_storage.h).
+  std::string storage_engine = "sqlite";
+  std::string storage_url;
+  int64_t storage_max_connections = 16;
   // [limits]: the service limits per vault per 10 s (CONTRACT.md "Throttling").
   api::ServiceLimits limits;
   // [backup]: scheduled whole-vault backups into `backup_dir` every `backup_schedule_seconds`
