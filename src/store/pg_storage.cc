@@ -170,6 +170,7 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
   for (int attempt = 1;; ++attempt) {
     bool reused = false;
     ASSIGN_OR_RETURN(auto conn, Acquire(reused));
+    auto started = std::chrono::steady_clock::now();
     Status st = conn->Exec(begin);
     if (!st.ok()) {
       bool stale = reused && conn->broken();
@@ -194,6 +195,10 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
 
     if (st.ok()) {
       Status commit = conn->Exec("COMMIT", "COMMIT");
+      if (CommitObserver* observer = writable ? observer_.load() : nullptr) {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+        observer->OnCommit(1, took.count(), commit.ok());
+      }
       if (!commit.ok()) {
         conflict = IsPgConflict(conn->last_sqlstate());
         st = conn->broken() ? UnavailableError("PostgreSQL connection lost during COMMIT; the "

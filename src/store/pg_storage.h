@@ -29,11 +29,13 @@
 // connections → Unavailable (the API answers 503 with Retry-After). A COMMIT whose answer is
 // lost may have committed: the caller gets Unavailable and the write may be visible later.
 //
-// Thread-safety: Update, View and Stats are safe from any number of threads. A fn must not call
+// Thread-safety: Update, View, Stats and SetCommitObserver are safe from any number of threads. A fn must not call
 // Update on the same storage (FailedPrecondition); it may call View (another connection, which
-// sees only committed state). No call may be in flight when the destructor runs.
+// sees only committed state; with every connection held by such callers it waits
+// acquire_timeout, then fails Unavailable). No call may be in flight when the destructor runs.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -94,6 +96,10 @@ class PgStorage final : public Storage {
   Status Update(const TxnFn& fn) override;
   Status View(const TxnFn& fn) override;
 
+  // Reports each COMMIT of an Update (one Update per commit: there is no batching), from BEGIN
+  // to the durable commit, on the calling thread; a COMMIT that fails reports committed=false.
+  void SetCommitObserver(CommitObserver* observer) override { observer_.store(observer); }
+
   PgStats Stats() const;
 
  private:
@@ -112,6 +118,7 @@ class PgStorage final : public Storage {
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
   size_t open_ = 0;                                  // guarded by mu_: idle + checked out
   PgStats stats_;                                    // guarded by mu_
+  std::atomic<CommitObserver*> observer_{nullptr};
 };
 
 }  // namespace coffer::store
