@@ -58,7 +58,7 @@ start() {
     while [ "$p" != / ]; do
       p=$(dirname "$p")
       if ! runuser -u "$run_user" -- test -x "$p"; then
-        echo "pg.sh: $run_user cannot reach $dir ($p is not searchable); use a dir under /tmp" >&2
+        echo "pg.sh: $run_user cannot reach $dir ($p is not searchable); make it searchable or use a dir made directly under /tmp" >&2
         exit 1
       fi
     done

@@ -26,7 +26,7 @@
 // server can hold a caller. A connection that failed is dropped, never reused.
 //
 // Errors: the server unreachable or shutting down, a read-only server (25006), out of
-// connections → Unavailable (the API answers 503 with Retry-After). A COMMIT whose answer is
+// connections → Unavailable (the API answers 503). A COMMIT whose answer is
 // lost may have committed: the caller gets Unavailable and the write may be visible later.
 //
 // Thread-safety: Update, View, Stats and SetCommitObserver are safe from any number of threads. A fn must not call
