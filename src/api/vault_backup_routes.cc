@@ -2,10 +2,10 @@
 // like Managed HSM's full backup: POST /backup and PUT /restore answer 202 with an
 // Azure-AsyncOperation URL to poll; GET /backup/{jobId}/content returns the archive.
 //
-// The HTTP layer buffers whole bodies (http/message.h), so an archive crosses HTTP in one piece
-// of at most kMaxArchiveHttpBytes (the PUT's body cap, route_table.cc) — storage, the job and
-// the archive codec stream, and scheduled backups to a directory have no such cap
-// (docs/decisions.md).
+// The content is streamed out chunk by chunk as it is stored (http::Response::source): memory
+// stays flat whatever the archive's size. A restore's body is still read whole, so an archive
+// comes in in one piece of at most kMaxArchiveHttpBytes (the PUT's body cap, route_table.cc);
+// scheduled backups to a directory have no such cap (docs/decisions.md).
 #include "api/errors.h"
 #include "api/json_body.h"
 #include "api/routes.h"
@@ -91,10 +91,11 @@ COFFER_ROUTE_HANDLER(GetVaultBackupContent) {
   (void)req;
   backup::VaultBackupJobs* jobs = app.services().vault_backups;
   if (jobs == nullptr) return ErrorResponse(NotAvailable());
+  auto stream = jobs->StreamArchive(*ctx.vault, ctx.Param("job"));
+  if (!stream.ok()) return ErrorResponse(stream.status());
   http::Response r;
-  backup::StringSink sink(&r.body);
-  Status s = jobs->ReadArchive(*ctx.vault, ctx.Param("job"), sink, kMaxArchiveHttpBytes);
-  if (!s.ok()) return ErrorResponse(s);
+  r.source = std::move(stream->next);
+  r.source_length = stream->bytes;
   auto job = jobs->GetJob(*ctx.vault, JobKind::kBackup, ctx.Param("job"));
   std::string file = backup::BackupFileName(ctx.vault->name, job.ok() ? job->start : 0);
   r.headers.Set("Content-Type", "application/octet-stream");
