@@ -37,6 +37,15 @@ std::string ErrorCode(const Status& s) {
   return s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason();
 }
 
+// The content of a backup job exists once it has succeeded: Aborted [Conflict] before.
+Status RequireSucceeded(const BackupJob& job) {
+  if (job.status == JobStatus::kSucceeded) return OkStatus();
+  return Status(StatusCode::kAborted,
+                "The backup job " + job.id + " has not succeeded (its status is " +
+                    std::string(JobStatusName(job.status)) + "); its content is not available.",
+                "Conflict");
+}
+
 }  // namespace
 
 VaultBackupJobs::VaultBackupJobs(barrier::Barrier& barrier, const VaultArchiver& archiver,
@@ -293,12 +302,7 @@ StatusOr<BackupJob> VaultBackupJobs::GetJob(const model::VaultRecord& vault, Job
 Status VaultBackupJobs::ReadArchive(const model::VaultRecord& vault, std::string_view job_id,
                                     ByteSink& sink, uint64_t max_bytes) const {
   ASSIGN_OR_RETURN(BackupJob job, GetJob(vault, JobKind::kBackup, job_id));
-  if (job.status != JobStatus::kSucceeded) {
-    return Status(StatusCode::kAborted,
-                  "The backup job " + job.id + " has not succeeded (its status is " +
-                      std::string(JobStatusName(job.status)) + "); its content is not available.",
-                  "Conflict");
-  }
+  RETURN_IF_ERROR(RequireSucceeded(job));
   if (job.bytes > max_bytes) {
     return FailedPreconditionError(
         "The archive is " + std::to_string(job.bytes) + " bytes, more than this server sends in "
@@ -330,12 +334,7 @@ Status VaultBackupJobs::ReadArchive(const model::VaultRecord& vault, std::string
 StatusOr<VaultBackupJobs::ArchiveStream> VaultBackupJobs::StreamArchive(
     const model::VaultRecord& vault, std::string_view job_id) const {
   ASSIGN_OR_RETURN(BackupJob job, GetJob(vault, JobKind::kBackup, job_id));
-  if (job.status != JobStatus::kSucceeded) {
-    return Status(StatusCode::kAborted,
-                  "The backup job " + job.id + " has not succeeded (its status is " +
-                      std::string(JobStatusName(job.status)) + "); its content is not available.",
-                  "Conflict");
-  }
+  RETURN_IF_ERROR(RequireSucceeded(job));
   struct Cursor {
     std::string prefix;
     std::string after;  // the last chunk's key sent

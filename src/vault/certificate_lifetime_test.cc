@@ -13,6 +13,7 @@
 #include "vault/key_service.h"
 #include "vault/secret_service.h"
 #include "vault/sweeper.h"
+#include "vault/unit_vault_test_support.h"
 
 namespace coffer::vault {
 namespace {
@@ -40,15 +41,7 @@ class CertificateLifetimeTest : public ::testing::Test {
  protected:
   CertificateLifetimeTest() : barrier_(storage_, crypto::SystemRandom()) {
     EXPECT_TRUE(barrier_.Initialize().ok());
-    VaultSpec spec;
-    spec.name = "unit";
-    spec.subscription_id = "11111111-1111-1111-1111-111111111111";
-    spec.resource_group = "rg";
-    spec.location = "eastus";
-    spec.tenant_id = "tenant";
-    auto made = vaults_.CreateOrUpdate(spec);
-    EXPECT_TRUE(made.ok()) << made.status().ToString();
-    if (made.ok()) vault_ = made->first;
+    vault_ = testing::RegisterUnitVault(vaults_);
     sweeper_.AttachKeys(&keys_);
     sweeper_.AttachCertificates(&certs_, [this](const LifetimeActionEvent& e) -> Status {
       if (fail_notify_) return UnavailableError("audit log unavailable (test)");
