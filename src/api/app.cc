@@ -103,6 +103,19 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
   auto host = ParseHost(head.host, options_.extra_hosts);
   if (!host.ok()) return refuse(api::ErrorResponse(host.status()));
   ctx.host = *host;
+  // A CORS preflight from the portal's own origin, before authentication (a preflight carries
+  // no credentials); Finish adds the origin. Any other preflight goes on and is refused.
+  if (head.method == "OPTIONS" && head.headers.Get("Access-Control-Request-Method")) {
+    auto origin = head.headers.Get("Origin");
+    if (origin && IsPortalOrigin(*origin, ctx.host, options_.extra_hosts)) {
+      http::Response r;
+      r.status = 204;
+      r.headers.Set("Access-Control-Allow-Methods", "GET, PUT, POST, PATCH, DELETE");
+      r.headers.Set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      r.headers.Set("Access-Control-Max-Age", "600");
+      return refuse(std::move(r));
+    }
+  }
   auto segments = SplitPath(head.path);
   if (!segments) {
     return refuse(api::ErrorResponse(
@@ -200,6 +213,7 @@ std::string_view PlaneName(Plane p) {
     case Plane::kData: return "data";
     case Plane::kIdentity: return "identity";
     case Plane::kOperator: return "operator";
+    case Plane::kPortal: return "portal";
     case Plane::kManagement:
     case Plane::kAdmin:
     case Plane::kDev: break;
@@ -283,6 +297,15 @@ http::Response App::Finish(const RequestContext& ctx, const http::RequestHead& h
     resp.headers.Set("x-ms-client-request-id", std::string(id->substr(0, 128)));
   }
   resp.headers.Set("x-ms-request-id", ctx.request_id);
+  // CORS for the portal's own origin only, never "*" (CONTRACT.md "Routes that need no token"):
+  // its page on https://localhost:<port> calls the vault hosts (and the management plane, when
+  // opened on 127.0.0.1) with the user's token.
+  if (auto origin = head.headers.Get("Origin"); origin && !ctx.host.authority.empty()) {
+    resp.headers.Set("Vary", "Origin");
+    if (IsPortalOrigin(*origin, ctx.host, options_.extra_hosts)) {
+      resp.headers.Set("Access-Control-Allow-Origin", std::string(*origin));
+    }
+  }
   return resp;
 }
 

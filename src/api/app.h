@@ -1,9 +1,10 @@
 // App: Coffer's http::Handler — the request path of DESIGN.md §3 from routing on:
-// Host → route (one match in the RouteTable) → seal check → authenticate (before any body byte
-// is read) → 404/405 → api-version and vault (data plane) → authorize the route's action →
-// service limits (429; key creates after their body) → body cap → handler. Identity and
-// operator routes need no token; management, admin and dev routes need a management-audience
-// token; data-plane routes a data-audience token.
+// Host → a CORS preflight from the portal's origin (204, before authentication) → route (one
+// match in the RouteTable) → seal check → authenticate (before any body byte is read) → 404/405
+// → api-version and vault (data plane) → authorize the route's action → service limits (429;
+// key creates after their body) → body cap → handler. Identity, operator and portal routes need
+// no token; management, admin and dev routes need a management-audience token; data-plane
+// routes a data-audience token. Finish adds CORS headers for the portal's own origin.
 //
 // Thread-safety: OnHead runs on I/O threads and Handle on worker threads, concurrently; App
 // holds no mutable state of its own but its metrics counters and the limiter's windows.
@@ -65,6 +66,9 @@ struct AppServices {
   // The service limits' windows (tests); null = the system clock in milliseconds.
   const Clock* limits_clock = nullptr;
   std::function<Status(const SecretBytes&)> unseal;       // operator unseal
+  // Dev mode only: the dev client, authenticated (its secret stays with the caller), for the
+  // portal's dev sign-in; empty outside dev mode.
+  std::function<StatusOr<auth::AuthenticatedClient>()> dev_client;
 };
 
 class App final : public http::Handler {

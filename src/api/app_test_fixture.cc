@@ -120,13 +120,17 @@ AppTest::AppTest(ServiceLimits limits, vault::CertificateServiceOptions certific
   audit_options.aggregate_unauthorized = false;
   s.audit = auth::AuditLog::OpenWithSink(std::move(sink), audit_options);
   services_.audit = s.audit.get();
-  AppOptions options;
-  options.tenant_id = tenant_;
-  options.default_vault = kVault;
-  options.limits = limits;
+  options_.tenant_id = tenant_;
+  options_.default_vault = kVault;
+  options_.limits = limits;
   services_.limits_clock = &clock_;
-  app_ = std::make_unique<App>(options, services_);
+  StartServer();
+}
 
+void AppTest::StartServer() {
+  if (server_) server_->Stop();
+  server_.reset();
+  app_ = std::make_unique<App>(options_, services_);
   http::ServerOptions server_options;
   server_options.port = 0;
   server_options.cert_chain_pem = pki_.cert_pem;
@@ -136,6 +140,19 @@ AppTest::AppTest(ServiceLimits limits, vault::CertificateServiceOptions certific
   auto server = http::Server::Start(server_options, *app_);
   EXPECT_TRUE(server.ok()) << server.status().ToString();
   if (server.ok()) server_ = std::move(*server);
+}
+
+void AppTest::UseDevMode() {
+  auto made = owned_->principals.Create("dev client");
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  dev_client_id_ = made->principal.client_id;
+  dev_object_id_ = made->principal.object_id;
+  auto secret = std::make_shared<SecretBytes>(std::move(made->client_secret));
+  options_.dev_mode = true;
+  services_.dev_client = [this, secret]() {
+    return owned_->principals.Authenticate(tenant_, dev_client_id_, secret->view());
+  };
+  StartServer();
 }
 
 AppTest::~AppTest() {
@@ -189,7 +206,14 @@ std::string AppTest::VaultScope() const {
 http::ClientResponse AppTest::Call(const std::string& method, const std::string& host,
                                    const std::string& path, const std::string& token,
                                    const std::string& body) {
+  return Call(method, host, path, token, body, http::Headers{});
+}
+
+http::ClientResponse AppTest::Call(const std::string& method, const std::string& host,
+                                   const std::string& path, const std::string& token,
+                                   const std::string& body, const http::Headers& headers) {
   http::ClientRequest req;
+  for (const auto& [name, value] : headers.items()) req.headers.Set(name, value);
   req.method = method;
   req.url = "https://" + host + ":" + std::to_string(server_ ? server_->port() : 0) + path;
   req.ca_file = pki_.ca_file;

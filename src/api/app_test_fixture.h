@@ -44,6 +44,16 @@ class AppTest : public ::testing::Test {
   http::ClientResponse Call(const std::string& method, const std::string& host,
                             const std::string& path, const std::string& token,
                             const std::string& body = "");
+  // The same with extra request headers (Origin, Access-Control-Request-Method …).
+  http::ClientResponse Call(const std::string& method, const std::string& host,
+                            const std::string& path, const std::string& token,
+                            const std::string& body, const http::Headers& headers);
+  // Restarts the App in dev mode (on another port), with a dev client of its own for the
+  // portal's dev sign-in (dev_client_id(), dev_object_id()).
+  void UseDevMode();
+  const std::string& dev_client_id() const { return dev_client_id_; }
+  const std::string& dev_object_id() const { return dev_object_id_; }
+  uint16_t port() const { return server_ ? server_->port() : 0; }
 
   // Assigns `role` (a GUID) to `oid` at `scope` directly in the store.
   void Assign(const std::string& oid, const std::string& role, const std::string& scope);
@@ -74,7 +84,12 @@ class AppTest : public ::testing::Test {
   struct RecordingSink;
   std::unique_ptr<Services> owned_;
   RecordingSink* audit_sink_ = nullptr;  // owned by owned_->audit
+  void StartServer();
+
   AppServices services_;
+  AppOptions options_;
+  std::string dev_client_id_;
+  std::string dev_object_id_;
   std::string tenant_;
   std::string subscription_;
   http::testing::TestPki pki_;

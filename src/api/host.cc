@@ -77,6 +77,8 @@ StatusOr<HostInfo> ParseHost(std::string_view host, const std::vector<std::strin
   }
   HostInfo info;
   info.authority = lower;
+  info.name = std::string(name);
+  info.port = std::string(port);
   if (name == "localhost" || name == "[::1]" || IsLoopbackV4(name)) return info;
   constexpr std::string_view kVaultSuffix = ".vault.localhost";
   if (name.size() > kVaultSuffix.size() && name.ends_with(kVaultSuffix)) {
@@ -90,6 +92,19 @@ StatusOr<HostInfo> ParseHost(std::string_view host, const std::vector<std::strin
     if (EqualsIgnoreCase(extra, name)) return info;
   }
   return BadHost(host);
+}
+
+bool IsPortalOrigin(std::string_view origin, const HostInfo& request_host,
+                    const std::vector<std::string>& extra_hosts) {
+  constexpr std::string_view kHttps = "https://";
+  if (!origin.starts_with(kHttps)) return false;
+  auto h = ParseHost(origin.substr(kHttps.size()), extra_hosts);
+  if (!h.ok() || h->is_vault || h->port != request_host.port) return false;
+  if (h->name == "localhost" || h->name == "127.0.0.1" || h->name == "[::1]") return true;
+  for (const auto& extra : extra_hosts) {
+    if (EqualsIgnoreCase(extra, h->name)) return true;
+  }
+  return false;
 }
 
 }  // namespace coffer::api

@@ -179,3 +179,28 @@ TEST(ParseHost, ControlCharactersInsideAValidLookingHostAreRejected) {
 
 }  // namespace
 }  // namespace coffer::api
+
+namespace coffer::api {
+namespace {
+
+TEST(IsPortalOrigin, OnlyTheBaseHostNamesOnTheRequestsPort) {
+  const std::vector<std::string> extra = {"coffer.internal"};
+  auto on = [&](std::string_view host) { return *ParseHost(host, extra); };
+  HostInfo vault = on("dev.vault.localhost:8443");
+  EXPECT_TRUE(IsPortalOrigin("https://localhost:8443", vault, extra));
+  EXPECT_TRUE(IsPortalOrigin("https://127.0.0.1:8443", vault, extra));
+  EXPECT_TRUE(IsPortalOrigin("https://[::1]:8443", vault, extra));
+  EXPECT_TRUE(IsPortalOrigin("https://coffer.internal:8443", vault, extra));
+  EXPECT_TRUE(IsPortalOrigin("https://localhost", on("dev.vault.localhost"), extra));
+  for (std::string_view bad :
+       {"http://localhost:8443", "https://localhost:8444", "https://localhost",
+        "https://dev.vault.localhost:8443", "https://127.0.0.2:8443", "https://evil.example:8443",
+        "https://localhost:8443/", "https://localhost:8443/portal", "null", "*", "",
+        "https://LOCALHOST:8443x"}) {
+    EXPECT_FALSE(IsPortalOrigin(bad, vault, extra)) << bad;
+  }
+  EXPECT_FALSE(IsPortalOrigin("https://coffer.internal:8443", vault, {}));
+}
+
+}  // namespace
+}  // namespace coffer::api

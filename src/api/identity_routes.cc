@@ -43,9 +43,8 @@ std::optional<http::Response> CheckTenant(const App& app, const RequestContext& 
                     "Tenant '" + tenant.substr(0, 64) + "' is not served by this Coffer server.");
 }
 
-// The audience a client-credentials scope asks for: exactly one "<audience>/.default" of a
-// known audience, optionally with the OIDC scopes openid, profile and offline_access (which
-// grant nothing here); "" for anything else (CONTRACT.md "Identity and tokens").
+}  // namespace
+
 std::string ScopeAudience(const App& app, std::string_view scope) {
   std::string audience;
   size_t start = 0;
@@ -72,8 +71,6 @@ std::string ScopeAudience(const App& app, std::string_view scope) {
   }
   return audience;
 }
-
-}  // namespace
 
 COFFER_ROUTE_HANDLER(IssueToken) {
   if (auto bad = CheckTenant(app, ctx)) return std::move(*bad);

@@ -85,6 +85,14 @@ std::vector<Route> BuildTable() {
        MetricsScrape},
       {"POST", "_coffer/operator/unseal", Plane::kOperator, Authz::kNone, "", "",
        ObjectKind::kNone, kIdentityBody, false, Unseal},
+      // Portal (CONTRACT.md "Portal"): static files and the dev sign-in, no token. "/portal/"
+      // is the segment "portal" (SplitPath drops one trailing slash): index.html.
+      {"GET", "portal", Plane::kPortal, Authz::kNone, "", "", ObjectKind::kNone, 0, true,
+       PortalFile},
+      {"GET", "portal/{file}", Plane::kPortal, Authz::kNone, "", "", ObjectKind::kNone, 0, true,
+       PortalFile},
+      {"POST", "portal/dev-token", Plane::kPortal, Authz::kNone, "", "", ObjectKind::kNone,
+       kIdentityBody, false, PortalDevToken},
       // Dev clock (dev mode only).
       {"GET", "_coffer/dev/time-shift", Plane::kDev, Authz::kTenantAdmin,
        "Coffer/dev/time-shift/read", "", ObjectKind::kNone, 0, false, DevClock},

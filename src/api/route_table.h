@@ -37,6 +37,7 @@ struct RequestContext;
 enum class Plane {
   kIdentity,    // token endpoint, discovery, JWKS: no token
   kOperator,    // health, unseal: no token, served while sealed
+  kPortal,      // the portal's static files and dev sign-in: no token, base host only
   kManagement,  // ARM-shaped: management-audience token
   kAdmin,       // /_coffer/principals, subscriptions: management token of the tenant administrator
   kDev,         // dev clock: management token of the tenant administrator, dev mode only

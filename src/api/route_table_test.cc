@@ -271,7 +271,8 @@ TEST(RouteTableTest, EveryRouteIsCompleteAndUnique) {
       EXPECT_FALSE(r.policy.empty());
     }
     if (r.authz == Authz::kNone) {
-      EXPECT_TRUE(r.plane == Plane::kIdentity || r.plane == Plane::kOperator);
+      EXPECT_TRUE(r.plane == Plane::kIdentity || r.plane == Plane::kOperator ||
+                  r.plane == Plane::kPortal);
     }
     // Writes never run inline: they wait on a group commit.
     if (r.run_inline) {

@@ -142,7 +142,15 @@ COFFER_ROUTE_HANDLER(GetVaultBackupContent);
 COFFER_ROUTE_HANDLER(StartVaultRestore);
 COFFER_ROUTE_HANDLER(GetVaultRestoreJob);
 
+// portal_routes.cc: the portal's static files and its dev sign-in (CONTRACT.md "Portal").
+COFFER_ROUTE_HANDLER(PortalFile);
+COFFER_ROUTE_HANDLER(PortalDevToken);
+
 // Shared helpers.
+// The audience a client-credentials scope asks for: exactly one "<audience>/.default" of a
+// known audience, optionally with the OIDC scopes openid, profile and offline_access (which
+// grant nothing here); "" for anything else (CONTRACT.md "Identity and tokens").
+std::string ScopeAudience(const App& app, std::string_view scope);
 // maxresults: 1..25, default 25; 400 otherwise.
 StatusOr<size_t> PageSize(const http::Request& req);
 // $skiptoken, or "" when absent.

@@ -361,6 +361,13 @@ int RunServer(const ServerConfig& config) {
     RETURN_IF_ERROR(rt.barrier->Unseal(key));
     return AfterUnseal(rt);
   };
+  if (config.dev) {
+    // The portal's dev sign-in (POST /portal/dev-token): the dev client, authenticated with
+    // its kept secret, which stays here; the App only mints tokens for it.
+    services.dev_client = [&rt, &boot, tenant]() {
+      return rt.principals->Authenticate(tenant, boot->client_id, boot->client_secret.view());
+    };
+  }
   api::App app(app_options, services);
   rt.storage->SetCommitObserver(&app.commit_observer());
 

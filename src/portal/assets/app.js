@@ -1,0 +1,433 @@
+// Coffer portal (CONTRACT.md "Portal"): a page with no framework and no inline code. It signs in
+// with the dev client (POST /portal/dev-token, dev mode only) or with a client id and secret
+// (the token endpoint), keeps its tokens in memory only, and calls the same REST API as the
+// SDKs: the management plane on its own origin, each vault's data plane on
+// https://<vault>.vault.localhost:<port> (CORS for this origin only). Every error shows the
+// server's own message.
+const DATA_API = 'api-version=7.5';
+const ARM_API = 'api-version=2023-07-01';
+const SUB_API = 'api-version=2022-12-01';
+const DATA_SCOPE = 'https://vault.localhost/.default';
+const MGMT_SCOPE = 'https://management.localhost/.default';
+// The per-object backup blob cap of the server (64 MiB); larger files are refused here.
+const MAX_BLOB_BYTES = 64 * 1024 * 1024;
+const KINDS = {
+  secrets: { label: 'Secrets', one: 'secret', deleted: 'deletedsecrets' },
+  keys: { label: 'Keys', one: 'key', deleted: 'deletedkeys' },
+  certificates: { label: 'Certificates', one: 'certificate', deleted: 'deletedcertificates' },
+};
+
+const tokens = { data: null, management: null };  // memory only, never Web Storage
+const vaults = new Map();                          // name → ARM vault resource
+
+const $ = (id) => document.getElementById(id);
+
+// h('button', {type: 'button', onclick: f}, 'Text', child …): an element, text as text nodes.
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function showError(message) {
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+function notify(message) {
+  const box = $('notice');
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+// The server's message from an error answer: Key Vault / ARM {"error": {"message"}}, OAuth
+// {"error_description"}, or the text itself.
+async function serverMessage(resp) {
+  const text = await resp.text();
+  try {
+    const j = JSON.parse(text);
+    if (j.error && typeof j.error === 'object' && j.error.message) return j.error.message;
+    if (j.error_description) return j.error_description;
+    if (j.message) return j.message;
+  } catch { /* not JSON */ }
+  return text || `${resp.status} ${resp.statusText}`;
+}
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function call(method, url, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let resp;
+  try {
+    resp = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, `Could not reach ${new URL(url).host}: ${e.message}`);
+  }
+  if (!resp.ok) throw new ApiError(resp.status, await serverMessage(resp));
+  if (resp.status === 204) return null;
+  const text = await resp.text();
+  return text ? JSON.parse(text) : null;
+}
+
+const arm = (method, path, body) => call(method, `${location.origin}${path}`, { token: tokens.management, body });
+const data = (vault, method, path, body) => {
+  const base = vaults.get(vault)?.properties?.vaultUri ?? `https://${vault}.vault.localhost:${location.port}/`;
+  const sep = path.includes('?') ? '&' : '?';
+  return call(method, `${base.replace(/\/$/, '')}/${path}${sep}${DATA_API}`, { token: tokens.data, body });
+};
+
+// Every page of a list (nextLink), up to `limit` items.
+async function listAll(first, get, limit = 500) {
+  const out = [];
+  let page = await first();
+  for (;;) {
+    out.push(...(page?.value ?? []));
+    if (!page?.nextLink || out.length >= limit) return out;
+    page = await get(page.nextLink);
+  }
+}
+
+// ---- sign-in ------------------------------------------------------------------------------
+
+async function devModeAvailable() {
+  // A scope nobody may ask for: 400 in dev mode, 404 outside it; no token is minted.
+  const r = await fetch('/portal/dev-token', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"scope":"-"}',
+  });
+  return r.status === 400;
+}
+
+async function devSignIn() {
+  for (const [kind, scope] of [['data', DATA_SCOPE], ['management', MGMT_SCOPE]]) {
+    const r = await fetch('/portal/dev-token', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ scope }),
+    });
+    if (!r.ok) throw new ApiError(r.status, await serverMessage(r));
+    tokens[kind] = (await r.json()).access_token;
+  }
+}
+
+// The tenant, from the challenge a request without a token gets (as the Azure SDKs learn it).
+async function tenantId() {
+  const r = await fetch(`/subscriptions?${SUB_API}`);
+  const challenge = r.headers.get('WWW-Authenticate') ?? '';
+  const m = /authorization="[^"]*\/([0-9a-fA-F-]{36})"/.exec(challenge);
+  if (!m) throw new Error('The server did not name its tenant in its challenge.');
+  return m[1];
+}
+
+async function secretSignIn(clientId, clientSecret) {
+  const tenant = await tenantId();
+  for (const [kind, scope] of [['data', DATA_SCOPE], ['management', MGMT_SCOPE]]) {
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope,
+    });
+    const r = await fetch(`/${tenant}/oauth2/v2.0/token`, { method: 'POST', body: form });
+    if (!r.ok) throw new ApiError(r.status, await serverMessage(r));
+    tokens[kind] = (await r.json()).access_token;
+  }
+}
+
+function signOut() {
+  tokens.data = tokens.management = null;
+  vaults.clear();
+  location.hash = '#/';
+  render();
+}
+
+// ---- pages --------------------------------------------------------------------------------
+
+function crumbs(...items) {
+  const nav = $('crumbs');
+  nav.replaceChildren(...items.map(([text, href]) => (href ? h('a', { href }, text) : h('span', {}, text))));
+}
+
+function page(title, ...children) {
+  const view = $('view');
+  view.replaceChildren(h('h1', {}, title), ...children);
+  view.hidden = false;
+  const heading = view.querySelector('h1');
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+}
+
+async function loadVaults() {
+  const subs = await listAll(() => arm('GET', `/subscriptions?${SUB_API}`), (u) => call('GET', u, { token: tokens.management }));
+  vaults.clear();
+  const rows = [];
+  for (const sub of subs) {
+    const list = await listAll(
+      () => arm('GET', `/subscriptions/${sub.subscriptionId}/providers/Microsoft.KeyVault/vaults?${ARM_API}`),
+      (u) => call('GET', u, { token: tokens.management }));
+    for (const v of list) {
+      vaults.set(v.name, v);
+      rows.push([sub, v]);
+    }
+  }
+  return rows;
+}
+
+async function vaultListPage() {
+  crumbs(['Vaults']);
+  const rows = await loadVaults();
+  const table = h('table', {},
+    h('thead', {}, h('tr', {}, ['Vault', 'Subscription', 'Region', 'Soft-delete retention', 'Purge protection']
+      .map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map(([sub, v]) => h('tr', {},
+      h('td', {}, h('a', { href: `#/vault/${encodeURIComponent(v.name)}/secrets` }, v.name)),
+      h('td', {}, sub.displayName ? `${sub.displayName} (${sub.subscriptionId})` : sub.subscriptionId),
+      h('td', {}, v.location),
+      h('td', {}, v.properties?.softDeleteRetentionInDays ? `${v.properties.softDeleteRetentionInDays} days` : '—'),
+      h('td', {}, v.properties?.enablePurgeProtection ? 'On' : 'Off')))));
+  page('Vaults', rows.length ? table : h('p', {}, 'No vaults.'));
+}
+
+const nameOf = (id) => decodeURIComponent(new URL(id).pathname.split('/')[2] ?? '');
+const when = (t) => (t ? new Date(t * 1000).toISOString().replace('.000Z', 'Z') : '—');
+
+function b64urlToBytes(s) {
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function bytesToB64url(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function download(bytes, filename) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const a = h('a', { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function tabs(vault, current) {
+  return h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Object kinds' },
+    Object.entries(KINDS).map(([kind, k]) => h('a', {
+      role: 'tab', class: 'button', href: `#/vault/${encodeURIComponent(vault)}/${kind}`,
+      'aria-selected': kind === current ? 'true' : 'false',
+    }, k.label)));
+}
+
+async function restoreFrom(vault, kind, file) {
+  if (file.size > MAX_BLOB_BYTES) {
+    throw new Error(`${file.name} is ${file.size} bytes; a backup blob is at most ${MAX_BLOB_BYTES} bytes. Nothing was sent.`);
+  }
+  const value = bytesToB64url(new Uint8Array(await file.arrayBuffer()));
+  const restored = await data(vault, 'POST', `${kind}/restore`, { value });
+  const id = restored.id ?? restored.kid ?? restored.key?.kid;
+  return id ? nameOf(id) : '';
+}
+
+async function objectListPage(vault, kind) {
+  const k = KINDS[kind];
+  crumbs(['Vaults', '#/'], [vault]);
+  if (!vaults.has(vault)) await loadVaults();
+  const v = vaults.get(vault);
+  const items = await listAll(() => data(vault, 'GET', kind), (u) => call('GET', u, { token: tokens.data }));
+  const filter = h('input', { id: 'filter', type: 'search', 'aria-label': `Search ${k.label.toLowerCase()}` });
+  const rowsOf = (q) => items.filter((it) => nameOf(it.id ?? it.kid).toLowerCase().includes(q.toLowerCase()))
+    .map((it) => {
+      const name = nameOf(it.id ?? it.kid);
+      return h('tr', {},
+        h('td', {}, h('a', { href: `#/vault/${encodeURIComponent(vault)}/${kind}/${encodeURIComponent(name)}` }, name)),
+        h('td', {}, it.attributes?.enabled === false ? 'Disabled' : 'Enabled'),
+        h('td', {}, when(it.attributes?.updated)),
+        h('td', {}, when(it.attributes?.exp)));
+    });
+  const body = h('tbody', {}, rowsOf(''));
+  filter.addEventListener('input', () => body.replaceChildren(...rowsOf(filter.value)));
+
+  const file = h('input', { type: 'file', id: 'restore-file', accept: '.keyvault', hidden: true, tabindex: -1 });
+  file.addEventListener('change', () => {
+    const f = file.files[0];
+    file.value = '';
+    if (!f) return;
+    guard(async () => {
+      const name = await restoreFrom(vault, kind, f);
+      location.hash = `#/vault/${encodeURIComponent(vault)}/${kind}/${encodeURIComponent(name)}`;
+      await render();
+      notify(`Restored ${k.one} ${name} from ${f.name}.`);
+    });
+  });
+  const deletedArea = h('div', { id: 'deleted' });
+  page(`${vault}: ${k.label}`,
+    h('p', { class: 'hint' }, `${v?.location ?? ''} · ${v?.properties?.vaultUri ?? ''}`),
+    tabs(vault, kind),
+    h('div', { class: 'actions' },
+      h('label', { for: 'filter' }, 'Search'), filter,
+      h('button', { type: 'button', onclick: () => file.click() }, 'Restore Backup'), file,
+      h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => guard(() => toggleDeleted(e.currentTarget, vault, kind, deletedArea)) },
+        `Deleted ${k.label.toLowerCase()}`)),
+    deletedArea,
+    items.length ? h('table', {},
+      h('thead', {}, h('tr', {}, ['Name', 'Status', 'Updated', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))),
+      body) : h('p', {}, `No ${k.label.toLowerCase()}.`));
+}
+
+async function toggleDeleted(button, vault, kind, area) {
+  if (button.getAttribute('aria-expanded') === 'true') {
+    button.setAttribute('aria-expanded', 'false');
+    area.replaceChildren();
+    return;
+  }
+  const k = KINDS[kind];
+  const protectedVault = vaults.get(vault)?.properties?.enablePurgeProtection === true;
+  const items = await listAll(() => data(vault, 'GET', k.deleted), (u) => call('GET', u, { token: tokens.data }));
+  button.setAttribute('aria-expanded', 'true');
+  area.replaceChildren(h('h2', {}, `Deleted ${k.label.toLowerCase()}`), items.length ? h('table', {},
+    h('thead', {}, h('tr', {}, ['Name', 'Deleted', 'Scheduled purge', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, items.map((it) => {
+      const name = nameOf(it.recoveryId ?? it.id ?? it.kid);
+      return h('tr', {},
+        h('td', {}, name), h('td', {}, when(it.deletedDate)), h('td', {}, when(it.scheduledPurgeDate)),
+        h('td', { class: 'actions' },
+          h('button', { type: 'button', 'aria-label': `Recover ${name}`, onclick: () => guard(async () => {
+            await data(vault, 'POST', `${k.deleted}/${encodeURIComponent(name)}/recover`);
+            await render();
+            notify(`Recovered ${k.one} ${name}.`);
+          }) }, 'Recover'),
+          protectedVault ? null : h('button', { type: 'button', class: 'danger', 'aria-label': `Purge ${name}`, onclick: () => guard(async () => {
+            await data(vault, 'DELETE', `${k.deleted}/${encodeURIComponent(name)}`);
+            await render();
+            notify(`Purged ${k.one} ${name}.`);
+          }) }, 'Purge')));
+    }))) : h('p', {}, `No deleted ${k.label.toLowerCase()}.`));
+}
+
+function attributesList(obj) {
+  const a = obj.attributes ?? {};
+  const rows = [
+    ['Enabled', a.enabled === false ? 'No' : 'Yes'], ['Created', when(a.created)], ['Updated', when(a.updated)],
+    ['Not before', when(a.nbf)], ['Expires', when(a.exp)], ['Recovery level', a.recoveryLevel ?? '—'],
+    ['Content type', obj.contentType], ['Key type', obj.key?.kty], ['Key operations', obj.key?.key_ops?.join(', ')],
+    ['Thumbprint', obj.x5t], ['Managed', obj.managed ? 'Yes' : undefined],
+    ['Tags', obj.tags && Object.keys(obj.tags).length ? Object.entries(obj.tags).map(([t, v]) => `${t}=${v}`).join(', ') : undefined],
+  ].filter(([, v]) => v !== undefined && v !== null);
+  return h('dl', {}, rows.flatMap(([t, v]) => [h('dt', {}, t), h('dd', {}, v)]));
+}
+
+async function objectPage(vault, kind, name) {
+  const k = KINDS[kind];
+  crumbs(['Vaults', '#/'], [vault, `#/vault/${encodeURIComponent(vault)}/${kind}`], [name]);
+  if (!vaults.has(vault)) await loadVaults();
+  const path = `${kind}/${encodeURIComponent(name)}`;
+  // A secret's value only on an explicit click: its page reads the versions, not the value.
+  const current = kind === 'secrets' ? null : await data(vault, 'GET', path);
+  const versions = await listAll(() => data(vault, 'GET', `${path}/versions`), (u) => call('GET', u, { token: tokens.data }));
+  versions.sort((x, y) => (y.attributes?.created ?? 0) - (x.attributes?.created ?? 0));
+  const latest = current ?? versions[0] ?? {};
+  const valueArea = h('div', { id: 'secret-value' });
+  const confirmArea = h('span');
+  const actions = h('div', { class: 'actions' },
+    h('button', { type: 'button', class: 'primary', onclick: () => guard(async () => {
+      const blob = await data(vault, 'POST', `${path}/backup`);
+      const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+      download(b64urlToBytes(blob.value), `${vault}-${name}-${day}.keyvault`);
+      notify(`Downloaded the backup of ${k.one} ${name}.`);
+    }) }, 'Download Backup'),
+    kind === 'secrets' ? h('button', { type: 'button', onclick: () => guard(async () => {
+      const s = await data(vault, 'GET', path);
+      valueArea.replaceChildren(h('h2', {}, 'Value'), h('div', { class: 'value' }, s.value ?? ''));
+    }) }, 'Show value') : null,
+    h('button', { type: 'button', class: 'danger', onclick: () => {
+      confirmArea.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: () => guard(async () => {
+        await data(vault, 'DELETE', path);
+        location.hash = `#/vault/${encodeURIComponent(vault)}/${kind}`;
+        notify(`Deleted ${k.one} ${name}.`);
+      }) }, `Confirm delete of ${name}`));
+      confirmArea.querySelector('button').focus();
+    } }, 'Delete'), confirmArea);
+  page(`${k.one[0].toUpperCase()}${k.one.slice(1)} ${name}`,
+    tabs(vault, kind), actions, valueArea,
+    h('h2', {}, 'Attributes'), attributesList(latest),
+    h('h2', {}, 'Versions'),
+    h('table', {},
+      h('thead', {}, h('tr', {}, ['Version', 'Enabled', 'Created', 'Updated', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, versions.map((ver) => {
+        const id = ver.id ?? ver.kid;
+        return h('tr', {},
+          h('td', {}, new URL(id).pathname.split('/')[3] ?? ''),
+          h('td', {}, ver.attributes?.enabled === false ? 'No' : 'Yes'),
+          h('td', {}, when(ver.attributes?.created)), h('td', {}, when(ver.attributes?.updated)),
+          h('td', {}, when(ver.attributes?.exp)));
+      }))));
+}
+
+// ---- routing ------------------------------------------------------------------------------
+
+async function guard(fn) {
+  showError('');
+  notify('');
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401 && tokens.data) {
+      showError(`${e.message} (Sign in again.)`);
+    } else {
+      showError(e.message);
+    }
+  }
+}
+
+async function render() {
+  const signedIn = tokens.data && tokens.management;
+  $('sign-in').hidden = signedIn;
+  $('sign-out').hidden = !signedIn;
+  if (!signedIn) {
+    $('view').hidden = true;
+    crumbs();
+    return;
+  }
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'vault' && parts[1]) {
+    const kind = KINDS[parts[2]] ? parts[2] : 'secrets';
+    if (parts[3]) await objectPage(parts[1], kind, parts[3]);
+    else await objectListPage(parts[1], kind);
+  } else {
+    await vaultListPage();
+  }
+}
+
+function start() {
+  $('dev-button').addEventListener('click', () => guard(async () => { await devSignIn(); await render(); }));
+  $('secret-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const id = $('client-id');
+    const secret = $('client-secret');
+    guard(async () => {
+      await secretSignIn(id.value.trim(), secret.value);
+      secret.value = '';
+      await render();
+    });
+  });
+  $('sign-out').addEventListener('click', signOut);
+  window.addEventListener('hashchange', () => guard(render));
+  guard(async () => {
+    $('dev-sign-in').hidden = !(await devModeAvailable());
+    await render();
+  });
+}
+
+start();
