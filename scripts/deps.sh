@@ -11,6 +11,10 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpq-dev postgresql-15
   wrk nginx-light hyperfine openssl
+  # The portal's browser test (tests/node/test/portal.test.mjs): playwright-core, pinned in
+  # tests/node/package.json, drives this chromium; a security update that moves its major
+  # version may need a new pin (the test says so when it cannot launch it).
+  chromium
 )
 
 check_node() {

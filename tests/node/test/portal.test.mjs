@@ -1,0 +1,195 @@
+// The portal in a real browser (CONTRACT.md "Portal"): playwright-core drives Debian's chromium
+// headless against a real `coffer server --dev`. Sign in with the dev client, open the vault
+// and a secret made through the REST API, Download Backup (the file lands and is a valid blob:
+// the REST API restores it after a purge), delete and purge in the page, Restore Backup in the
+// page; an empty file shows the server's message; the keyboard alone at 1366x768 signs in,
+// opens the vault and the secret and downloads its backup. Screenshots go to
+// tests/node/.artifacts/portal/.
+// Skipped only when /usr/bin/chromium is absent (scripts/deps.sh installs it).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../support/server.mjs';
+import { secretClient, uniqueName } from '../support/azure.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = path.resolve(here, '..', '.artifacts', 'portal');
+const skip = fs.existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is not installed (apt-get install chromium; scripts/deps.sh does): the portal's browser test is skipped`;
+
+// The base64 SHA-256 of the dev CA's public key: chromium ignores certificate errors only for
+// chains holding it, instead of for every certificate.
+function caSpkiHash(caFile) {
+  const spki = new crypto.X509Certificate(fs.readFileSync(caFile)).publicKey.export({ type: 'spki', format: 'der' });
+  return crypto.createHash('sha256').update(spki).digest('base64');
+}
+
+// Launches chromium, or fails saying which pairing broke: Debian's security updates move
+// chromium's major version, and playwright-core is pinned in package.json.
+async function launch(chromium, options) {
+  try {
+    return await chromium.launch(options);
+  } catch (e) {
+    const { execFileSync } = await import('node:child_process');
+    let version = '?';
+    try { version = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(); } catch { /* shown as ? */ }
+    const pw = JSON.parse(fs.readFileSync(path.resolve(here, '..', 'node_modules', 'playwright-core', 'package.json'), 'utf8')).version;
+    throw new Error(`playwright-core ${pw} could not drive ${version} (${CHROMIUM}); pin a playwright-core whose browser matches in tests/node/package.json. ${e.message}`);
+  }
+}
+
+describe('portal in chromium', { skip }, () => {
+  let server;
+  let browser;
+  let page;
+  let problems = [];
+  const name = uniqueName('portal');
+  const value = `portal-value-${crypto.randomBytes(6).toString('hex')}`;
+
+  before(async () => {
+    server = await startServer();
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const { chromium } = await import('playwright-core');
+    browser = await launch(chromium, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox', // as root (CI)
+        '--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1',
+        `--ignore-certificate-errors-spki-list=${caSpkiHash(server.creds.caFile)}`,
+      ],
+    });
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 768 } });
+    page = await context.newPage();
+    // CSP violations, script errors and failed requests other than the answers under test.
+    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused/.test(m.text())) problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await secretClient(server).setSecret(name, value);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const shot = (file) => page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+  const heading = (text) => page.getByRole('heading', { level: 1, name: text, exact: true });
+  const alert = () => page.locator('#error');
+
+  test('signs in with the dev client and lists the vaults', async () => {
+    await page.goto(`https://localhost:${server.port}/portal/`);
+    await shot('sign-in.png');
+    await page.getByRole('button', { name: 'Sign in with the dev client' }).click();
+    await heading('Vaults').waitFor();
+    await page.getByRole('link', { name: 'dev', exact: true }).waitFor();
+    await shot('vaults.png');
+    // Tokens in memory only.
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length]), [0, 0]);
+  });
+
+  test('opens a secret; its value only on a click', async () => {
+    await page.getByRole('link', { name: 'dev', exact: true }).click();
+    await heading('dev: Secrets').waitFor();
+    await shot('secrets.png');
+    await page.getByRole('link', { name, exact: true }).click();
+    await heading(`Secret ${name}`).waitFor();
+    assert.equal(await page.getByText(value).count(), 0);
+    await page.getByRole('button', { name: 'Show value' }).click();
+    await page.getByText(value, { exact: true }).waitFor();
+    await shot('secret.png');
+  });
+
+  let blobFile;
+  test('Download Backup saves the blob, which the REST API restores after a purge', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download Backup' }).click(),
+    ]);
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    assert.equal(download.suggestedFilename(), `dev-${name}-${day}.keyvault`);
+    blobFile = path.join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(blobFile);
+    const bytes = fs.readFileSync(blobFile);
+    assert.ok(bytes.length > 16, 'the blob has content');
+
+    // The raw bytes are the blob: base64url of them is what the REST API restores.
+    const client = secretClient(server);
+    await (await client.beginDeleteSecret(name)).pollUntilDone();
+    await client.purgeDeletedSecret(name);
+    const restored = await client.restoreSecretBackup(new Uint8Array(bytes));
+    assert.equal(restored.name, name);
+    assert.equal((await client.getSecret(name)).value, value);
+  });
+
+  test('delete and purge in the page, then Restore Backup shows the restored secret', async () => {
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in with the dev client' }).click();
+    await heading(`Secret ${name}`).waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: `Confirm delete of ${name}` }).click();
+    await heading('dev: Secrets').waitFor();
+    await page.getByRole('button', { name: /Deleted/ }).click();
+    await page.getByRole('button', { name: `Purge ${name}` }).click();
+    await page.locator('#notice').getByText(`Purged secret ${name}.`).waitFor();
+    await shot('deleted.png');
+
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Restore Backup' }).click(),
+    ]);
+    await chooser.setFiles(blobFile);
+    await heading(`Secret ${name}`).waitFor();
+    await page.locator('#notice').getByText(`Restored secret ${name}`).waitFor();
+    await shot('restored.png');
+    assert.equal((await secretClient(server).getSecret(name)).value, value);
+  });
+
+  test('Restore Backup of an empty file shows the server\'s message', async () => {
+    await page.getByRole('tab', { name: 'Secrets' }).click();
+    await heading('dev: Secrets').waitFor();
+    const empty = path.join(ARTIFACTS, 'empty.keyvault');
+    fs.writeFileSync(empty, '');
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Restore Backup' }).click(),
+    ]);
+    await chooser.setFiles(empty);
+    await alert().waitFor();
+    const text = await alert().textContent();
+    assert.match(text, /\S/);
+    assert.doesNotMatch(text, /Failed to fetch|undefined/);
+    await shot('restore-error.png');
+    assert.deepEqual(problems, []);
+  });
+
+  test('keyboard alone at 1366x768: sign in, open the vault and the secret, Download Backup', async () => {
+    const kb = await page.context().newPage();
+    // Presses Tab until the focused element's text is `text`; fails after 60 presses.
+    const tabTo = async (text) => {
+      for (let i = 0; i < 60; i++) {
+        await kb.keyboard.press('Tab');
+        if (await kb.evaluate((t) => document.activeElement?.textContent?.trim() === t, text)) return;
+      }
+      assert.fail(`no focusable element "${text}" reached with Tab`);
+    };
+    await kb.goto(`https://localhost:${server.port}/portal/`);
+    await tabTo('Sign in with the dev client');
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('heading', { level: 1, name: 'Vaults', exact: true }).waitFor();
+    await tabTo('dev');
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('heading', { level: 1, name: 'dev: Secrets', exact: true }).waitFor();
+    await tabTo(name);
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('heading', { level: 1, name: `Secret ${name}`, exact: true }).waitFor();
+    await tabTo('Download Backup');
+    const [download] = await Promise.all([kb.waitForEvent('download'), kb.keyboard.press('Enter')]);
+    assert.match(download.suggestedFilename(), new RegExp(`^dev-${name}-\\d{8}\\.keyvault$`));
+    await kb.close();
+  });
+});
