@@ -2,7 +2,9 @@
 // headless against a real `coffer server --dev`. Sign in with the dev client, open the vault
 // and a secret made through the REST API, Download Backup (the file lands and is a valid blob:
 // the REST API restores it after a purge), delete and purge in the page, Restore Backup in the
-// page; an empty file shows the server's message; the keyboard alone at 1366x768 signs in,
+// page; an empty file shows the server's message; the Keys tab backs up, deletes and recovers
+// a key; the form signs in with a client id and secret (a wrong one shows the server's
+// message); the keyboard alone at 1366x768 signs in,
 // opens the vault and the secret and downloads its backup. Screenshots go to
 // tests/node/.artifacts/portal/.
 // Skipped only when /usr/bin/chromium is absent (scripts/deps.sh installs it).
@@ -13,7 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../support/server.mjs';
-import { secretClient, uniqueName } from '../support/azure.mjs';
+import { KeyClient } from '@azure/keyvault-keys';
+import { credentialFor, secretClient, uniqueName, vaultUrl } from '../support/azure.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -165,6 +168,47 @@ describe('portal in chromium', { skip }, () => {
     assert.doesNotMatch(text, /Failed to fetch|undefined/);
     await shot('restore-error.png');
     assert.deepEqual(problems, []);
+  });
+
+  test('Keys tab: open a key, Download Backup, delete it and Recover it from the deleted list', async () => {
+    const keyName = uniqueName('pkey');
+    await new KeyClient(vaultUrl(server, 'dev'), credentialFor(server.creds)).createKey(keyName, 'EC');
+    await page.getByRole('tab', { name: 'Keys' }).click();
+    await heading('dev: Keys').waitFor();
+    await page.getByRole('link', { name: keyName, exact: true }).click();
+    await heading(`Key ${keyName}`).waitFor();
+    await page.getByText('EC', { exact: true }).waitFor();  // its key type
+    await shot('key.png');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download Backup' }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), new RegExp(`^dev-${keyName}-\\d{8}\\.keyvault$`));
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: `Confirm delete of ${keyName}` }).click();
+    await heading('dev: Keys').waitFor();
+    await page.getByRole('button', { name: /Deleted/ }).click();
+    await page.getByRole('button', { name: `Recover ${keyName}` }).click();
+    await page.locator('#notice').getByText(`Recovered key ${keyName}.`).waitFor();
+    await page.getByRole('link', { name: keyName, exact: true }).waitFor();
+  });
+
+  test('signs in with a client id and secret typed into the form', async () => {
+    const other = await page.context().newPage();
+    await other.goto(`https://localhost:${server.port}/portal/`);
+    await other.getByLabel('Client id').fill(server.creds.clientId);
+    await other.getByLabel('Client secret').fill(server.creds.clientSecret);
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await other.getByRole('heading', { level: 1, name: 'Vaults', exact: true }).waitFor();
+    await other.close();
+    const wrong = await page.context().newPage();
+    await wrong.goto(`https://localhost:${server.port}/portal/`);
+    await wrong.getByLabel('Client id').fill(server.creds.clientId);
+    await wrong.getByLabel('Client secret').fill('not-the-secret');
+    await wrong.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await wrong.locator('#error').waitFor();
+    assert.match(await wrong.locator('#error').textContent(), /\S/);
+    await wrong.close();
   });
 
   test('keyboard alone at 1366x768: sign in, open the vault and the secret, Download Backup', async () => {
