@@ -3,10 +3,9 @@
 // and a secret made through the REST API, Download Backup (the file lands and is a valid blob:
 // the REST API restores it after a purge), delete and purge in the page, Restore Backup in the
 // page; an empty file shows the server's message; the Keys tab backs up, deletes and recovers
-// a key; the form signs in with a client id and secret (a wrong one shows the server's
-// message); the keyboard alone at 1366x768 signs in,
-// opens the vault and the secret and downloads its backup. Screenshots go to
-// tests/node/.artifacts/portal/.
+// a key, the Certificates tab opens and backs up a certificate; the form signs in with a client id and secret (a wrong one shows the server's
+// message); the keyboard alone at 1366x768 signs in, opens the vault and the secret and
+// downloads its backup. Screenshots go to tests/node/.artifacts/portal/.
 // Skipped only when /usr/bin/chromium is absent (scripts/deps.sh installs it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../support/server.mjs';
+import { CertificateClient } from '@azure/keyvault-certificates';
 import { KeyClient } from '@azure/keyvault-keys';
 import { credentialFor, secretClient, uniqueName, vaultUrl } from '../support/azure.mjs';
 
@@ -191,6 +191,24 @@ describe('portal in chromium', { skip }, () => {
     await page.getByRole('button', { name: `Recover ${keyName}` }).click();
     await page.locator('#notice').getByText(`Recovered key ${keyName}.`).waitFor();
     await page.getByRole('link', { name: keyName, exact: true }).waitFor();
+  });
+
+  test('Certificates tab: open a certificate, Download Backup', async () => {
+    const certName = uniqueName('pcert');
+    const certs = new CertificateClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
+    await (await certs.beginCreateCertificate(certName, { issuerName: 'Self', subject: 'CN=portal.example' },
+      { intervalInMs: 50 })).pollUntilDone();
+    await page.getByRole('tab', { name: 'Certificates' }).click();
+    await heading('dev: Certificates').waitFor();
+    await page.getByRole('link', { name: certName, exact: true }).click();
+    await heading(`Certificate ${certName}`).waitFor();
+    await page.getByText('Thumbprint', { exact: true }).waitFor();
+    await shot('certificate.png');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download Backup' }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), new RegExp(`^dev-${certName}-\\d{8}\\.keyvault$`));
   });
 
   test('signs in with a client id and secret typed into the form', async () => {
