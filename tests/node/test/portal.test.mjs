@@ -2,7 +2,8 @@
 // headless against a real `coffer server --dev`. Sign in with the dev client, open the vault
 // and a secret made through the REST API, Download Backup (the file lands and is a valid blob:
 // the REST API restores it after a purge), delete and purge in the page, Restore Backup in the
-// page; an empty file shows the server's message; the Keys tab backs up, deletes and recovers
+// page, and into a second vault of the same geography (another geography shows the server's
+// refusal); an empty file shows the server's message; the Keys tab backs up, deletes and recovers
 // a key, the Certificates tab opens and backs up a certificate; the form signs in with a client id and secret (a wrong one shows the server's
 // message); the keyboard alone at 1366x768 signs in, opens the vault and the secret and
 // downloads its backup. Screenshots go to tests/node/.artifacts/portal/.
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../support/server.mjs';
 import { CertificateClient } from '@azure/keyvault-certificates';
 import { KeyClient } from '@azure/keyvault-keys';
-import { credentialFor, secretClient, uniqueName, vaultUrl } from '../support/azure.mjs';
+import { createVault, credentialFor, secretClient, uniqueName, vaultUrl } from '../support/azure.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -83,6 +84,7 @@ describe('portal in chromium', { skip }, () => {
   const shot = (file) => page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
   const heading = (text) => page.getByRole('heading', { level: 1, name: text, exact: true });
   const alert = () => page.locator('#error');
+  const go = (hash) => page.evaluate((h) => { location.hash = h; }, hash);
 
   test('signs in with the dev client and lists the vaults', async () => {
     await page.goto(`https://localhost:${server.port}/portal/`);
@@ -170,10 +172,35 @@ describe('portal in chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  test('Restore Backup into a second vault of the same geography; another geography is refused', async () => {
+    const west = uniqueName('west');
+    const europe = uniqueName('europe');
+    await createVault(server, { name: west, location: 'westus' });
+    await createVault(server, { name: europe, location: 'westeurope' });
+    const restoreInto = async (vault) => {
+      await go(`#/vault/${vault}/secrets`);
+      await heading(`${vault}: Secrets`).waitFor();
+      const [chooser] = await Promise.all([
+        page.waitForEvent('filechooser'),
+        page.getByRole('button', { name: 'Restore Backup' }).click(),
+      ]);
+      await chooser.setFiles(blobFile);
+    };
+    await restoreInto(west);
+    await heading(`Secret ${name}`).waitFor();
+    assert.equal((await secretClient(server, west).getSecret(name)).value, value);
+
+    await restoreInto(europe);
+    await alert().waitFor();
+    assert.match(await alert().textContent(), /geography/i);
+    await shot('restore-geography.png');
+    await page.getByText(`No secrets.`).waitFor();  // nothing was restored
+  });
+
   test('Keys tab: open a key, Download Backup, delete it and Recover it from the deleted list', async () => {
     const keyName = uniqueName('pkey');
     await new KeyClient(vaultUrl(server, 'dev'), credentialFor(server.creds)).createKey(keyName, 'EC');
-    await page.getByRole('tab', { name: 'Keys' }).click();
+    await go('#/vault/dev/keys');
     await heading('dev: Keys').waitFor();
     await page.getByRole('link', { name: keyName, exact: true }).click();
     await heading(`Key ${keyName}`).waitFor();
@@ -198,7 +225,7 @@ describe('portal in chromium', { skip }, () => {
     const certs = new CertificateClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
     await (await certs.beginCreateCertificate(certName, { issuerName: 'Self', subject: 'CN=portal.example' },
       { intervalInMs: 50 })).pollUntilDone();
-    await page.getByRole('tab', { name: 'Certificates' }).click();
+    await go('#/vault/dev/certificates');
     await heading('dev: Certificates').waitFor();
     await page.getByRole('link', { name: certName, exact: true }).click();
     await heading(`Certificate ${certName}`).waitFor();
