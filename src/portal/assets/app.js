@@ -207,6 +207,10 @@ function b64urlToBytes(s) {
   return out;
 }
 
+// A certificate's `cer` (standard base64 of its DER) as bytes, and as PEM.
+const b64ToBytes = (s) => b64urlToBytes(s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+const pemOf = (cer) => `-----BEGIN CERTIFICATE-----\n${cer.match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`;
+
 function bytesToB64url(bytes) {
   let bin = '';
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -347,6 +351,10 @@ async function objectPage(vault, kind, name) {
       download(b64urlToBytes(blob.value), `${vault}-${name}-${day}.keyvault`);
       notify(`Downloaded the backup of ${k.one} ${name}.`);
     }) }, 'Download Backup'),
+    kind === 'certificates' && current?.cer ? [
+      h('button', { type: 'button', onclick: () => download(b64ToBytes(current.cer), `${name}.cer`) }, 'Download CER'),
+      h('button', { type: 'button', onclick: () => download(new TextEncoder().encode(pemOf(current.cer)), `${name}.pem`) }, 'Download PEM'),
+    ] : null,
     kind === 'secrets' ? h('button', { type: 'button', onclick: () => guard(async () => {
       const s = await data(vault, 'GET', path);
       valueArea.replaceChildren(h('h2', {}, 'Value'), h('div', { class: 'value' }, s.value ?? ''));

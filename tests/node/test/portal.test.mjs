@@ -3,10 +3,11 @@
 // and a secret made through the REST API, Download Backup (the file lands and is a valid blob:
 // the REST API restores it after a purge), delete and purge in the page, Restore Backup in the
 // page, and into a second vault of the same geography (another geography shows the server's
-// refusal); an empty file shows the server's message; the Keys tab backs up, deletes and recovers
-// a key, the Certificates tab opens and backs up a certificate; the form signs in with a client id and secret (a wrong one shows the server's
-// message); the keyboard alone at 1366x768 signs in, opens the vault and the secret and
-// downloads its backup. Screenshots go to tests/node/.artifacts/portal/.
+// refusal); an empty file shows the server's message; the Keys tab backs up, deletes and
+// recovers a key; the Certificates tab opens a certificate and downloads its backup, CER and
+// PEM; the form signs in with a client id and secret (a wrong one shows the server's message);
+// the keyboard alone at 1366x768 signs in, opens the vault and the secret and downloads its
+// backup. Screenshots go to tests/node/.artifacts/portal/.
 // Skipped only when /usr/bin/chromium is absent (scripts/deps.sh installs it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -220,7 +221,7 @@ describe('portal in chromium', { skip }, () => {
     await page.getByRole('link', { name: keyName, exact: true }).waitFor();
   });
 
-  test('Certificates tab: open a certificate, Download Backup', async () => {
+  test('Certificates tab: open a certificate, Download Backup, CER and PEM', async () => {
     const certName = uniqueName('pcert');
     const certs = new CertificateClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
     await (await certs.beginCreateCertificate(certName, { issuerName: 'Self', subject: 'CN=portal.example' },
@@ -236,6 +237,21 @@ describe('portal in chromium', { skip }, () => {
       page.getByRole('button', { name: 'Download Backup' }).click(),
     ]);
     assert.match(download.suggestedFilename(), new RegExp(`^dev-${certName}-\\d{8}\\.keyvault$`));
+    const [cer] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CER' }).click(),
+    ]);
+    assert.equal(cer.suggestedFilename(), `${certName}.cer`);
+    const der = fs.readFileSync(await cer.path());
+    const [pem] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download PEM' }).click(),
+    ]);
+    assert.equal(pem.suggestedFilename(), `${certName}.pem`);
+    const pemText = fs.readFileSync(await pem.path(), 'utf8');
+    const x509 = new crypto.X509Certificate(der);
+    assert.match(x509.subject, /CN=portal\.example/);
+    assert.equal(new crypto.X509Certificate(pemText).fingerprint256, x509.fingerprint256);
   });
 
   test('signs in with a client id and secret typed into the form', async () => {
