@@ -73,7 +73,9 @@ http::Response ErrorResponse(const Status& status) {
     error["innererror"] = {{"code", status.reason()}};
   }
   http::Response r = JsonResponse(m.http_status, nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  if (m.http_status == 429) r.headers.Set("Retry-After", "1");
+  // A client retries a 429 or a 503 only after Retry-After (CONTRACT.md "Overload and abuse":
+  // storage trouble is 503 with Retry-After); callers that know better set their own.
+  if (m.http_status == 429 || m.http_status == 503) r.headers.Set("Retry-After", "1");
   return r;
 }
 

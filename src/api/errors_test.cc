@@ -112,6 +112,9 @@ TEST(ErrorMapping, UnavailableKeepsItsActionableMessage) {
       ErrorResponse(UnavailableError("Coffer is sealed; run coffer operator unseal."));
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(ErrorOf(r).value("message", ""), "Coffer is sealed; run coffer operator unseal.");
+  // Storage trouble and a sealed server are retried after Retry-After (CONTRACT.md).
+  ASSERT_TRUE(r.headers.Get("Retry-After").has_value());
+  EXPECT_EQ(*r.headers.Get("Retry-After"), "1");
 }
 
 TEST(ErrorMapping, ThrottledAnswerHasRetryAfter) {
