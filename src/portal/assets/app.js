@@ -193,7 +193,94 @@ async function vaultListPage() {
       h('td', {}, v.location),
       h('td', {}, v.properties?.softDeleteRetentionInDays ? `${v.properties.softDeleteRetentionInDays} days` : '—'),
       h('td', {}, v.properties?.enablePurgeProtection ? 'On' : 'Off')))));
-  page('Vaults', rows.length ? table : h('p', {}, 'No vaults.'));
+  const subs = [...new Map(rows.map(([sub]) => [sub.subscriptionId, sub])).values()];
+  const createArea = h('div', { id: 'create-vault' });
+  const deletedArea = h('div', { id: 'deleted-vaults' });
+  page('Vaults',
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => toggleCreateVault(e.currentTarget, createArea, subs) }, 'Create vault'),
+      h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => guard(() => toggleDeletedVaults(e.currentTarget, deletedArea, subs)) }, 'Deleted vaults')),
+    createArea, deletedArea,
+    rows.length ? table : h('p', {}, 'No vaults.'));
+}
+
+async function subscriptionIds() {
+  const subs = await listAll(() => arm('GET', `/subscriptions?${SUB_API}`), (u) => call('GET', u, { token: tokens.management }));
+  return subs;
+}
+
+function toggleCreateVault(button, area, knownSubs) {
+  if (button.getAttribute('aria-expanded') === 'true') {
+    button.setAttribute('aria-expanded', 'false');
+    area.replaceChildren();
+    return;
+  }
+  button.setAttribute('aria-expanded', 'true');
+  const field = (id, label, value = '') => [h('label', { for: id }, label), h('input', { id, value, autocomplete: 'off', required: true })];
+  const sub = h('select', { id: 'vault-sub' });
+  guard(async () => {
+    const subs = knownSubs.length ? knownSubs : await subscriptionIds();
+    sub.replaceChildren(...subs.map((x) => h('option', { value: x.subscriptionId }, x.displayName ? `${x.displayName} (${x.subscriptionId})` : x.subscriptionId)));
+  });
+  const form = h('form', { id: 'create-vault-form' },
+    h('h2', {}, 'Create vault'),
+    field('vault-name', 'Name'), field('vault-location', 'Region', 'eastus'), field('vault-rg', 'Resource group', 'rg1'),
+    h('label', { for: 'vault-sub' }, 'Subscription'), sub,
+    h('label', {}, h('input', { id: 'vault-rbac', type: 'checkbox', checked: true }), ' Azure RBAC for the data plane (role assignments; otherwise access policies)'),
+    h('label', {}, h('input', { id: 'vault-purge-protection', type: 'checkbox' }), ' Purge protection'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    guard(async () => {
+      const name = $('vault-name').value.trim();
+      const properties = { tenantId: await tenantId(), sku: { family: 'A', name: 'standard' } };
+      if ($('vault-purge-protection').checked) properties.enablePurgeProtection = true;
+      properties.enableRbacAuthorization = $('vault-rbac').checked;
+      await arm('PUT', `/subscriptions/${sub.value}/resourceGroups/${encodeURIComponent($('vault-rg').value.trim())}/providers/Microsoft.KeyVault/vaults/${encodeURIComponent(name)}?${ARM_API}`,
+        { location: $('vault-location').value.trim(), properties });
+      await render();
+      notify(`Created vault ${name}.`);
+    });
+  });
+  area.replaceChildren(form);
+  $('vault-name').focus();
+}
+
+async function toggleDeletedVaults(button, area, knownSubs) {
+  if (button.getAttribute('aria-expanded') === 'true') {
+    button.setAttribute('aria-expanded', 'false');
+    area.replaceChildren();
+    return;
+  }
+  const subs = knownSubs.length ? knownSubs : await subscriptionIds();
+  const items = [];
+  for (const sub of subs) {
+    items.push(...await listAll(
+      () => arm('GET', `/subscriptions/${sub.subscriptionId}/providers/Microsoft.KeyVault/deletedVaults?${ARM_API}`),
+      (u) => call('GET', u, { token: tokens.management })));
+  }
+  button.setAttribute('aria-expanded', 'true');
+  area.replaceChildren(h('h2', {}, 'Deleted vaults'), items.length ? h('table', {},
+    h('thead', {}, h('tr', {}, ['Name', 'Region', 'Deleted', 'Scheduled purge', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, items.map((d) => {
+      const p = d.properties ?? {};
+      return h('tr', {},
+        h('td', {}, d.name), h('td', {}, p.location), h('td', {}, p.deletionDate ?? '—'), h('td', {}, p.scheduledPurgeDate ?? '—'),
+        h('td', { class: 'actions' },
+          h('button', { type: 'button', 'aria-label': `Recover ${d.name}`, onclick: () => guard(async () => {
+            await arm('PUT', `${p.vaultId}?${ARM_API}`, {
+              location: p.location, properties: { tenantId: await tenantId(), sku: { family: 'A', name: 'standard' }, createMode: 'recover' },
+            });
+            await render();
+            notify(`Recovered vault ${d.name}.`);
+          }) }, 'Recover'),
+          p.purgeProtectionEnabled ? null : h('button', { type: 'button', class: 'danger', 'aria-label': `Purge ${d.name}`, onclick: () => guard(async () => {
+            const sub = p.vaultId.split('/')[2];
+            await arm('POST', `/subscriptions/${sub}/providers/Microsoft.KeyVault/locations/${p.location}/deletedVaults/${encodeURIComponent(d.name)}/purge?${ARM_API}`);
+            await render();
+            notify(`Purged vault ${d.name}.`);
+          }) }, 'Purge')));
+    }))) : h('p', {}, 'No deleted vaults.'));
 }
 
 const nameOf = (id) => decodeURIComponent(new URL(id).pathname.split('/')[2] ?? '');
@@ -249,7 +336,15 @@ async function objectListPage(vault, kind) {
   crumbs(['Vaults', '#/'], [vault]);
   if (!vaults.has(vault)) await loadVaults();
   const v = vaults.get(vault);
-  const items = await listAll(() => data(vault, 'GET', kind), (u) => call('GET', u, { token: tokens.data }));
+  // A list the caller may not read still shows the vault's page (its error above it), so the
+  // vault can be deleted or its backups restored by someone who may.
+  let items = [];
+  let listError = null;
+  try {
+    items = await listAll(() => data(vault, 'GET', kind), (u) => call('GET', u, { token: tokens.data }));
+  } catch (e) {
+    listError = e;
+  }
   const filter = h('input', { id: 'filter', type: 'search', 'aria-label': `Search ${k.label.toLowerCase()}` });
   const rowsOf = (q) => items.filter((it) => nameOf(it.id ?? it.kid).toLowerCase().includes(q.toLowerCase()))
     .map((it) => {
@@ -283,11 +378,22 @@ async function objectListPage(vault, kind) {
       h('label', { for: 'filter' }, 'Search'), filter,
       h('button', { type: 'button', onclick: () => file.click() }, 'Restore Backup'), file,
       h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => guard(() => toggleDeleted(e.currentTarget, vault, kind, deletedArea)) },
-        `Deleted ${k.label.toLowerCase()}`)),
+        `Deleted ${k.label.toLowerCase()}`),
+      h('button', { type: 'button', class: 'danger', onclick: (e) => {
+        const confirm = h('button', { type: 'button', class: 'danger', onclick: () => guard(async () => {
+          await arm('DELETE', `${v.id}?${ARM_API}`);
+          vaults.delete(vault);
+          location.hash = '#/';
+          notify(`Deleted vault ${vault}.`);
+        }) }, `Confirm delete of vault ${vault}`);
+        e.currentTarget.after(confirm);
+        confirm.focus();
+      } }, 'Delete vault')),
     deletedArea,
     items.length ? h('table', {},
       h('thead', {}, h('tr', {}, ['Name', 'Status', 'Updated', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))),
-      body) : h('p', {}, `No ${k.label.toLowerCase()}.`));
+      body) : h('p', {}, listError ? `Could not list the ${k.label.toLowerCase()}.` : `No ${k.label.toLowerCase()}.`));
+  if (listError) showError(listError.message);
 }
 
 async function toggleDeleted(button, vault, kind, area) {
@@ -385,9 +491,11 @@ async function objectPage(vault, kind, name) {
 
 // ---- routing ------------------------------------------------------------------------------
 
-async function guard(fn) {
+// Runs fn, showing its error as the server's message. A navigation keeps the notice of the
+// action that caused it (keepNotice).
+async function guard(fn, keepNotice = false) {
   showError('');
-  notify('');
+  if (!keepNotice) notify('');
   try {
     await fn();
   } catch (e) {
@@ -431,7 +539,7 @@ function start() {
     });
   });
   $('sign-out').addEventListener('click', signOut);
-  window.addEventListener('hashchange', () => guard(render));
+  window.addEventListener('hashchange', () => guard(render, true));
   guard(async () => {
     $('dev-sign-in').hidden = !(await devModeAvailable());
     await render();

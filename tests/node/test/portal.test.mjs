@@ -5,9 +5,10 @@
 // page, and into a second vault of the same geography (another geography shows the server's
 // refusal); an empty file shows the server's message; the Keys tab backs up, deletes and
 // recovers a key; the Certificates tab opens a certificate and downloads its backup, CER and
-// PEM; the form signs in with a client id and secret (a wrong one shows the server's message);
-// the keyboard alone at 1366x768 signs in, opens the vault and the secret and downloads its
-// backup. Screenshots go to tests/node/.artifacts/portal/.
+// PEM; a vault is created with the form, deleted, recovered and purged; the form signs in with
+// a client id and secret (a wrong one shows the server's message); the keyboard alone at
+// 1366x768 signs in, opens the vault and the secret and downloads its backup. Screenshots go to
+// tests/node/.artifacts/portal/.
 // Skipped only when /usr/bin/chromium is absent (scripts/deps.sh installs it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -270,6 +271,38 @@ describe('portal in chromium', { skip }, () => {
     await wrong.locator('#error').waitFor();
     assert.match(await wrong.locator('#error').textContent(), /\S/);
     await wrong.close();
+  });
+
+  test('Vaults: create one with the form, delete it, Recover it and Purge it from Deleted vaults', async () => {
+    const v = uniqueName('pv');
+    const notice = (text) => page.locator('#notice').getByText(text, { exact: true }).waitFor();
+    const deleteVault = async () => {
+      await page.getByRole('link', { name: v, exact: true }).click();
+      await heading(`${v}: Secrets`).waitFor();
+      await page.getByRole('button', { name: 'Delete vault' }).click();
+      await page.getByRole('button', { name: `Confirm delete of vault ${v}` }).click();
+      await notice(`Deleted vault ${v}.`);
+      await heading('Vaults').waitFor();
+    };
+    await go('#/');
+    await heading('Vaults').waitFor();
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(v);
+    await page.getByLabel('Region', { exact: true }).fill('westus');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await notice(`Created vault ${v}.`);
+    await shot('vault-created.png');
+    await deleteVault();
+    await page.getByRole('button', { name: 'Deleted vaults' }).click();
+    await shot('deleted-vaults.png');
+    await page.getByRole('button', { name: `Recover ${v}` }).click();
+    await notice(`Recovered vault ${v}.`);
+    await deleteVault();
+    await page.getByRole('button', { name: 'Deleted vaults' }).click();
+    await page.getByRole('button', { name: `Purge ${v}` }).click();
+    await notice(`Purged vault ${v}.`);
+    await page.getByRole('button', { name: 'Deleted vaults' }).click();
+    assert.equal(await page.getByRole('button', { name: `Recover ${v}` }).count(), 0);
   });
 
   test('keyboard alone at 1366x768: sign in, open the vault and the secret, Download Backup', async () => {
