@@ -11,6 +11,8 @@ const DATA_SCOPE = 'https://vault.localhost/.default';
 const MGMT_SCOPE = 'https://management.localhost/.default';
 // The per-object backup blob cap of the server (64 MiB); larger files are refused here.
 const MAX_BLOB_BYTES = 64 * 1024 * 1024;
+// The server's PUT /restore body cap (256 MiB).
+const MAX_ARCHIVE_BYTES = 256 * 1024 * 1024;
 const KINDS = {
   secrets: { label: 'Secrets', one: 'secret', deleted: 'deletedsecrets' },
   keys: { label: 'Keys', one: 'key', deleted: 'deletedkeys' },
@@ -89,6 +91,57 @@ const data = (vault, method, path, body) => {
   const sep = path.includes('?') ? '&' : '?';
   return call(method, `${base.replace(/\/$/, '')}/${path}${sep}${DATA_API}`, { token: tokens.data, body });
 };
+
+// A data-plane request whose body or answer is not JSON (whole-vault archives).
+async function dataRaw(vault, method, path, body) {
+  const base = (vaults.get(vault)?.properties?.vaultUri ?? `https://${vault}.vault.localhost:${location.port}/`).replace(/\/$/, '');
+  const headers = { Authorization: `Bearer ${tokens.data}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/octet-stream';
+  let resp;
+  try {
+    resp = await fetch(`${base}/${path}${path.includes('?') ? '&' : '?'}${DATA_API}`, { method, headers, body });
+  } catch (e) {
+    throw new ApiError(0, `Could not reach ${new URL(base).host}: ${e.message}`);
+  }
+  if (!resp.ok) throw new ApiError(resp.status, await serverMessage(resp));
+  return resp;
+}
+
+// Polls a whole-vault job (`backup` or `restore`) until it ends, reporting each status.
+async function waitForJob(vault, kind, jobId, report) {
+  for (;;) {
+    const job = await data(vault, 'GET', `${kind}/${encodeURIComponent(jobId)}/pending`);
+    report(job);
+    if (job.status !== 'InProgress') return job;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function backupVault(vault, progress) {
+  progress('Backup started…');
+  const started = await data(vault, 'POST', 'backup');
+  const job = await waitForJob(vault, 'backup', started.jobId, (j) =>
+    progress(`Backup ${j.status}: ${count(j.objects, 'object')}, ${count(j.bytes, 'byte')}${j.statusDetails ? ` (${j.statusDetails})` : ''}`));
+  if (job.status !== 'Succeeded') throw new Error(job.error?.message ?? `The backup ${job.status.toLowerCase()}.`);
+  progress(`Downloading ${job.bytes} bytes…`);
+  const bytes = new Uint8Array(await (await dataRaw(vault, 'GET', `backup/${encodeURIComponent(job.jobId)}/content`)).arrayBuffer());
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+  download(bytes, `${vault}-${day}.coffer-backup`);
+  progress(`Backed up ${count(job.objects, 'object')} (${count(bytes.length, 'byte')}) to ${vault}-${day}.coffer-backup.`);
+}
+
+async function restoreVault(vault, file, progress) {
+  if (file.size > MAX_ARCHIVE_BYTES) {
+    throw new Error(`${file.name} is ${file.size} bytes; a vault archive uploaded here is at most ${MAX_ARCHIVE_BYTES} bytes (use \`coffer vault restore\` for larger ones). Nothing was sent.`);
+  }
+  progress(`Uploading ${file.name} (${file.size} bytes)…`);
+  const started = await (await dataRaw(vault, 'PUT', 'restore', await file.arrayBuffer())).json();
+  const job = await waitForJob(vault, 'restore', started.jobId, (j) =>
+    progress(`Restore ${j.status}: ${j.restored ?? 0} restored${j.statusDetails ? ` (${j.statusDetails})` : ''}`));
+  if (job.status !== 'Succeeded') throw new Error(job.error?.message ?? `The restore ${job.status.toLowerCase()}.`);
+  const conflicts = (job.conflicts ?? []).map((c) => `${c.kind} ${c.name}: ${c.reason}`);
+  progress(`Restored ${count(job.restored, 'object')} into ${vault}.${conflicts.length ? ` Not restored: ${conflicts.join('; ')}` : ''}`);
+}
 
 // Every page of a list (nextLink), up to `limit` items.
 async function listAll(first, get, limit = 500) {
@@ -283,6 +336,7 @@ async function toggleDeletedVaults(button, area, knownSubs) {
     }))) : h('p', {}, 'No deleted vaults.'));
 }
 
+const count = (n, one) => `${n ?? 0} ${one}${n === 1 ? '' : 's'}`;
 const nameOf = (id) => decodeURIComponent(new URL(id).pathname.split('/')[2] ?? '');
 const when = (t) => (t ? new Date(t * 1000).toISOString().replace('.000Z', 'Z') : '—');
 
@@ -371,6 +425,20 @@ async function objectListPage(vault, kind) {
     });
   });
   const deletedArea = h('div', { id: 'deleted' });
+  // Whole-vault backup and restore, with the job's progress in a live region.
+  const progress = h('p', { id: 'vault-progress', role: 'status', 'aria-live': 'polite' });
+  const archive = h('input', { type: 'file', id: 'vault-archive', accept: '.coffer-backup', hidden: true, tabindex: -1 });
+  archive.addEventListener('change', () => {
+    const f = archive.files[0];
+    archive.value = '';
+    if (!f) return;
+    guard(async () => {
+      await restoreVault(vault, f, (t) => { progress.textContent = t; });
+      const text = progress.textContent;
+      await render();
+      $('vault-progress').textContent = text;
+    });
+  });
   page(`${vault}: ${k.label}`,
     h('p', { class: 'hint' }, `${v?.location ?? ''} · ${v?.properties?.vaultUri ?? ''}`),
     tabs(vault, kind),
@@ -379,6 +447,8 @@ async function objectListPage(vault, kind) {
       h('button', { type: 'button', onclick: () => file.click() }, 'Restore Backup'), file,
       h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => guard(() => toggleDeleted(e.currentTarget, vault, kind, deletedArea)) },
         `Deleted ${k.label.toLowerCase()}`),
+      h('button', { type: 'button', onclick: () => guard(() => backupVault(vault, (t) => { progress.textContent = t; })) }, 'Back up vault'),
+      h('button', { type: 'button', onclick: () => archive.click() }, 'Restore vault'), archive,
       h('button', { type: 'button', class: 'danger', onclick: (e) => {
         const confirm = h('button', { type: 'button', class: 'danger', onclick: () => guard(async () => {
           await arm('DELETE', `${v.id}?${ARM_API}`);
@@ -389,7 +459,7 @@ async function objectListPage(vault, kind) {
         e.currentTarget.after(confirm);
         confirm.focus();
       } }, 'Delete vault')),
-    deletedArea,
+    progress, deletedArea,
     items.length ? h('table', {},
       h('thead', {}, h('tr', {}, ['Name', 'Status', 'Updated', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))),
       body) : h('p', {}, listError ? `Could not list the ${k.label.toLowerCase()}.` : `No ${k.label.toLowerCase()}.`));

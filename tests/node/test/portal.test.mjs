@@ -3,7 +3,8 @@
 // and a secret made through the REST API, Download Backup (the file lands and is a valid blob:
 // the REST API restores it after a purge), delete and purge in the page, Restore Backup in the
 // page, and into a second vault of the same geography (another geography shows the server's
-// refusal); an empty file shows the server's message; the Keys tab backs up, deletes and
+// refusal); a whole vault is backed up with progress and restored into an empty vault; an empty
+// file shows the server's message; the Keys tab backs up, deletes and
 // recovers a key; the Certificates tab opens a certificate and downloads its backup, CER and
 // PEM; a vault is created with the form, deleted, recovered and purged; the form signs in with
 // a client id and secret (a wrong one shows the server's message); the keyboard alone at
@@ -174,8 +175,9 @@ describe('portal in chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  let west;
   test('Restore Backup into a second vault of the same geography; another geography is refused', async () => {
-    const west = uniqueName('west');
+    west = uniqueName('west');
     const europe = uniqueName('europe');
     await createVault(server, { name: west, location: 'westus' });
     await createVault(server, { name: europe, location: 'westeurope' });
@@ -197,6 +199,34 @@ describe('portal in chromium', { skip }, () => {
     assert.match(await alert().textContent(), /geography/i);
     await shot('restore-geography.png');
     await page.getByText(`No secrets.`).waitFor();  // nothing was restored
+  });
+
+  test('whole-vault backup with progress, restored into an empty vault of the same geography', async () => {
+    await go(`#/vault/${west}/secrets`);
+    await heading(`${west}: Secrets`).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Back up vault' }).click(),
+    ]);
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    assert.equal(download.suggestedFilename(), `${west}-${day}.coffer-backup`);
+    const archive = path.join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(archive);
+    await page.locator('#vault-progress').getByText(/^Backed up 1 object \(/).waitFor();
+    await shot('vault-backup.png');
+
+    const empty = uniqueName('east');
+    await createVault(server, { name: empty, location: 'eastus2' });
+    await go(`#/vault/${empty}/secrets`);
+    await heading(`${empty}: Secrets`).waitFor();
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Restore vault' }).click(),
+    ]);
+    await chooser.setFiles(archive);
+    await page.locator('#vault-progress').getByText(`Restored 1 object into ${empty}.`).waitFor();
+    await page.getByRole('link', { name, exact: true }).waitFor();
+    assert.equal((await secretClient(server, empty).getSecret(name)).value, value);
   });
 
   test('Keys tab: open a key, Download Backup, delete it and Recover it from the deleted list', async () => {
