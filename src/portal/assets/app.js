@@ -33,7 +33,7 @@ function h(tag, attrs = {}, ...children) {
     else if (k === 'text') el.textContent = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -385,6 +385,50 @@ async function restoreFrom(vault, kind, file) {
   return id ? nameOf(id) : '';
 }
 
+// A form in `area` with labelled fields [{id, label, type?, value?, options?}] and a submit
+// button; onSubmit gets {id: value} and runs under guard. Toggled by `button` (aria-expanded).
+function toggleForm(button, area, title, fields, submitText, onSubmit) {
+  if (button.getAttribute('aria-expanded') === 'true') {
+    button.setAttribute('aria-expanded', 'false');
+    area.replaceChildren();
+    return;
+  }
+  button.setAttribute('aria-expanded', 'true');
+  const inputs = fields.map((f) => (f.options
+    ? h('select', { id: f.id }, f.options.map((o) => h('option', { value: o }, o)))
+    : h('input', { id: f.id, type: f.type ?? 'text', value: f.value ?? '', autocomplete: 'off', required: f.optional ? undefined : true })));
+  const form = h('form', {}, h('h2', {}, title),
+    fields.map((f, i) => [h('label', { for: f.id }, f.label), inputs[i]]),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, submitText)));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const values = Object.fromEntries(fields.map((f, i) => [f.id, inputs[i].value]));
+    guard(() => onSubmit(values));
+  });
+  area.replaceChildren(form);
+  inputs[0].focus();
+}
+
+// What "New …" asks for and sends, per kind (AZURE_API.md: set secret, create key, create a
+// Self-issued certificate).
+const CREATE = {
+  secrets: {
+    fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-value', label: 'Value', type: 'password' },
+      { id: 'new-content-type', label: 'Content type', optional: true }],
+    send: (vault, v) => data(vault, 'PUT', `secrets/${encodeURIComponent(v['new-name'])}`,
+      { value: v['new-value'], ...(v['new-content-type'] ? { contentType: v['new-content-type'] } : {}) }),
+  },
+  keys: {
+    fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-kty', label: 'Key type', options: ['EC', 'RSA'] }],
+    send: (vault, v) => data(vault, 'POST', `keys/${encodeURIComponent(v['new-name'])}/create`, { kty: v['new-kty'] }),
+  },
+  certificates: {
+    fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-subject', label: 'Subject', value: 'CN=example.com' }],
+    send: (vault, v) => data(vault, 'POST', `certificates/${encodeURIComponent(v['new-name'])}/create`,
+      { policy: { issuer: { name: 'Self' }, x509_props: { subject: v['new-subject'] } } }),
+  },
+};
+
 async function objectListPage(vault, kind) {
   const k = KINDS[kind];
   crumbs(['Vaults', '#/'], [vault]);
@@ -425,6 +469,7 @@ async function objectListPage(vault, kind) {
     });
   });
   const deletedArea = h('div', { id: 'deleted' });
+  const createArea = h('div', { id: 'create' });
   // Whole-vault backup and restore, with the job's progress in a live region.
   const progress = h('p', { id: 'vault-progress', role: 'status', 'aria-live': 'polite' });
   const archive = h('input', { type: 'file', id: 'vault-archive', accept: '.coffer-backup', hidden: true, tabindex: -1 });
@@ -443,6 +488,12 @@ async function objectListPage(vault, kind) {
     h('p', { class: 'hint' }, `${v?.location ?? ''} · ${v?.properties?.vaultUri ?? ''}`),
     tabs(vault, kind),
     h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', 'aria-expanded': 'false', onclick: (e) => toggleForm(e.currentTarget, createArea,
+        `New ${k.one}`, CREATE[kind].fields, 'Create', async (values) => {
+          await CREATE[kind].send(vault, values);
+          location.hash = `#/vault/${encodeURIComponent(vault)}/${kind}/${encodeURIComponent(values['new-name'])}`;
+          notify(`Created ${k.one} ${values['new-name']}.`);
+        }) }, `New ${k.one}`),
       h('label', { for: 'filter' }, 'Search'), filter,
       h('button', { type: 'button', onclick: () => file.click() }, 'Restore Backup'), file,
       h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => guard(() => toggleDeleted(e.currentTarget, vault, kind, deletedArea)) },
@@ -459,7 +510,7 @@ async function objectListPage(vault, kind) {
         e.currentTarget.after(confirm);
         confirm.focus();
       } }, 'Delete vault')),
-    progress, deletedArea,
+    progress, createArea, deletedArea,
     items.length ? h('table', {},
       h('thead', {}, h('tr', {}, ['Name', 'Status', 'Updated', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))),
       body) : h('p', {}, listError ? `Could not list the ${k.label.toLowerCase()}.` : `No ${k.label.toLowerCase()}.`));
@@ -517,8 +568,21 @@ async function objectPage(vault, kind, name) {
   const current = kind === 'secrets' ? null : await data(vault, 'GET', path);
   const versions = await listAll(() => data(vault, 'GET', `${path}/versions`), (u) => call('GET', u, { token: tokens.data }));
   versions.sort((x, y) => (y.attributes?.created ?? 0) - (x.attributes?.created ?? 0));
-  const latest = current ?? versions[0] ?? {};
+  // A secret's latest version: its id from GET (the value is dropped at once, never shown); a
+  // latest version that cannot be read is disabled, so then the newest disabled one (versions
+  // made in the same second tie on their creation time).
+  let latest = current ?? versions[0] ?? {};
+  if (kind === 'secrets' && versions.length) {
+    let latestId = null;
+    try {
+      latestId = (await data(vault, 'GET', path)).id;
+    } catch { /* disabled */ }
+    latest = versions.find((x) => x.id === latestId) ?? versions.find((x) => x.attributes?.enabled === false) ?? latest;
+  }
   const valueArea = h('div', { id: 'secret-value' });
+  const formArea = h('div', { id: 'version-form' });
+  const latestVersion = (() => { const id = latest.id ?? latest.kid ?? latest.key?.kid; return id ? new URL(id).pathname.split('/')[3] ?? '' : ''; })();
+  const enabled = latest.attributes?.enabled !== false;
   const confirmArea = h('span');
   const actions = h('div', { class: 'actions' },
     h('button', { type: 'button', class: 'primary', onclick: () => guard(async () => {
@@ -535,6 +599,17 @@ async function objectPage(vault, kind, name) {
       const s = await data(vault, 'GET', path);
       valueArea.replaceChildren(h('h2', {}, 'Value'), h('div', { class: 'value' }, s.value ?? ''));
     }) }, 'Show value') : null,
+    kind === 'secrets' ? h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => toggleForm(e.currentTarget, formArea,
+      'New version', [{ id: 'version-value', label: 'Value', type: 'password' }], 'Save version', async (values) => {
+        await data(vault, 'PUT', path, { value: values['version-value'] });
+        await render();
+        notify(`Saved a new version of ${name}.`);
+      }) }, 'New version') : null,
+    latestVersion ? h('button', { type: 'button', onclick: () => guard(async () => {
+      await data(vault, 'PATCH', `${path}/${latestVersion}`, { attributes: { enabled: !enabled } });
+      await render();
+      notify(`${enabled ? 'Disabled' : 'Enabled'} the latest version of ${name}.`);
+    }) }, enabled ? 'Disable' : 'Enable') : null,
     h('button', { type: 'button', class: 'danger', onclick: () => {
       confirmArea.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: () => guard(async () => {
         await data(vault, 'DELETE', path);
@@ -544,7 +619,7 @@ async function objectPage(vault, kind, name) {
       confirmArea.querySelector('button').focus();
     } }, 'Delete'), confirmArea);
   page(`${k.one[0].toUpperCase()}${k.one.slice(1)} ${name}`,
-    tabs(vault, kind), actions, valueArea,
+    tabs(vault, kind), actions, formArea, valueArea,
     h('h2', {}, 'Attributes'), attributesList(latest),
     h('h2', {}, 'Versions'),
     h('table', {},

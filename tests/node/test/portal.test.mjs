@@ -4,7 +4,8 @@
 // the REST API restores it after a purge), delete and purge in the page, Restore Backup in the
 // page, and into a second vault of the same geography (another geography shows the server's
 // refusal); a whole vault is backed up with progress and restored into an empty vault; an empty
-// file shows the server's message; the Keys tab backs up, deletes and
+// file shows the server's message; a secret is created, given a new version, disabled and
+// enabled, and a key created, from the page; the Keys tab backs up, deletes and
 // recovers a key; the Certificates tab opens a certificate and downloads its backup, CER and
 // PEM; a vault is created with the form, deleted, recovered and purged; the form signs in with
 // a client id and secret (a wrong one shows the server's message); the keyboard alone at
@@ -227,6 +228,41 @@ describe('portal in chromium', { skip }, () => {
     await page.locator('#vault-progress').getByText(`Restored 1 object into ${empty}.`).waitFor();
     await page.getByRole('link', { name, exact: true }).waitFor();
     assert.equal((await secretClient(server, empty).getSecret(name)).value, value);
+  });
+
+  test('new secret, new version, disable and enable it; new key', async () => {
+    const s2 = uniqueName('pnew');
+    await go('#/vault/dev/secrets');
+    await heading('dev: Secrets').waitFor();
+    await page.getByRole('button', { name: 'New secret' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(s2);
+    await page.getByLabel('Value', { exact: true }).fill('one');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await heading(`Secret ${s2}`).waitFor();
+    await page.getByRole('button', { name: 'New version' }).click();
+    await page.getByLabel('Value', { exact: true }).fill('two');
+    await page.getByRole('button', { name: 'Save version' }).click();
+    await page.locator('#notice').getByText(`Saved a new version of ${s2}.`).waitFor();
+    assert.equal(await page.locator('table tbody tr').count(), 2);
+    assert.equal((await secretClient(server).getSecret(s2)).value, 'two');
+    await page.getByRole('button', { name: 'Disable', exact: true }).click();
+    await page.locator('#notice').getByText(`Disabled the latest version of ${s2}.`).waitFor();
+    await page.getByRole('button', { name: 'Enable', exact: true }).waitFor();
+    await assert.rejects(secretClient(server).getSecret(s2), (e) => e.statusCode === 403);  // the latest
+    await shot('secret-disabled.png');
+    await page.getByRole('button', { name: 'Enable', exact: true }).click();
+    await page.locator('#notice').getByText(`Enabled the latest version of ${s2}.`).waitFor();
+    assert.equal((await secretClient(server).getSecret(s2)).value, 'two');
+
+    const k2 = uniqueName('pnewkey');
+    await go('#/vault/dev/keys');
+    await heading('dev: Keys').waitFor();
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(k2);
+    await page.getByLabel('Key type', { exact: true }).selectOption('RSA');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await heading(`Key ${k2}`).waitFor();
+    await page.getByText('RSA', { exact: true }).waitFor();
   });
 
   test('Keys tab: open a key, Download Backup, delete it and Recover it from the deleted list', async () => {
