@@ -5,7 +5,7 @@
 // page, and into a second vault of the same geography (another geography shows the server's
 // refusal); a whole vault is backed up with progress and restored into an empty vault; an empty
 // file shows the server's message; a secret is created, given a new version, disabled and
-// enabled, and a key created, from the page; the Keys tab backs up, deletes and
+// enabled, and a key and a certificate created, from the page; the Keys tab backs up, deletes and
 // recovers a key; the Certificates tab opens a certificate and downloads its backup, CER and
 // PEM; a vault is created with the form, deleted, recovered and purged; the form signs in with
 // a client id and secret (a wrong one shows the server's message); the keyboard alone at
@@ -230,7 +230,7 @@ describe('portal in chromium', { skip }, () => {
     assert.equal((await secretClient(server, empty).getSecret(name)).value, value);
   });
 
-  test('new secret, new version, disable and enable it; new key', async () => {
+  test('new secret, new version, disable and enable it; new key; new certificate', async () => {
     const s2 = uniqueName('pnew');
     await go('#/vault/dev/secrets');
     await heading('dev: Secrets').waitFor();
@@ -263,6 +263,19 @@ describe('portal in chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await heading(`Key ${k2}`).waitFor();
     await page.getByText('RSA', { exact: true }).waitFor();
+
+    const c2 = uniqueName('pnewcert');
+    await go('#/vault/dev/certificates');
+    await heading('dev: Certificates').waitFor();
+    await page.getByRole('button', { name: 'New certificate' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(c2);
+    await page.getByLabel('Subject', { exact: true }).fill('CN=new.example');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await heading(`Certificate ${c2}`).waitFor();
+    const certs = new CertificateClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
+    const op = await certs.getCertificateOperation(c2, { intervalInMs: 50 });
+    const made = await op.pollUntilDone();
+    assert.equal(made.policy?.subject ?? 'CN=new.example', 'CN=new.example');
   });
 
   test('Keys tab: open a key, Download Backup, delete it and Recover it from the deleted list', async () => {
