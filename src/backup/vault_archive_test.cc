@@ -32,7 +32,9 @@ class VaultArchiveTest : public test_support::DeploymentTest {
     StringSink sink(&out);
     auto summary = archiver_.Backup(v, sink);
     EXPECT_TRUE(summary.ok()) << summary.status().ToString();
-    if (summary.ok()) EXPECT_EQ(summary->bytes, out.size());
+    if (summary.ok()) {
+      EXPECT_EQ(summary->bytes, out.size());
+    }
     return out;
   }
 

@@ -43,14 +43,6 @@ bool HasPrefix(std::string_view key, std::string_view prefix) {
   return key.substr(0, prefix.size()) == prefix;
 }
 
-Status RunFn(const TxnFn& fn, Transaction& txn) {
-  try {
-    return fn(txn);
-  } catch (const std::exception& e) {
-    return InternalError(std::string("transaction function threw: ") + e.what());
-  }
-}
-
 }  // namespace
 
 // Read-write view: the committed map (stable, since Updates are serialised) plus fn's writes.
@@ -140,7 +132,7 @@ Status MemoryStorage::Update(const TxnFn& fn) {
   ActiveScope scope(this, /*view=*/false);
   std::lock_guard update_lock(update_mu_);
   OverlayTxn txn(data_);
-  RETURN_IF_ERROR(RunFn(fn, txn));
+  RETURN_IF_ERROR(RunTxnFn(fn, txn));
 
   int pending = fail_next_commits_.load();
   while (pending > 0 && !fail_next_commits_.compare_exchange_weak(pending, pending - 1)) {
@@ -166,7 +158,7 @@ Status MemoryStorage::View(const TxnFn& fn) {
   if (!IsActive(this, /*view_only=*/true)) lock.lock();
   ActiveScope scope(this, /*view=*/true);
   SnapshotTxn txn(data_);
-  return RunFn(fn, txn);
+  return RunTxnFn(fn, txn);
 }
 
 }  // namespace coffer::store

@@ -16,16 +16,6 @@ thread_local const PgStorage* tl_updating = nullptr;
 // Any 64-bit constant: the advisory lock that serialises concurrent first starts' CREATE TABLE.
 constexpr const char* kSchemaLockId = "7094510232861442122";
 
-Status RunFn(const TxnFn& fn, Transaction& txn) {
-  try {
-    return fn(txn);
-  } catch (const std::exception& e) {
-    return InternalError(std::string("transaction function threw: ") + e.what());
-  } catch (...) {
-    return InternalError("transaction function threw");
-  }
-}
-
 bool ValidSchemaName(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
   for (char c : s) {
@@ -187,7 +177,7 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
     PgTxn txn(*conn, writable);
     const PgStorage* outer = tl_updating;
     if (writable) tl_updating = this;
-    st = RunFn(fn, txn);
+    st = RunTxnFn(fn, txn);
     tl_updating = outer;
     // A fn that swallowed an engine error must not commit half of what it meant to write.
     if (st.ok() && !txn.first_error().ok()) st = txn.first_error();

@@ -17,20 +17,6 @@
 #include "store/sqlite_connection.h"
 
 namespace coffer::store {
-namespace {
-
-Status RunFn(const TxnFn& fn, Transaction& txn) {
-  try {
-    return fn(txn);
-  } catch (const std::exception& e) {
-    return InternalError(std::string("transaction function threw: ") + e.what());
-  } catch (...) {
-    return InternalError("transaction function threw");
-  }
-}
-
-}  // namespace
-
 struct SqliteStorage::PendingUpdate {
   const TxnFn* fn;
   std::promise<Status> done;
@@ -129,7 +115,7 @@ void SqliteStorage::RunBatch(std::vector<PendingUpdate*>& batch) {
     batch_error = conn.Exec("SAVEPOINT s");
     if (!batch_error.ok()) break;
     SqliteTxn txn(conn, /*writable=*/true);
-    Status st = RunFn(*batch[i]->fn, txn);
+    Status st = RunTxnFn(*batch[i]->fn, txn);
     // A fn that swallowed an engine error must not commit half of what it meant to write.
     if (st.ok() && !txn.first_error().ok()) st = txn.first_error();
     if (conn.autocommit()) {
@@ -206,7 +192,7 @@ Status SqliteStorage::View(const TxnFn& fn) {
   Status st = conn->Exec("BEGIN");
   if (!st.ok()) return st;
   SqliteTxn txn(*conn, /*writable=*/false);
-  st = RunFn(fn, txn);
+  st = RunTxnFn(fn, txn);
   Status end = conn->Exec("COMMIT");
   if (!end.ok()) {
     if (!conn->autocommit()) (void)conn->Exec("ROLLBACK");

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -60,6 +61,18 @@ class Transaction {
 };
 
 using TxnFn = std::function<Status(Transaction&)>;
+
+// Runs fn, turning an exception it throws into Internal: an engine's writer must survive a
+// throwing fn and must not commit what it wrote. Every engine calls fn through this.
+inline Status RunTxnFn(const TxnFn& fn, Transaction& txn) {
+  try {
+    return fn(txn);
+  } catch (const std::exception& e) {
+    return InternalError(std::string("transaction function threw: ") + e.what());
+  } catch (...) {
+    return InternalError("transaction function threw");
+  }
+}
 
 class Storage {
  public:
