@@ -334,6 +334,7 @@ Status CertificateService::IssuePending(const model::VaultRecord& vault, std::st
   };
   bool deleted = false;
   Status issued = UpdateWithEffects(barrier_, [&](barrier::Txn& t, TxnEffects& effects) -> Status {
+    deleted = false;  // afresh on each run: an engine may run this more than once
     ASSIGN_OR_RETURN(auto op, ReadOperation(t, loc));
     if (!op || op->status != CertificateOperationStatus::kInProgress || op->issuer_name != "Self") {
       return t.Delete(due_key);  // cancelled, deleted or already issued: nothing to do
