@@ -68,6 +68,14 @@ StatusOr<std::unique_ptr<PgStorage>> PgStorage::Open(PgOptions options) {
                                    "; acknowledged writes would not survive a crash. Set "
                                    "fsync = on in postgresql.conf");
   }
+  if (o.replica) {
+    // A standby refuses CREATE even with IF NOT EXISTS: the primary made the table.
+    conn.reset();
+    ASSIGN_OR_RETURN(conn, s->Connect());
+    s->open_ = 1;
+    s->idle_.push_back(std::move(conn));
+    return s;
+  }
   RETURN_IF_ERROR(conn->Exec("BEGIN"));
   RETURN_IF_ERROR(conn->QueryText(
                           (std::string("SELECT pg_advisory_xact_lock(") + kSchemaLockId + ")::text")
@@ -93,8 +101,17 @@ StatusOr<std::unique_ptr<PgStorage>> PgStorage::Open(PgOptions options) {
 StatusOr<std::unique_ptr<PgConnection>> PgStorage::Connect() {
   ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_));
   // Session settings that the URL or the server's defaults must not weaken.
-  RETURN_IF_ERROR(
-      conn->QueryText("SELECT set_config('synchronous_commit', 'on', false)").status());
+  // At least 'on' (the commit is durable before it is acknowledged); a stronger server
+  // setting (remote_apply: the synchronous pair has applied it too, RPO 0) is kept.
+  RETURN_IF_ERROR(conn->QueryText("SELECT CASE WHEN current_setting('synchronous_commit') IN "
+                                  "('on', 'remote_apply') THEN 'kept' ELSE "
+                                  "set_config('synchronous_commit', 'on', false) END")
+                      .status());
+  if (options_.replica) {
+    RETURN_IF_ERROR(
+        conn->QueryText("SELECT set_config('default_transaction_read_only', 'on', false)")
+            .status());
+  }
   if (!options_.schema.empty()) {
     RETURN_IF_ERROR(
         conn->QueryText("SELECT set_config('search_path', $1, false)", {options_.schema})
@@ -145,6 +162,10 @@ void PgStorage::Release(std::unique_ptr<PgConnection> conn) {
 }
 
 Status PgStorage::Update(const TxnFn& fn) {
+  if (options_.replica) {
+    return FailedPreconditionError("PostgreSQL: this storage is a read-only replica; it is "
+                                   "never written to");
+  }
   if (tl_updating == this) {
     return FailedPreconditionError("Update called from inside an Update of the same storage");
   }
@@ -221,6 +242,52 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
     }
     return st;
   }
+}
+
+StatusOr<std::string> PgStorage::QueryOne(const char* sql, std::string* sqlstate) {
+  bool reused = false;
+  ASSIGN_OR_RETURN(auto conn, Acquire(reused));
+  auto value = conn->QueryText(sql);
+  if (!value.ok() && reused && conn->broken()) {
+    // An idle connection the server dropped while it was away: one fresh try.
+    Release(std::move(conn));
+    ASSIGN_OR_RETURN(conn, Acquire(reused));
+    value = conn->QueryText(sql);
+  }
+  if (sqlstate != nullptr) *sqlstate = conn->last_sqlstate();
+  Release(std::move(conn));
+  return value;
+}
+
+Status PgStorage::CheckWritable() {
+  ASSIGN_OR_RETURN(std::string in_recovery, QueryOne("SELECT pg_is_in_recovery()::text"));
+  if (in_recovery != "false") {
+    return UnavailableError("PostgreSQL at the storage URL is a standby (in recovery); it "
+                            "accepts no writes");
+  }
+  return OkStatus();
+}
+
+Status PgStorage::Promote() {
+  ASSIGN_OR_RETURN(std::string in_recovery, QueryOne("SELECT pg_is_in_recovery()::text"));
+  if (in_recovery != "true") {
+    return FailedPreconditionError("PostgreSQL at the paired URL is not a standby; there is "
+                                   "nothing to promote");
+  }
+  std::string sqlstate;
+  auto promoted = QueryOne("SELECT pg_promote(true, 60)::text", &sqlstate);
+  if (!promoted.ok()) {
+    if (sqlstate == "42501") {  // insufficient_privilege
+      return PermissionDeniedError("PostgreSQL refused pg_promote: GRANT EXECUTE ON FUNCTION "
+                                   "pg_promote(boolean, integer) TO the Coffer role");
+    }
+    return promoted.status();
+  }
+  if (*promoted != "true") {
+    return UnavailableError("PostgreSQL: pg_promote did not finish within 60 s; check the "
+                            "paired server's log, then retry");
+  }
+  return OkStatus();
 }
 
 PgStats PgStorage::Stats() const {

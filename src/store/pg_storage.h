@@ -75,6 +75,10 @@ struct PgOptions {
   // If not empty, the schema that holds the table (created if absent); tests use a fresh one.
   // Letters, digits and '_' only.
   std::string schema;
+  // A streaming replica (the paired region, read-only): Open creates nothing, every session is
+  // default_transaction_read_only, and Update fails FailedPrecondition without touching the
+  // server — the engine never writes to a replica.
+  bool replica = false;
 };
 
 struct PgStats {
@@ -102,6 +106,16 @@ class PgStorage final : public Storage {
 
   PgStats Stats() const;
 
+  // A round trip on a pooled connection: OK if the server answers and accepts writes (not in
+  // recovery); Unavailable if it cannot be reached or is a standby. The failover wrapper's
+  // probe of the primary.
+  Status CheckWritable();
+  // SELECT pg_promote(true, 60) on this server (a standby): OK once it accepts writes;
+  // FailedPrecondition if it is not a standby; Unavailable if unreachable; PermissionDenied
+  // without EXECUTE on pg_promote. This storage stays as it was opened (a replica storage
+  // still refuses Update): open a new one to write.
+  Status Promote();
+
  private:
   explicit PgStorage(PgOptions options);
   Status Run(const TxnFn& fn, bool writable);
@@ -109,6 +123,9 @@ class PgStorage final : public Storage {
   // A connection for one transaction; `reused` says it came from the idle list.
   StatusOr<std::unique_ptr<PgConnection>> Acquire(bool& reused);
   void Release(std::unique_ptr<PgConnection> conn);
+  // One value of `sql` (text) on a pooled connection, outside any Update or View; `sqlstate`
+  // (if given) gets the failed statement's SQLSTATE.
+  StatusOr<std::string> QueryOne(const char* sql, std::string* sqlstate = nullptr);
 
   const PgOptions options_;
   std::vector<std::pair<std::string, std::string>> conninfo_;
