@@ -17,66 +17,23 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../support/server.mjs';
 import { CertificateClient } from '@azure/keyvault-certificates';
 import { KeyClient } from '@azure/keyvault-keys';
 import { createVault, credentialFor, secretClient, uniqueName, vaultUrl } from '../support/azure.mjs';
-
-const CHROMIUM = '/usr/bin/chromium';
-const here = path.dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = path.resolve(here, '..', '.artifacts', 'portal');
-const skip = fs.existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (apt-get install chromium; scripts/deps.sh does): the portal's browser test is skipped`;
-
-// The base64 SHA-256 of the dev CA's public key: chromium ignores certificate errors only for
-// chains holding it, instead of for every certificate.
-function caSpkiHash(caFile) {
-  const spki = new crypto.X509Certificate(fs.readFileSync(caFile)).publicKey.export({ type: 'spki', format: 'der' });
-  return crypto.createHash('sha256').update(spki).digest('base64');
-}
-
-// Launches chromium, or fails saying which pairing broke: Debian's security updates move
-// chromium's major version, and playwright-core is pinned in package.json.
-async function launch(chromium, options) {
-  try {
-    return await chromium.launch(options);
-  } catch (e) {
-    const { execFileSync } = await import('node:child_process');
-    let version = '?';
-    try { version = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(); } catch { /* shown as ? */ }
-    const pw = JSON.parse(fs.readFileSync(path.resolve(here, '..', 'node_modules', 'playwright-core', 'package.json'), 'utf8')).version;
-    throw new Error(`playwright-core ${pw} could not drive ${version} (${CHROMIUM}); pin a playwright-core whose browser matches in tests/node/package.json. ${e.message}`);
-  }
-}
+import { ARTIFACTS, openBrowser, skip, tabTo as tabToOn } from './portal_browser.mjs';
 
 describe('portal in chromium', { skip }, () => {
   let server;
   let browser;
   let page;
-  let problems = [];
+  let problems;
   const name = uniqueName('portal');
   const value = `portal-value-${crypto.randomBytes(6).toString('hex')}`;
 
   before(async () => {
     server = await startServer();
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await launch(chromium, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox', // as root (CI)
-        '--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1',
-        `--ignore-certificate-errors-spki-list=${caSpkiHash(server.creds.caFile)}`,
-      ],
-    });
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 768 } });
-    page = await context.newPage();
-    // CSP violations, script errors and failed requests other than the answers under test.
-    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused/.test(m.text())) problems.push(m.text()); });
-    page.on('pageerror', (e) => problems.push(String(e)));
+    ({ browser, page, problems } = await openBrowser(server));
     await secretClient(server).setSecret(name, value);
   });
 
@@ -386,14 +343,7 @@ describe('portal in chromium', { skip }, () => {
 
   test('keyboard alone at 1366x768: sign in, open the vault and the secret, Download Backup', async () => {
     const kb = await page.context().newPage();
-    // Presses Tab until the focused element's text is `text`; fails after 60 presses.
-    const tabTo = async (text) => {
-      for (let i = 0; i < 60; i++) {
-        await kb.keyboard.press('Tab');
-        if (await kb.evaluate((t) => document.activeElement?.textContent?.trim() === t, text)) return;
-      }
-      assert.fail(`no focusable element "${text}" reached with Tab`);
-    };
+    const tabTo = (text) => tabToOn(kb, text);
     await kb.goto(`https://localhost:${server.port}/portal/`);
     await tabTo('Sign in with the dev client');
     await kb.keyboard.press('Enter');
