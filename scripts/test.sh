@@ -39,6 +39,10 @@ if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" 
   npm ci --no-audit --no-fund
   echo "$want" >"$stamp"
 fi
+# The portal's browser tests need Debian's chromium paired with the pinned playwright-core: say
+# clearly what broke (and how to fix it) before they run.
+echo "== chromium and playwright-core (tests/node/check-browser.mjs)"
+node check-browser.mjs || status=1
 node run-tests.mjs || status=1
 
 exit "$status"

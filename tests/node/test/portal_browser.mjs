@@ -8,7 +8,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CHROMIUM = '/usr/bin/chromium';
+// COFFER_CHROMIUM overrides the browser, as for check-browser.mjs.
+export const CHROMIUM = process.env.COFFER_CHROMIUM || '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = path.resolve(here, '..', '.artifacts', 'portal');
 export const skip = fs.existsSync(CHROMIUM)
