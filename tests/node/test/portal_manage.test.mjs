@@ -1,15 +1,18 @@
 // The portal's management pages in a real browser (CONTRACT.md "Portal"; portal.test.mjs has
 // sign-in, objects and backups): a vault's Access control tab lists its role assignments, adds
 // one for a principal (the principal can then read a secret) and removes it, and a duplicate
-// shows the server's own refusal; tags and dates (nbf/exp) of a secret's and a key's version are
-// edited (a managed secret's refusal is the server's message); the Secrets tab pages with
-// maxresults and nextLink and searches across pages; whole-vault restore into a non-empty vault
-// shows the server's 409 and a restore of selected objects reports a name in use; under purge
-// protection deleted secrets and vaults show Recover and their scheduled purge date, never
-// Purge; and the keyboard alone at 1366x768 adds a role assignment, pages and edits tags.
+// shows the server's own refusal; tags and dates (nbf/exp) of a secret's and a key's version and
+// a certificate's tags are edited (a managed secret's refusal is the server's message); the
+// Secrets tab pages with maxresults and nextLink and searches across pages; whole-vault restore
+// into a non-empty vault shows the server's 409 and a restore of selected objects reports a name
+// in use; a foreign file shows the server's 400 and one over the cap is refused before sending;
+// under purge protection deleted secrets and vaults show Recover and their scheduled purge date,
+// never Purge; and the keyboard alone at 1366x768 adds a role assignment, pages and edits tags.
 // Screenshots go to tests/node/.artifacts/portal/. Skipped only when /usr/bin/chromium is absent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
 import { CertificateClient } from '@azure/keyvault-certificates';
@@ -116,7 +119,7 @@ describe('portal management pages in chromium', { skip }, () => {
     await assert.rejects(agentSecrets.getSecret('shared'), (e) => e.statusCode === 403);
   });
 
-  test('tags and dates of a secret\'s and a key\'s version; a bad tag and a managed secret are refused', async () => {
+  test('tags and dates of a secret\'s, a key\'s and a certificate\'s version; a bad tag and a managed secret are refused', async () => {
     const name = uniqueName('ptags');
     const set = await secretClient(server).setSecret(name, 'v1');
     await go(`#/vault/dev/secrets/${name}`);
@@ -175,6 +178,14 @@ describe('portal management pages in chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await alert().waitFor();
     assert.match(await alert().textContent(), /^Operation ".*" is not allowed as this object's lifetime is managed by Key Vault\.$/);
+    // The certificate's own version takes tags (PATCH certificates/{name}/{version}).
+    await go(`#/vault/dev/certificates/${cert}`);
+    await heading(`Certificate ${cert}`).waitFor();
+    await page.getByRole('button', { name: `Edit tags and dates of version ${made.properties.version}` }).click();
+    await page.getByLabel('Tags', { exact: true }).fill('tier=web');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await notice(`Saved the tags and dates of version ${made.properties.version} of ${cert}.`);
+    assert.deepEqual((await certs.getCertificate(cert)).properties.tags, { tier: 'web' });
   });
 
   let pagedVault;
@@ -241,7 +252,7 @@ describe('portal management pages in chromium', { skip }, () => {
     await alert().waitFor();
     const refused = await rawRequest({
       port: server.port, host: `${dst}.vault.localhost`, method: 'PUT', path: '/restore?api-version=7.5',
-      headers: { 'content-type': 'application/octet-stream' }, body: (await import('node:fs')).readFileSync(archive),
+      headers: { 'content-type': 'application/octet-stream' }, body: fs.readFileSync(archive),
       token: await dataToken(server),
     });
     assert.equal(refused.status, 409, refused.body);
@@ -295,6 +306,48 @@ describe('portal management pages in chromium', { skip }, () => {
     await vrow.getByRole('button', { name: `Recover ${vault}` }).waitFor();
     assert.match(await vrow.locator('td').nth(3).textContent(), /^\d{4}-\d\d-\d\dT/);
     assert.equal(await page.getByRole('button', { name: `Purge ${vault}` }).count(), 0);
+  });
+
+  test('Restore Backup and Restore vault: a foreign file shows the server\'s 400, one over the cap is refused unsent; nothing changes', async () => {
+    const vault = uniqueName('pbad');
+    await createVault(server, { name: vault, location: 'eastus' });
+    await secretClient(server, vault).setSecret('only', 'x');
+    const foreign = path.join(ARTIFACTS, 'foreign.bin');
+    fs.writeFileSync(foreign, crypto.randomBytes(300));
+    const huge = path.join(ARTIFACTS, 'huge.bin');  // sparse: 300 MiB, over both caps
+    fs.rmSync(huge, { force: true });
+    fs.writeFileSync(huge, '');
+    fs.truncateSync(huge, 300 * 1024 * 1024);
+    const token = await dataToken(server);
+    const host = `${vault}.vault.localhost`;
+    const blobAnswer = await rawRequest({
+      port: server.port, host, method: 'POST', path: '/secrets/restore?api-version=7.5', token,
+      body: { value: fs.readFileSync(foreign).toString('base64url') },
+    });
+    const archiveAnswer = await rawRequest({
+      port: server.port, host, method: 'PUT', path: '/restore?api-version=7.5', token,
+      headers: { 'content-type': 'application/octet-stream' }, body: fs.readFileSync(foreign),
+    });
+    assert.equal(blobAnswer.status, 400, blobAnswer.body);
+    assert.equal(archiveAnswer.status, 400, archiveAnswer.body);
+
+    await go(`#/vault/${vault}/secrets`);
+    await heading(`${vault}: Secrets`).waitFor();
+    const upload = async (button, file) => {
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: button }).click()]);
+      await chooser.setFiles(file);
+      await alert().waitFor();
+      return alert().textContent();
+    };
+    assert.equal(await upload('Restore Backup', foreign), blobAnswer.json.error.message);
+    assert.equal(await upload('Restore vault', foreign), archiveAnswer.json.error.message);
+    assert.match(await upload('Restore Backup', huge), /^huge\.bin is 314572800 bytes; a backup blob is at most 67108864 bytes\. Nothing was sent\.$/);
+    assert.match(await upload('Restore vault', huge), /^huge\.bin is 314572800 bytes; a vault archive uploaded here is at most 268435456 bytes .*Nothing was sent\.$/);
+    await shot('restore-refused.png');
+    fs.rmSync(huge);
+    const names = [];
+    for await (const p of secretClient(server, vault).listPropertiesOfSecrets()) names.push(p.name);
+    assert.deepEqual(names, ['only']);
   });
 
   test('keyboard alone at 1366x768: add a role assignment, page through secrets, edit tags', async () => {
