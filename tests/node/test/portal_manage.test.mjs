@@ -1,14 +1,15 @@
 // The portal's management pages in a real browser (CONTRACT.md "Portal"; portal.test.mjs has
 // sign-in, objects and backups): a vault's Access control tab lists its role assignments, adds
-// one for a principal (the principal can then read a secret) and removes it, and a duplicate
-// shows the server's own refusal; tags and dates (nbf/exp) of a secret's and a key's version and
-// a certificate's tags are edited (a managed secret's refusal is the server's message); the
-// Secrets tab pages with maxresults and nextLink and searches across pages; whole-vault restore
-// into a non-empty vault shows the server's 409 and a restore of selected objects reports a name
-// in use; a foreign file shows the server's 400 and one over the cap is refused before sending;
-// under purge protection deleted secrets and vaults show Recover and their scheduled purge date,
-// never Purge; and the keyboard alone at 1366x768 adds a role assignment, pages and edits tags.
-// Screenshots go to tests/node/.artifacts/portal/. Skipped only when /usr/bin/chromium is absent.
+// one for a principal (the principal can then read a secret) and removes it, a duplicate shows
+// the server's own refusal, and an owner who may not list principals types an object id; tags
+// and dates (nbf/exp) of a secret's and a key's version and a certificate's tags are edited (a
+// managed secret's refusal is the server's message); the Secrets tab pages with maxresults and
+// nextLink and searches across pages; whole-vault restore into a non-empty vault shows the
+// server's 409 and a restore of selected objects reports a name in use; a foreign file shows the
+// server's 400 and one over the cap is refused before sending; under purge protection deleted
+// secrets and vaults show Recover and their scheduled purge date, never Purge; and the keyboard
+// alone at 1366x768 adds a role assignment, pages and edits tags. Screenshots go to
+// tests/node/.artifacts/portal/. Skipped only when /usr/bin/chromium is absent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -117,6 +118,41 @@ describe('portal management pages in chromium', { skip }, () => {
     await notice(`Removed ${label}.`);
     assert.deepEqual(await assignmentsOf(made.id, agent.objectId), []);
     await assert.rejects(agentSecrets.getSecret('shared'), (e) => e.statusCode === 403);
+  });
+
+  test('Access control for an owner of the vault who may not list principals: the principal is typed by object id', async () => {
+    const vault = uniqueName('powner');
+    const made = await createVault(server, { name: vault, location: 'eastus' });
+    const owner = await newPrincipal(uniqueName('owner'));
+    const other = await newPrincipal(uniqueName('other'));
+    const put = await mgmtRequest(server, {
+      method: 'PUT', path: `${made.id}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?${ROLE_API}`,
+      body: { properties: { roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635', principalId: owner.objectId } },
+    });
+    assert.equal(put.status, 201, put.body);
+    const p = await page.context().newPage();
+    watch(p, problems);
+    await p.goto(`https://localhost:${server.port}/portal/`);
+    await p.getByLabel('Client id').fill(owner.clientId);
+    await p.getByLabel('Client secret').fill(owner.clientSecret);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await heading('Vaults', p).waitFor();
+    await p.getByRole('link', { name: vault, exact: true }).click();
+    await p.getByRole('tab', { name: 'Access control' }).click();
+    await heading(`${vault}: Access control`, p).waitFor();
+    await p.getByRole('button', { name: 'Add role assignment' }).click();
+    await p.getByLabel('Principal', { exact: true }).fill(other.objectId);
+    await p.getByLabel('Role', { exact: true }).selectOption({ label: 'Key Vault Reader' });
+    await p.getByRole('button', { name: 'Add', exact: true }).click();
+    await notice(`Assigned Key Vault Reader to ${other.objectId} on ${vault}.`, p);
+    const [assigned] = await assignmentsOf(made.id, other.objectId);
+    assert.ok(assigned.properties.roleDefinitionId.endsWith(READER));
+    // An object id nobody has: the server's 400 naming it.
+    await p.getByRole('button', { name: 'Add role assignment' }).click();
+    await p.getByLabel('Principal', { exact: true }).fill('00000000-0000-0000-0000-000000000001');
+    await p.getByRole('button', { name: 'Add', exact: true }).click();
+    await p.locator('#error').getByText(/00000000-0000-0000-0000-000000000001/).waitFor();
+    await p.close();
   });
 
   test('tags and dates of a secret\'s, a key\'s and a certificate\'s version; a bad tag and a managed secret are refused', async () => {
