@@ -70,14 +70,26 @@ export function vaultActions(vault, v) {
     const again = document.getElementById('vault-progress');
     if (again) again.textContent = text;
   };
-  const archive = filePicker('vault-archive', '.coffer-backup', (f) => restoreThen(() => restoreVault(vault, f, report)));
   const selectArea = h('div', { id: 'restore-selected' });
+  const selective = h('button', { type: 'button', 'aria-expanded': 'false', onclick: () => toggleSelective(selective, selectArea, vault, report, restoreThen) },
+    'Restore selected objects');
+  // A whole restore into a vault that is not empty is refused (409, the server's message shown):
+  // the selective form opens, as the way to take objects from the archive into this vault.
+  const archive = filePicker('vault-archive', '.coffer-backup', async (f) => {
+    try {
+      await restoreThen(() => restoreVault(vault, f, report));
+    } catch (e) {
+      if (e.status === 409 && selective.getAttribute('aria-expanded') !== 'true') {
+        toggleSelective(selective, selectArea, vault, report, restoreThen);
+        report('');
+      }
+      throw e;
+    }
+  });
   const confirmArea = h('span');
   const bar = h('div', { class: 'actions', role: 'group', 'aria-label': 'Vault' },
     h('button', { type: 'button', onclick: () => guard(() => backupVault(vault, report)) }, 'Back up vault'),
-    h('button', { type: 'button', onclick: () => archive.click() }, 'Restore vault'), archive,
-    h('button', { type: 'button', 'aria-expanded': 'false', onclick: (e) => toggleSelective(e.currentTarget, selectArea, vault, report, restoreThen) },
-      'Restore selected objects'),
+    h('button', { type: 'button', onclick: () => archive.click() }, 'Restore vault'), archive, selective,
     h('button', { type: 'button', class: 'danger', onclick: () => {
       confirmArea.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: () => guard(async () => {
         await arm('DELETE', `${v.id}?${ARM_API}`);

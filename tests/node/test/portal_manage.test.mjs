@@ -239,8 +239,8 @@ describe('portal management pages in chromium', { skip }, () => {
     await heading(`${pagedVault}: Secrets`).waitFor();
     assert.equal(await rows().count(), 7);
     await page.getByLabel('Per page').selectOption('5');
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 5);  // drawn again
     await page.locator('#page-status').getByText('Page 1', { exact: true }).waitFor();
-    assert.equal(await rows().count(), 5);
     assert.equal(await page.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.locator('#page-status').getByText('Page 2', { exact: true }).waitFor();
@@ -293,8 +293,8 @@ describe('portal management pages in chromium', { skip }, () => {
     });
     assert.equal(refused.status, 409, refused.body);
     assert.equal(await alert().textContent(), refused.json.error.message);
-
-    await page.getByRole('button', { name: 'Restore selected objects' }).click();
+    // The refusal opens the form for selected objects.
+    assert.equal(await page.getByRole('button', { name: 'Restore selected objects' }).getAttribute('aria-expanded'), 'true');
     await page.getByLabel('Objects', { exact: true }).fill('secrets/nope!');
     await page.getByRole('button', { name: 'Choose archive and restore' }).click();
     await alert().getByText(/^"secrets\/nope!" is not an object/).waitFor();
@@ -418,8 +418,8 @@ describe('portal management pages in chromium', { skip }, () => {
     await heading(`${pagedVault}: Secrets`, kb).waitFor();
     await tabTo(kb, 'Per page');
     await kb.keyboard.type('5');
+    await kb.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 5);  // drawn again
     await kb.locator('#page-status').getByText('Page 1', { exact: true }).waitFor();
-    assert.equal(await kb.locator('table tbody tr').count(), 5);
     await tabTo(kb, 'Next page');
     await kb.keyboard.press('Enter');
     await kb.locator('#page-status').getByText('Page 2', { exact: true }).waitFor();
