@@ -22,8 +22,8 @@ let pageSize = 25;  // kept across pages and tabs
 
 export const objectHref = (vault, kind, name) => `${vaultHref(vault, kind)}/${encodeURIComponent(name)}`;
 
-// What "New …" asks for and sends, per kind (AZURE_API.md: set secret, create key, create a
-// Self-issued certificate).
+// What "New …" asks for and sends, per kind (AZURE_API.md: set secret, create key with its type
+// and curve or size, create a Self-issued certificate with its validity, key and secret format).
 const CREATE = {
   secrets: {
     fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-value', label: 'Value', type: 'password' },
@@ -32,13 +32,29 @@ const CREATE = {
       { value: v['new-value'], ...(v['new-content-type'] ? { contentType: v['new-content-type'] } : {}) }),
   },
   keys: {
-    fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-kty', label: 'Key type', options: ['EC', 'RSA'] }],
-    send: (vault, v) => data(vault, 'POST', `keys/${encodeURIComponent(v['new-name'])}/create`, { kty: v['new-kty'] }),
+    fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-kty', label: 'Key type', options: ['EC', 'RSA'] },
+      { id: 'new-curve', label: 'EC curve', options: ['P-256', 'P-384', 'P-521', 'P-256K'] },
+      { id: 'new-size', label: 'RSA key size', options: ['2048', '3072', '4096'] }],
+    send: (vault, v) => data(vault, 'POST', `keys/${encodeURIComponent(v['new-name'])}/create`,
+      v['new-kty'] === 'EC' ? { kty: 'EC', crv: v['new-curve'] } : { kty: 'RSA', key_size: Number(v['new-size']) }),
   },
   certificates: {
-    fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-subject', label: 'Subject', value: 'CN=example.com' }],
-    send: (vault, v) => data(vault, 'POST', `certificates/${encodeURIComponent(v['new-name'])}/create`,
-      { policy: { issuer: { name: 'Self' }, x509_props: { subject: v['new-subject'] } } }),
+    fields: [{ id: 'new-name', label: 'Name' }, { id: 'new-subject', label: 'Subject', value: 'CN=example.com' },
+      { id: 'new-validity', label: 'Validity (months)', type: 'number', value: '12' },
+      { id: 'new-cert-kty', label: 'Key', options: [['RSA-2048', 'RSA 2048'], ['RSA-4096', 'RSA 4096'], ['EC-P-256', 'EC P-256'], ['EC-P-384', 'EC P-384']] },
+      { id: 'new-format', label: 'Secret format', options: [['application/x-pkcs12', 'PKCS#12'], ['application/x-pem-file', 'PEM']] }],
+    send: (vault, v) => {
+      const [kty, ...rest] = v['new-cert-kty'].split('-');
+      const key = kty === 'EC' ? { kty, crv: rest.join('-') } : { kty, key_size: Number(rest[0]) };
+      return data(vault, 'POST', `certificates/${encodeURIComponent(v['new-name'])}/create`, {
+        policy: {
+          issuer: { name: 'Self' },
+          x509_props: { subject: v['new-subject'], validity_months: Number(v['new-validity']) },
+          key_props: { ...key, exportable: true, reuse_key: false },
+          secret_props: { contentType: v['new-format'] },
+        },
+      });
+    },
   },
 };
 

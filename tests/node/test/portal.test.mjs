@@ -5,9 +5,9 @@
 // page, and into a second vault of the same geography (another geography shows the server's
 // refusal); a whole vault is backed up with progress and restored into an empty vault; an empty
 // file shows the server's message; a secret is created, given a new version, disabled and
-// enabled, and a key and a certificate created, from the page; the Keys tab backs up, deletes and
-// recovers a key; the Certificates tab opens a certificate and downloads its backup, CER and
-// PEM; a vault is created with the form, deleted, recovered and purged; the form signs in with
+// enabled, and keys (a size, a curve) and a certificate (validity, key, format) created from the
+// page; the Keys tab backs up, deletes and recovers a key; the Certificates tab opens a
+// certificate and downloads its backup, CER and PEM; a vault is created with the form, deleted, recovered and purged; the form signs in with
 // a client id and secret (a wrong one shows the server's message); the keyboard alone at
 // 1366x768 signs in, opens the vault and the secret and downloads its backup. Screenshots go to
 // tests/node/.artifacts/portal/.
@@ -187,7 +187,7 @@ describe('portal in chromium', { skip }, () => {
     assert.equal((await secretClient(server, empty).getSecret(name)).value, value);
   });
 
-  test('new secret, new version, disable and enable it; new key; new certificate', async () => {
+  test('new secret, new version, disable and enable it; new RSA 3072 and EC P-384 keys; new certificate with its choices', async () => {
     const s2 = uniqueName('pnew');
     await go('#/vault/dev/secrets');
     await heading('dev: Secrets').waitFor();
@@ -217,9 +217,21 @@ describe('portal in chromium', { skip }, () => {
     await page.getByRole('button', { name: 'New key' }).click();
     await page.getByLabel('Name', { exact: true }).fill(k2);
     await page.getByLabel('Key type', { exact: true }).selectOption('RSA');
+    await page.getByLabel('RSA key size', { exact: true }).selectOption('3072');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await heading(`Key ${k2}`).waitFor();
     await page.getByText('RSA', { exact: true }).waitFor();
+    const keys = new KeyClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
+    assert.equal((await keys.getKey(k2)).key.n.length, 384);  // 3072 bits
+    const k3 = uniqueName('pnewec');
+    await go('#/vault/dev/keys');
+    await heading('dev: Keys').waitFor();
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(k3);
+    await page.getByLabel('EC curve', { exact: true }).selectOption('P-384');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await heading(`Key ${k3}`).waitFor();
+    assert.equal((await keys.getKey(k3)).key.crv, 'P-384');
 
     const c2 = uniqueName('pnewcert');
     await go('#/vault/dev/certificates');
@@ -227,12 +239,19 @@ describe('portal in chromium', { skip }, () => {
     await page.getByRole('button', { name: 'New certificate' }).click();
     await page.getByLabel('Name', { exact: true }).fill(c2);
     await page.getByLabel('Subject', { exact: true }).fill('CN=new.example');
+    await page.getByLabel('Validity (months)', { exact: true }).fill('6');
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'EC P-384' });
+    await page.getByLabel('Secret format', { exact: true }).selectOption({ label: 'PEM' });
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await heading(`Certificate ${c2}`).waitFor();
     const certs = new CertificateClient(vaultUrl(server, 'dev'), credentialFor(server.creds));
     const op = await certs.getCertificateOperation(c2, { intervalInMs: 50 });
-    const made = await op.pollUntilDone();
-    assert.equal(made.policy?.subject ?? 'CN=new.example', 'CN=new.example');
+    await op.pollUntilDone();
+    const policy = await certs.getCertificatePolicy(c2);
+    assert.equal(policy.subject, 'CN=new.example');
+    assert.equal(policy.validityInMonths, 6);
+    assert.equal(policy.keyCurveName, 'P-384');
+    assert.equal(policy.contentType, 'application/x-pem-file');
   });
 
   test('Keys tab: open a key, Download Backup, delete it and Recover it from the deleted list', async () => {
