@@ -7,10 +7,11 @@
 // file shows the server's message; a secret is created, given a new version, disabled and
 // enabled, and keys (a size, a curve) and a certificate (validity, key, format) created from the
 // page; the Keys tab backs up, deletes and recovers a key; the Certificates tab opens a
-// certificate and downloads its backup, CER and PEM; a vault is created with the form, deleted, recovered and purged; the form signs in with
-// a client id and secret (a wrong one shows the server's message); the keyboard alone at
-// 1366x768 signs in, opens the vault and the secret and downloads its backup. Screenshots go to
-// tests/node/.artifacts/portal/.
+// certificate and downloads its backup, CER and PEM; a vault is created with the form, deleted,
+// recovered and purged; the form signs in with a client id and secret (a wrong one shows the
+// server's message); the keyboard alone at 1366x768 signs in, opens the vault and the secret and
+// downloads its backup. Screenshots go to tests/node/.artifacts/portal/. portal_manage.test.mjs
+// has access control, tags and dates, paging, selective restore and purge protection.
 // Skipped only when /usr/bin/chromium is absent (scripts/deps.sh installs it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
