@@ -134,8 +134,10 @@ EOF
   "${psql[@]}" -d postgres <<'EOF' >&2
 CREATE ROLE coffer LOGIN;
 CREATE DATABASE coffer OWNER coffer;
-GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO coffer;
 EOF
+  # A function's privileges live in each database's catalog: granted in coffer, where Coffer
+  # connects (granted in postgres it would not reach it).
+  "${psql[@]}" -d coffer -c 'GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO coffer' >&2
 }
 
 init_pair() {

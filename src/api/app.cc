@@ -201,6 +201,13 @@ http::Response App::Handle(http::Request& req) {
       return Finish(*ctx, req, std::move(*throttled));
     }
   }
+  if (services_.paired_read_check && ctx->route->plane != Plane::kOperator &&
+      ctx->route->plane != Plane::kPortal) {
+    if (Status s = services_.paired_read_check(); !s.ok()) {
+      SecureClear(req.body);
+      return Finish(*ctx, req, api::ErrorResponse(s));
+    }
+  }
   http::Response resp = ctx->route->handler(*this, *ctx, req);
   SecureClear(req.body);
   return Finish(*ctx, req, std::move(resp));

@@ -69,6 +69,16 @@ struct AppServices {
   // Dev mode only: the dev client, authenticated (its secret stays with the caller), for the
   // portal's dev sign-in; empty outside dev mode.
   std::function<StatusOr<auth::AuthenticatedClient>()> dev_client;
+  // Paired-region failover (CONTRACT.md "PostgreSQL and paired-region failover"); all unset
+  // without [failover]. The storage served from ("primary" | "paired") and whether it is
+  // writable, for /healthz and /metrics.
+  std::function<ServingState()> serving;
+  // While serving from the pair: a round trip to it before any request of a token-bearing or
+  // identity plane is handled, so that every read queries the pair and, with both sides down,
+  // the answer is 503 rather than something a cache still holds. OK when not in failover.
+  std::function<Status()> paired_read_check;
+  // `coffer operator failover promote`: promotes the pair and makes it writable.
+  std::function<Status()> promote_pair;
 };
 
 class App final : public http::Handler {

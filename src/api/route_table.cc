@@ -109,6 +109,8 @@ std::vector<Route> BuildTable() {
       Admin("DELETE", "_coffer/principals/{oid}/secrets/{keyId}",
             "Coffer/principals/secrets/delete", RevokePrincipalSecret),
       Admin("POST", "_coffer/subscriptions", "Coffer/subscriptions/write", CreateSubscription),
+      Admin("POST", "_coffer/operator/failover/promote", "Coffer/operator/failover/action",
+            PromotePair),
       {"GET", "subscriptions", Plane::kManagement, Authz::kHandler,
        "Microsoft.Resources/subscriptions/read", "", ObjectKind::kNone, 0, false,
        ListSubscriptions},

@@ -24,6 +24,7 @@ COFFER_ROUTE_HANDLER(DevClock);
 // status_routes.cc: health and metrics.
 COFFER_ROUTE_HANDLER(Healthz);
 COFFER_ROUTE_HANDLER(MetricsScrape);
+COFFER_ROUTE_HANDLER(PromotePair);
 
 // vault_routes.cc: ARM vaults.
 COFFER_ROUTE_HANDLER(ListVaults);

@@ -3,6 +3,8 @@
 //                   503 with the same shape while sealed; no token.
 //   GET /metrics  → Prometheus text; without a token from loopback, otherwise with a
 //                   management token of the tenant administrator.
+//   POST /_coffer/operator/failover/promote → 200 {"storage":"paired","writable":true}
+//                   (tenant administrator; `coffer operator failover promote`).
 #include "api/errors.h"
 #include "api/json_body.h"
 #include "api/routes.h"
@@ -12,6 +14,7 @@ namespace {
 
 ServingState State(const App& app) {
   ServingState s;
+  if (app.services().serving) s = app.services().serving();
   s.sealed = app.services().barrier->sealed();
   return s;
 }
@@ -50,6 +53,17 @@ COFFER_ROUTE_HANDLER(MetricsScrape) {
   r.headers.Set("Cache-Control", "no-cache");
   r.body = app.metrics().Render(State(app));
   return r;
+}
+
+COFFER_ROUTE_HANDLER(PromotePair) {
+  if (!app.services().promote_pair) {
+    return ArmErrorResponse(FailedPreconditionError(
+        "This node has no paired region: set [failover] paired_url (with [storage] engine = "
+        "\"postgres\") to promote its replica."));
+  }
+  if (Status s = app.services().promote_pair(); !s.ok()) return ArmErrorResponse(s);
+  ServingState s = State(app);
+  return JsonResponse(200, Dump(Json{{"storage", s.storage}, {"writable", s.writable}}));
 }
 
 }  // namespace coffer::api

@@ -19,6 +19,12 @@ int DevTimeShift(const ClientContext& ctx, int64_t seconds) {
       session->Request("POST", "/_coffer/dev/time-shift", json{{"seconds", seconds}}));
 }
 
+int OperatorFailoverPromote(const ClientContext& ctx) {
+  auto session = ManagementSession::Connect(ctx);
+  if (!session.ok()) return ReportError(session.status());
+  return PrintOrReport(session->Request("POST", "/_coffer/operator/failover/promote", json::object()));
+}
+
 int Login(Credentials creds) {
   while (creds.base_url.ends_with('/')) creds.base_url.pop_back();
   creds.authority_host = creds.base_url;

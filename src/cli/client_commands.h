@@ -14,6 +14,9 @@
 namespace coffer::cli {
 
 int DevTimeShift(const ClientContext& ctx, int64_t seconds);
+// `coffer operator failover promote`: asks the running node to promote its paired replica
+// (POST /_coffer/operator/failover/promote) and prints {"storage", "writable"}.
+int OperatorFailoverPromote(const ClientContext& ctx);
 // `coffer login`: checks `creds` by obtaining a token with them, then saves them to the profile
 // (credentials.h, mode 0600) and prints {url, tenantId, clientId, profile}, never the secret.
 int Login(Credentials creds);

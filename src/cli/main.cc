@@ -55,6 +55,17 @@ int main(int argc, char** argv) {
   unseal->add_option("--url", url, "Server base URL")->capture_default_str();
   unseal->add_option("--ca-file", ca_file, "CA that signed the server's certificate");
 
+  coffer::cli::ClientContext failover_ctx;
+  auto* failover = op->add_subcommand("failover", "Paired-region failover of the running node");
+  failover->require_subcommand(1);
+  failover->fallthrough();
+  failover->add_option("--data-dir", failover_ctx.data_dir,
+                       "Data dir holding dev-credentials.json");
+  auto* promote = failover->add_subcommand(
+      "promote", "Promote the paired replica (pg_promote) and serve from it, writable, for good");
+  promote->add_option("--data-dir", failover_ctx.data_dir,
+                      "Data dir holding dev-credentials.json");
+
   std::optional<int> command_exit;  // set by the command callbacks below
   coffer::cli::AddVaultCommands(app, &command_exit);
   coffer::cli::AddRoleCommands(app, &command_exit);
@@ -122,5 +133,6 @@ int main(int argc, char** argv) {
   if (login->parsed()) return coffer::cli::Login(login_creds);
   if (logout->parsed()) return coffer::cli::Logout();
   if (shift->parsed()) return coffer::cli::DevTimeShift(ctx, seconds + days * 86400);
+  if (promote->parsed()) return coffer::cli::OperatorFailoverPromote(failover_ctx);
   return 0;
 }

@@ -173,6 +173,56 @@ bool LoadStorage(const toml::table& t, ServerConfig* config, std::string* error)
   return true;
 }
 
+// [failover] paired_url (a PostgreSQL URL; needs [storage] engine = "postgres"), after_seconds
+// (1..3600, default 5) — CONTRACT.md "PostgreSQL and paired-region failover".
+bool LoadFailover(const toml::table& t, ServerConfig* config, std::string* error) {
+  const toml::node* node = t.get("failover");
+  if (node == nullptr) return true;
+  const toml::table* table = node->as_table();
+  if (table == nullptr) {
+    *error = "failover must be a table ([failover])";
+    return false;
+  }
+  for (const auto& [key, value] : *table) {
+    if (key != "paired_url" && key != "after_seconds") {
+      *error = "failover." + std::string(key.str()) +
+               " is not a failover setting (paired_url, after_seconds)";
+      return false;
+    }
+  }
+  if (auto n = (*table)["paired_url"]) {
+    auto v = n.value<std::string>();
+    if (!n.is_string() ||
+        (v->rfind("postgresql://", 0) != 0 && v->rfind("postgres://", 0) != 0)) {
+      *error = "failover.paired_url must be a PostgreSQL URL (postgresql://user@host:port/database)";
+      return false;
+    }
+    config->failover_paired_url = *v;
+  }
+  if (auto n = (*table)["after_seconds"]) {
+    auto v = n.value<int64_t>();
+    if (!v || !n.is_integer() || *v < 1 || *v > 3600) {
+      *error = "failover.after_seconds must be a whole number of seconds from 1 to 3600";
+      return false;
+    }
+    config->failover_after_seconds = *v;
+  }
+  if (config->failover_paired_url.empty()) {
+    *error = "failover.paired_url is required in [failover] (the paired region's replica)";
+    return false;
+  }
+  if (config->storage_engine != "postgres") {
+    *error = "failover.paired_url needs storage.engine = \"postgres\" (the pair is a PostgreSQL "
+             "streaming replica of storage.url)";
+    return false;
+  }
+  if (config->failover_paired_url == config->storage_url) {
+    *error = "failover.paired_url is storage.url; name the paired region's replica";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* error) {
@@ -235,6 +285,7 @@ bool LoadConfigFile(const std::string& path, ServerConfig* config, std::string* 
   if (!LoadRelease(t, config, error)) return false;
   if (!LoadCertificates(t, config, error)) return false;
   if (!LoadStorage(t, config, error)) return false;
+  if (!LoadFailover(t, config, error)) return false;
   if (!LoadBackup(t, config, error)) return false;
   return LoadLimits(t, &config->limits, error);
 }

@@ -117,5 +117,40 @@ TEST_F(ConfigLimitsTest, StorageSettingsAreReadAndInvalidValuesNameTheKey) {
   }
 }
 
+// [failover]: paired_url and after_seconds reach ServerConfig on a postgres engine; a wrong
+// type, a value out of range, an unknown key, a missing url or a non-postgres engine names the
+// key.
+TEST_F(ConfigLimitsTest, FailoverSettingsAreReadAndInvalidValuesNameTheKey) {
+  const std::string pg =
+      "[storage]\nengine = \"postgres\"\nurl = \"postgresql://coffer@127.0.0.1:5432/coffer\"\n";
+  ASSERT_EQ(Load(pg), "");
+  EXPECT_EQ(config_.failover_paired_url, "");
+  EXPECT_EQ(config_.failover_after_seconds, 5);
+  ASSERT_EQ(Load(pg + "[failover]\npaired_url = \"postgresql://coffer@127.0.0.1:5433/coffer\"\n"
+                      "after_seconds = 2\n"),
+            "");
+  EXPECT_EQ(config_.failover_paired_url, "postgresql://coffer@127.0.0.1:5433/coffer");
+  EXPECT_EQ(config_.failover_after_seconds, 2);
+  const std::string pair = "[failover]\npaired_url = \"postgresql://coffer@127.0.0.1:5433/coffer\"\n";
+  const std::pair<std::string, const char*> cases[] = {
+      {pair, "needs storage.engine"},
+      {pg + "[failover]\nafter_seconds = 5\n", "failover.paired_url is required"},
+      {pg + "[failover]\npaired_url = 5433\n", "failover.paired_url"},
+      {pg + "[failover]\npaired_url = \"http://x\"\n", "failover.paired_url"},
+      {pg + "[failover]\npaired_url = \"postgresql://coffer@127.0.0.1:5432/coffer\"\n",
+       "failover.paired_url is storage.url"},
+      {pg + pair + "after_seconds = 0\n", "failover.after_seconds"},
+      {pg + pair + "after_seconds = 3601\n", "failover.after_seconds"},
+      {pg + pair + "after_seconds = \"5\"\n", "failover.after_seconds"},
+      {pg + pair + "after_seconds = 2.5\n", "failover.after_seconds"},
+      {pg + pair + "after = 5\n", "failover.after"},
+      {"failover = \"postgresql://x\"\n" + pg, "failover must be a table"},
+  };
+  for (const auto& [text, named] : cases) {
+    std::string error = Load(text);
+    EXPECT_NE(error.find(named), std::string::npos) << text << " → " << error;
+  }
+}
+
 }  // namespace
 }  // namespace coffer::server

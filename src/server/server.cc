@@ -28,6 +28,7 @@
 #include "server/attestation_setup.h"
 #include "server/bootstrap.h"
 #include "server/dev_tls.h"
+#include "server/failover_setup.h"
 #include "store/pg_storage.h"
 #include "store/sqlite_storage.h"
 #include "vault/key_service.h"
@@ -101,6 +102,7 @@ struct Runtime {
   std::unique_ptr<backup::VaultArchiver> archiver;
   std::unique_ptr<backup::VaultBackupJobs> vault_backups;
   std::unique_ptr<backup::BackupScheduler> backup_schedule;
+  store::FailoverStorage* failover = nullptr;  // `storage` with [failover]; else null
 };
 
 // Whole-vault backup: the archiver, its jobs (whose expiry the sweeper drives) and, when
@@ -150,6 +152,10 @@ void BuildAuth(Runtime* rt, const std::string& tenant_id) {
 // The engine [storage] names: SQLite in the data dir, or PostgreSQL at [storage] url (the data
 // dir still holds TLS, the dev unseal key, deployment.json and the audit log).
 StatusOr<std::unique_ptr<store::Storage>> OpenStorage(const ServerConfig& config) {
+  if (!config.failover_paired_url.empty()) {
+    ASSIGN_OR_RETURN(auto failover, OpenFailoverStorage(config));
+    return std::unique_ptr<store::Storage>(std::move(failover));
+  }
   if (config.storage_engine == "postgres") {
     store::PgOptions options;
     options.url = config.storage_url;
@@ -164,6 +170,9 @@ StatusOr<std::unique_ptr<store::Storage>> OpenStorage(const ServerConfig& config
 
 Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Runtime* rt) {
   ASSIGN_OR_RETURN(rt->storage, OpenStorage(config));
+  if (!config.failover_paired_url.empty()) {
+    rt->failover = static_cast<store::FailoverStorage*>(rt->storage.get());
+  }
   Random& rng = crypto::SystemRandom();
   rt->barrier = std::make_unique<barrier::Barrier>(*rt->storage, rng);
   rt->domain_clock = std::make_unique<ShiftedClock>(rt->real_clock);
@@ -368,8 +377,26 @@ int RunServer(const ServerConfig& config) {
       return rt.principals->Authenticate(tenant, boot->client_id, boot->client_secret.view());
     };
   }
+  if (store::FailoverStorage* failover = rt.failover) {
+    services.serving = [failover] {
+      api::ServingState s;
+      store::FailoverMode mode = failover->mode();
+      s.storage = store::FailoverStorage::StorageName(mode);
+      s.writable = store::FailoverStorage::Writable(mode);
+      return s;
+    };
+    services.paired_read_check = [failover]() -> Status {
+      if (failover->mode() != store::FailoverMode::kPaired) return OkStatus();
+      return failover->View([](store::Transaction&) { return OkStatus(); });
+    };
+    services.promote_pair = [failover] { return failover->Promote(); };
+  }
   api::App app(app_options, services);
   rt.storage->SetCommitObserver(&app.commit_observer());
+  // Failover and failback also without traffic: one probe of the primary (or, while paired,
+  // of both sides) every half second.
+  std::unique_ptr<FailoverProber> prober;
+  if (rt.failover) prober = std::make_unique<FailoverProber>(*rt.failover, std::chrono::milliseconds(500));
 
   auto server = http::Server::Start(options, app);
   SecureClear(options.private_key_pem);
@@ -403,6 +430,7 @@ int RunServer(const ServerConfig& config) {
   rt.sweeper->Stop();
   if (rt.backup_schedule) rt.backup_schedule->Stop();
   (*server)->Stop();
+  prober.reset();
   rt.storage->SetCommitObserver(nullptr);  // the app, which holds the metrics, goes first
   return 0;
 }

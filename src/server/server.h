@@ -45,6 +45,10 @@ struct ServerConfig {
   std::string storage_engine = "sqlite";
   std::string storage_url;
   int64_t storage_max_connections = 16;
+  // [failover]: the paired region's streaming replica (postgres only) and how long the primary
+  // must be unreachable before the node serves from it read-only (store/failover_storage.h).
+  std::string failover_paired_url;
+  int64_t failover_after_seconds = 5;
   // [limits]: the service limits per vault per 10 s (CONTRACT.md "Throttling").
   api::ServiceLimits limits;
   // [backup]: scheduled whole-vault backups into `backup_dir` every `backup_schedule_seconds`
