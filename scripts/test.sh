@@ -22,6 +22,9 @@ trap stop_pg EXIT
 if COFFER_TEST_PG_URL=$(bash scripts/pg.sh start "$pg_dir"); then
   export COFFER_TEST_PG_URL
   echo "PostgreSQL at $COFFER_TEST_PG_URL"
+  # The failover test (tests/node/test/failover.test.mjs) starts its own primary and synchronous
+  # replica with scripts/pg-pair.sh, kills and restarts the primary, and stops both.
+  export COFFER_TEST_PG_PAIR=1
 else
   echo "PostgreSQL did not start; the PostgreSQL engine's tests cannot run" >&2
   status=1

@@ -1,0 +1,171 @@
+// Paired-region failover (CONTRACT.md "PostgreSQL and paired-region failover"): a dev node on a
+// PostgreSQL primary with a synchronous streaming replica (scripts/pg-pair.sh, remote_apply).
+// Killing the primary under write load loses no acknowledged write (every one is read back from
+// the pair), answers no 500 (503 with Retry-After instead), serves reads from the pair within
+// after_seconds + 2 s and refuses writes with a read-only failover message; the node fails back
+// by itself when the primary returns; the unmodified SecretClient reads through a failover; and
+// `coffer operator failover promote` makes the pair writable for good.
+// Runs when COFFER_TEST_PG_PAIR=1 (scripts/test.sh sets it) and Debian's postgresql-15 is here.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freshDataDir, repoRoot, startServer } from '../support/server.mjs';
+import { dataToken, expectRestError, pollUntil, secretClient } from '../support/azure.mjs';
+import { cliJson } from '../support/cli.mjs';
+import { API, rawRequest } from '../support/http.mjs';
+
+const ENABLED = process.env.COFFER_TEST_PG_PAIR === '1' && fs.existsSync('/usr/lib/postgresql/15/bin/pg_ctl');
+const AFTER_SECONDS = 2;
+const WRITES = 2000;  // acknowledged writes before the kill
+const WRITERS = 8;
+
+function pair(cmd, dir) {
+  const r = spawnSync('bash', [path.join(repoRoot, 'scripts/pg-pair.sh'), cmd, dir], { encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, `pg-pair.sh ${cmd}: ${r.stderr}`);
+  return r.stdout.trim().split('\n');
+}
+
+describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFFER_TEST_PG_PAIR is not 1 or postgresql-15 is missing (scripts/test.sh sets it)' }, () => {
+  let dir;
+  let server;
+  let token;
+  const healthz = async () => (await rawRequest({ port: server.port, path: '/healthz' })).json;
+  const put = (name, value) => rawRequest({
+    port: server.port, host: 'dev.vault.localhost', method: 'PUT', path: `/secrets/${name}?${API}`, token, body: { value },
+  });
+  const get = (name) => rawRequest({
+    port: server.port, host: 'dev.vault.localhost', path: `/secrets/${name}?${API}`, token,
+  });
+  const waitFor = (storage, writable) => pollUntil(async () => {
+    const h = await healthz();
+    return h.storage === storage && h.writable === writable;
+  }, { timeoutMs: 20_000, intervalMs: 100, what: `healthz storage ${storage}, writable ${writable}` });
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-failover-'));
+    const [primaryUrl, pairedUrl] = pair('start', dir);
+    const config = path.join(freshDataDir('failover-config'), 'coffer.toml');
+    fs.writeFileSync(config, `[storage]\nengine = "postgres"\nurl = "${primaryUrl}"\nmax_connections = 8\n` +
+      `[failover]\npaired_url = "${pairedUrl}"\nafter_seconds = ${AFTER_SECONDS}\n` +
+      // The load is thousands of writes in seconds: above the default secret_create limit.
+      `[limits]\nsecret_create = 1000000\nvault_other = 1000000\nsubscription_factor = 5\n`);
+    server = await startServer({ args: ['--config', config] });
+    token = await dataToken(server);
+  });
+  after(async () => {
+    await server?.remove();
+    if (dir) {
+      spawnSync('bash', [path.join(repoRoot, 'scripts/pg-pair.sh'), 'stop', dir], { timeout: 120_000 });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('killing the primary under write load loses no acknowledged write and answers no 500', async () => {
+    assert.deepEqual(await healthz(), { status: 'ok', sealed: false, storage: 'primary', writable: true });
+    const acked = [];
+    const statuses = new Map();
+    let killedAt = 0;
+    let stop = false;
+    const writer = async (w) => {
+      for (let i = 0; !stop; i += 1) {
+        const name = `fo-${w}-${i}`;
+        let res;
+        try {
+          res = await put(name, `value-${w}-${i}`);
+        } catch (err) {
+          assert.fail(`a write's connection failed (${err.message}); storage trouble must be answered 503`);
+        }
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 200) acked.push(name);
+        else {
+          assert.equal(res.status, 503, `write ${name}: ${res.status} ${res.body}`);
+          assert.ok(res.headers['retry-after'], `a 503 without Retry-After: ${res.body}`);
+          assert.equal(res.json?.error?.code, 'ServiceUnavailable');
+          if (killedAt && Date.now() - killedAt > (AFTER_SECONDS + 3) * 1000) stop = true;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    };
+    const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
+    await pollUntil(() => acked.length >= WRITES, { timeoutMs: 120_000, intervalMs: 20, what: `${WRITES} writes` });
+    pair('kill-primary', dir);
+    killedAt = Date.now();
+    const ackedBeforeKill = acked.length;
+
+    // The time from the kill to the first read served by the pair.
+    let firstRead = 0;
+    while (!firstRead) {
+      const res = await get(acked[0]);
+      if (res.status === 200) firstRead = Date.now();
+      else {
+        assert.equal(res.status, 503, `read during the switch: ${res.status} ${res.body}`);
+        assert.ok(res.headers['retry-after']);
+        assert.ok(Date.now() - killedAt < 30_000, 'no read served by the pair within 30 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    await Promise.all(writers);
+    const switchMs = firstRead - killedAt;
+    console.log(`failover: ${ackedBeforeKill} writes acknowledged before the kill, ${acked.length} in all; ` +
+      `first read from the pair ${switchMs} ms after the kill (after_seconds = ${AFTER_SECONDS}); statuses ${JSON.stringify([...statuses])}`);
+    assert.ok(switchMs <= (AFTER_SECONDS + 2) * 1000, `first read from the pair after ${switchMs} ms`);
+    assert.equal(statuses.get(500), undefined);
+    assert.deepEqual(await healthz(), { status: 'ok', sealed: false, storage: 'paired', writable: false });
+
+    // Every acknowledged write is on the pair.
+    const missing = [];
+    for (let i = 0; i < acked.length; i += 16) {
+      const batch = acked.slice(i, i + 16);
+      const got = await Promise.all(batch.map((name) => get(name)));
+      got.forEach((res, k) => {
+        const [, w, n] = batch[k].split('-');
+        if (res.status !== 200 || res.json.value !== `value-${w}-${n}`) missing.push(`${batch[k]}: ${res.status}`);
+      });
+    }
+    assert.deepEqual(missing, [], `${missing.length} of ${acked.length} acknowledged writes are not on the pair`);
+
+    // Read-only: lists work, writes are refused with the failover message.
+    const list = await rawRequest({ port: server.port, host: 'dev.vault.localhost', path: `/secrets?${API}&maxresults=5`, token });
+    assert.equal(list.status, 200, list.body);
+    const refused = await put('after-failover', 'x');
+    assert.equal(refused.status, 503, refused.body);
+    assert.ok(refused.headers['retry-after']);
+    assert.match(refused.json.error.message, /read-only/);
+    assert.match(refused.json.error.message, /failover/);
+    const metrics = await rawRequest({ port: server.port, path: '/metrics' });
+    assert.match(metrics.body, /coffer_storage_mode\{storage="paired",writable="false"\} 1/);
+  });
+
+  test('the unmodified SecretClient reads through the failover; its writes get 503', async () => {
+    const client = secretClient(server, 'dev', { retryOptions: { maxRetries: 1 } });
+    assert.equal((await client.getSecret('fo-0-0')).value, 'value-0-0');
+    await expectRestError(client.setSecret('sdk-during-failover', 'x'), 503);
+  });
+
+  test('fails back by itself when the primary returns', async () => {
+    pair('start-primary', dir);
+    await waitFor('primary', true);
+    const res = await put('after-failback', 'back');
+    assert.equal(res.status, 200, res.body);
+    assert.equal((await secretClient(server).getSecret('after-failback')).value, 'back');
+  });
+
+  test('operator failover promote makes the pair writable for good', async () => {
+    pair('kill-primary', dir);
+    await waitFor('paired', false);
+    const promoted = await cliJson('operator', 'failover', 'promote', '--data-dir', server.dataDir);
+    assert.deepEqual(promoted, { storage: 'paired', writable: true });
+    assert.deepEqual(await healthz(), { status: 'ok', sealed: false, storage: 'paired', writable: true });
+    const client = secretClient(server);
+    await client.setSecret('after-promote', 'promoted');
+    assert.equal((await client.getSecret('after-failback')).value, 'back');
+    // The old primary comes back: the node stays on the promoted pair (the histories diverged).
+    pair('start-primary', dir);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(await healthz(), { status: 'ok', sealed: false, storage: 'paired', writable: true });
+    assert.equal((await client.getSecret('after-promote')).value, 'promoted');
+  });
+});
