@@ -51,6 +51,8 @@ class AppTest : public ::testing::Test {
   // Restarts the App in dev mode (on another port), with a dev client of its own for the
   // portal's dev sign-in (dev_client_id(), dev_object_id()).
   void UseDevMode();
+  // Restarts the App (on another port) with services() as a test has now set them.
+  void RestartApp() { StartServer(); }
   const std::string& dev_client_id() const { return dev_client_id_; }
   const std::string& dev_object_id() const { return dev_object_id_; }
   uint16_t port() const { return server_ ? server_->port() : 0; }
