@@ -117,8 +117,9 @@ SELECT 'CREATE ROLE coffer LOGIN'
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'coffer') \gexec
 SELECT 'CREATE DATABASE coffer OWNER coffer'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'coffer') \gexec
-GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO coffer;
 EOF
+  # A function's privileges live in each database's catalog: granted where Coffer connects.
+  "${psql[@]}" -d coffer -c 'GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO coffer' >&2
   local fsync
   fsync=$("${psql[@]}" -d coffer -At -c 'SHOW fsync')
   if [ "$fsync" != on ]; then
