@@ -1,5 +1,6 @@
 #include "barrier/barrier.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "core/record_codec.h"
@@ -14,6 +15,8 @@ constexpr std::string_view kSealAad = "coffer.seal.v1";
 constexpr std::string_view kKeyringAad = "coffer.keyring.v1";
 constexpr uint8_t kEnvelopeV1 = 1;
 constexpr size_t kEnvelopeHeader = 1 + 4 + crypto::kGcmNonceSize;
+// The reason of Decrypt's DataLoss for a term this node's keyring lacks (DecryptIn learns it).
+constexpr const char* kUnknownTermReason = "UnknownTerm";
 
 Status SealedError() {
   return UnavailableError(
@@ -75,10 +78,52 @@ StatusOr<bool> Barrier::IsInitialized() {
   return initialized;
 }
 
-Status Barrier::PersistKeyring(const Keyring& keyring, const SecretBytes& root_key) {
-  ASSIGN_OR_RETURN(std::string wrapped,
-                   WrapWith(rng_, root_key, EncodeKeyring(keyring), kKeyringAad));
-  return storage_.Update([&](store::Transaction& t) { return t.Put(kKeyringKey, wrapped); });
+StatusOr<Keyring> Barrier::AddStoredTerm(const SecretBytes& root_key) {
+  Keyring next;
+  RETURN_IF_ERROR(storage_.Update([&](store::Transaction& t) -> Status {
+    // Read, add and write in one transaction: another node sharing the storage may have added
+    // a term since this one loaded the keyring, and its records under that term must keep
+    // decrypting. Everything is set afresh here: the engine may run this more than once.
+    ASSIGN_OR_RETURN(auto wrapped, t.Get(kKeyringKey));
+    if (!wrapped) return FailedPreconditionError("the keyring record is missing");
+    ASSIGN_OR_RETURN(SecretBytes plain, UnwrapWith(root_key, *wrapped, kKeyringAad));
+    ASSIGN_OR_RETURN(next, DecodeKeyring(plain.view()));
+    // Terms are numbered past every stored one, whichever is current.
+    if (!next.terms.empty()) next.current_term = std::max(next.current_term, next.terms.rbegin()->first);
+    next.AddTerm(rng_);
+    ASSIGN_OR_RETURN(std::string rewrapped,
+                     WrapWith(rng_, root_key, EncodeKeyring(next), kKeyringAad));
+    return t.Put(kKeyringKey, rewrapped);
+  }));
+  return next;
+}
+
+Status Barrier::LearnStoredTerms(store::Transaction& t) const {
+  SecretBytes root;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return SealedError();
+    root = root_key_;
+  }
+  ASSIGN_OR_RETURN(auto wrapped, t.Get(kKeyringKey));
+  if (!wrapped) return DataLossError("the keyring record is missing");
+  ASSIGN_OR_RETURN(SecretBytes plain, UnwrapWith(root, *wrapped, kKeyringAad));
+  ASSIGN_OR_RETURN(Keyring stored, DecodeKeyring(plain.view()));
+  std::unique_lock lock(mu_);
+  if (!keyring_) return SealedError();
+  // Only terms are learned: this node keeps encrypting under its own current term.
+  for (auto& [term, key] : stored.terms) keyring_->terms.try_emplace(term, std::move(key));
+  return OkStatus();
+}
+
+StatusOr<SecretBytes> Barrier::DecryptIn(store::Transaction& t, std::string_view storage_key,
+                                         std::string_view envelope) const {
+  auto plain = Decrypt(storage_key, envelope);
+  if (plain.ok() || plain.status().reason() != kUnknownTermReason) return plain;
+  // A term another node added after this one loaded the keyring: the keyring record that names
+  // it was committed before any record under it, so this transaction's snapshot holds it.
+  RETURN_IF_ERROR(LearnStoredTerms(t));
+  return Decrypt(storage_key, envelope);
 }
 
 StatusOr<SecretBytes> Barrier::Initialize() {
@@ -123,11 +168,8 @@ Status Barrier::Unseal(const SecretBytes& unseal_key) {
   }
   auto root = UnwrapWith(unseal_key, *wrapped_root, kSealAad);
   if (!root.ok()) return PermissionDeniedError("The unseal key is not valid for this deployment.");
-  ASSIGN_OR_RETURN(SecretBytes keyring_plain, UnwrapWith(*root, *wrapped_keyring, kKeyringAad));
-  ASSIGN_OR_RETURN(Keyring keyring, DecodeKeyring(keyring_plain.view()));
   // A fresh term per unseal bounds how many records one term key ever encrypts.
-  keyring.AddTerm(rng_);
-  RETURN_IF_ERROR(PersistKeyring(keyring, *root));
+  ASSIGN_OR_RETURN(Keyring keyring, AddStoredTerm(*root));
   std::unique_lock lock(mu_);
   keyring_ = std::make_unique<Keyring>(std::move(keyring));
   root_key_ = std::move(*root);
@@ -150,16 +192,13 @@ bool Barrier::sealed() const {
 // caller's transaction that needs a shared lock to encrypt.
 Status Barrier::RotateTerm() {
   std::lock_guard admin(admin_mu_);
-  Keyring next;
   SecretBytes root;
   {
     std::shared_lock lock(mu_);
     if (!keyring_) return SealedError();
-    next = *keyring_;
     root = root_key_;
   }
-  next.AddTerm(rng_);
-  RETURN_IF_ERROR(PersistKeyring(next, root));
+  ASSIGN_OR_RETURN(Keyring next, AddStoredTerm(root));
   std::unique_lock lock(mu_);
   if (!keyring_) return SealedError();
   *keyring_ = std::move(next);
@@ -208,7 +247,9 @@ StatusOr<SecretBytes> Barrier::Decrypt(std::string_view storage_key,
   }
   uint32_t term = ReadU32Be(envelope.substr(1, 4));
   auto it = keyring_->terms.find(term);
-  if (it == keyring_->terms.end()) return DataLossError("stored record names an unknown term");
+  if (it == keyring_->terms.end()) {
+    return DataLossError("stored record names an unknown term", kUnknownTermReason);
+  }
   auto plain = crypto::AesGcmOpen(it->second, envelope.substr(5, crypto::kGcmNonceSize),
                                   envelope.substr(kEnvelopeHeader), RecordAad(storage_key, term));
   if (!plain.ok()) return DataLossError("stored record failed authentication");
@@ -258,7 +299,7 @@ StatusOr<std::string> Barrier::BackupRootId() const {
 StatusOr<std::optional<SecretBytes>> Txn::Get(std::string_view key) {
   ASSIGN_OR_RETURN(auto raw, inner_.Get(key));
   if (!raw) return std::optional<SecretBytes>();
-  ASSIGN_OR_RETURN(SecretBytes plain, barrier_.Decrypt(key, *raw));
+  ASSIGN_OR_RETURN(SecretBytes plain, barrier_.DecryptIn(inner_, key, *raw));
   return std::optional<SecretBytes>(std::move(plain));
 }
 
@@ -269,7 +310,7 @@ StatusOr<std::vector<std::pair<std::string, SecretBytes>>> Txn::Scan(std::string
   std::vector<std::pair<std::string, SecretBytes>> out;
   out.reserve(entries.size());
   for (auto& e : entries) {
-    ASSIGN_OR_RETURN(SecretBytes plain, barrier_.Decrypt(e.key, e.value));
+    ASSIGN_OR_RETURN(SecretBytes plain, barrier_.DecryptIn(inner_, e.key, e.value));
     out.emplace_back(std::move(e.key), std::move(plain));
   }
   return out;

@@ -10,6 +10,12 @@
 // Each Unseal starts a new keyring term, and a term is retired after kMaxEncryptionsPerTerm
 // encryptions, far below GCM's 2^32 random-nonce bound.
 //
+// Several nodes may share one storage (PostgreSQL): each adds its terms to the stored keyring
+// in a read-modify-write transaction, so none is lost, and a record under a term this node has
+// not seen yet makes it learn the stored terms inside the reading transaction (the keyring is
+// committed before any record that uses a new term). Each node encrypts only under a term it
+// added itself, so its own count of encryptions is the term's.
+//
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
 
@@ -53,6 +59,9 @@ class Txn {
   // Keys only, for index scans (due dates); nothing is decrypted.
   StatusOr<std::vector<std::string>> ScanKeys(std::string_view prefix,
                                               std::string_view start_after, size_t limit);
+  // Tells the other nodes sharing the storage, if and when this transaction commits, that it
+  // changed what `topic` names, so they drop what they cache of it (store::Transaction::Publish).
+  void Publish(std::string_view topic) { inner_.Publish(topic); }
 
  private:
   friend class Barrier;
@@ -97,14 +106,23 @@ class Barrier {
   friend class Txn;
   StatusOr<std::string> Encrypt(std::string_view storage_key, const SecretBytes& plaintext) const;
   StatusOr<SecretBytes> Decrypt(std::string_view storage_key, std::string_view envelope) const;
-  Status PersistKeyring(const Keyring& keyring, const SecretBytes& root_key);
+  // Adds a term to the *stored* keyring in one read-modify-write transaction (so a term another
+  // node added is never overwritten) and returns the keyring as stored.
+  StatusOr<Keyring> AddStoredTerm(const SecretBytes& root_key);
+  // Merges the stored keyring's terms into this node's (read inside `t`).
+  Status LearnStoredTerms(store::Transaction& t) const;
+  // Decrypt; for a term this node does not know yet (another node sharing the storage added
+  // it), learns the stored terms inside `t` and tries once more.
+  StatusOr<SecretBytes> DecryptIn(store::Transaction& t, std::string_view storage_key,
+                                  std::string_view envelope) const;
   void MaybeRotate();
 
   store::Storage& storage_;
   Random& rng_;
   std::mutex admin_mu_;             // serialises Initialize, Unseal, RotateTerm
   mutable std::shared_mutex mu_;    // guards keyring_ and root_key_
-  std::unique_ptr<Keyring> keyring_;  // null while sealed
+  // Null while sealed. Terms only grow; LearnStoredTerms adds those of other nodes.
+  std::unique_ptr<Keyring> keyring_;
   SecretBytes root_key_;
   mutable std::atomic<uint64_t> encryptions_{0};
 };

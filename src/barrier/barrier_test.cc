@@ -141,6 +141,47 @@ TEST_F(BarrierTest, InitializeTwiceFails) {
   ASSERT_TRUE(second.Unseal(unseal_key_).ok());
 }
 
+// Two nodes sharing one storage: each unseal adds a term of its own to the stored keyring,
+// neither overwrites the other's, and each reads what the other wrote under its new term.
+TEST_F(BarrierTest, NodesSharingStorageReadEachOthersNewTerms) {
+  Barrier second(storage_, crypto::SystemRandom());
+  ASSERT_TRUE(second.Unseal(unseal_key_).ok());
+  EXPECT_GT(*second.CurrentTerm(), *barrier_.CurrentTerm());
+  ASSERT_TRUE(second.Update([](Txn& t) { return t.Put("obj/b", SecretBytes("from-b")); }).ok());
+  auto got = Get("obj/b");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->view(), "from-b");
+
+  // The first node rotates after the second's unseal: its new term is past the second's, and
+  // the second's term stays in the stored keyring.
+  ASSERT_TRUE(barrier_.RotateTerm().ok());
+  EXPECT_GT(*barrier_.CurrentTerm(), *second.CurrentTerm());
+  ASSERT_TRUE(Put("obj/a", "from-a").ok());
+  Barrier third(storage_, crypto::SystemRandom());
+  ASSERT_TRUE(third.Unseal(unseal_key_).ok());
+  for (const char* key : {"obj/a", "obj/b"}) {
+    std::optional<SecretBytes> out;
+    ASSERT_TRUE(third
+                    .View([&](Txn& t) -> Status {
+                      ASSIGN_OR_RETURN(out, t.Get(key));
+                      return OkStatus();
+                    })
+                    .ok())
+        << key;
+    EXPECT_TRUE(out.has_value()) << key;
+  }
+  std::optional<SecretBytes> from_a;
+  ASSERT_TRUE(second
+                  .View([&](Txn& t) -> Status {
+                    ASSIGN_OR_RETURN(from_a, t.Get("obj/a"));
+                    return OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(from_a.has_value());
+  EXPECT_EQ(from_a->view(), "from-a");
+}
+
 TEST_F(BarrierTest, FailedCommitWritesNothing) {
   storage_.FailNextCommits(1);
   EXPECT_FALSE(Put("obj/x", "v").ok());
