@@ -10,6 +10,7 @@ namespace {
 
 constexpr Oid kByteaOid = 17;
 constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
 
 // Rows fetched per round trip by a Scan: a page is bounded however many rows match.
 constexpr size_t kScanChunk = 256;
@@ -39,6 +40,8 @@ const std::vector<StatementDef>& Statements() {
       {"scan_after_below",
        "SELECT key, value FROM kv WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3",
        {kByteaOid, kByteaOid, kInt8Oid}},
+      // Queued in the transaction and delivered to the listeners only when it commits.
+      {"notify", "SELECT pg_notify(" COFFER_PG_FEED_CHANNEL_SQL ", $1)", {kTextOid}},
   };
   return defs;
 }
@@ -189,6 +192,25 @@ StatusOr<std::string> PgConnection::QuoteIdentifier(std::string_view ident) cons
   return out;
 }
 
+int PgConnection::Socket() const { return PQsocket(conn_); }
+
+Status PgConnection::ConsumeInput() {
+  if (PQconsumeInput(conn_) == 0 || broken()) {
+    return UnavailableError("PostgreSQL: the feed's connection was lost: " +
+                            TrimMessage(PQerrorMessage(conn_)));
+  }
+  return OkStatus();
+}
+
+std::vector<std::string> PgConnection::TakeNotifications() {
+  std::vector<std::string> out;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    out.emplace_back(n->extra ? n->extra : "");
+    PQfreemem(n);
+  }
+  return out;
+}
+
 PgConnection::Result::~Result() { PQclear(res_); }
 
 int PgConnection::Result::rows() const { return PQntuples(res_); }
@@ -252,6 +274,19 @@ Status PgTxn::Put(std::string_view key, std::string_view value) {
   auto res = conn_.Run("put", {key, value});
   if (!res.ok()) return Fail(res.status());
   return OkStatus();
+}
+
+void PgTxn::Publish(std::string_view topic) {
+  if (!writable_ || !first_error_.ok()) return;
+  for (const auto& done : published_) {
+    if (done == topic) return;
+  }
+  auto res = conn_.Run("notify", {topic});
+  if (!res.ok()) {
+    (void)Fail(res.status());  // the engine sees first_error() and does not commit
+    return;
+  }
+  published_.emplace_back(topic);
 }
 
 Status PgTxn::Delete(std::string_view key) {

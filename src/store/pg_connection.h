@@ -23,6 +23,10 @@
 
 #include "store/storage.h"
 
+// The feed's channel as an SQL expression: one per schema, so deployments in different schemas
+// of one database (the tests') do not hear each other.
+#define COFFER_PG_FEED_CHANNEL_SQL "'coffer_' || left(md5(current_schema()), 16)"
+
 struct pg_conn;
 struct pg_result;
 
@@ -65,6 +69,13 @@ class PgConnection {
   // Quotes an identifier (a schema name) for the few statements that cannot take a parameter.
   StatusOr<std::string> QuoteIdentifier(std::string_view ident) const;
 
+  // The invalidation feed (pg_cluster.cc) on a connection that has run LISTEN: its socket to
+  // wait on, reading what arrived (Unavailable once the connection is lost), and the payloads
+  // of the notifications read so far, in arrival order.
+  int Socket() const;
+  Status ConsumeInput();
+  std::vector<std::string> TakeNotifications();
+
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   Status Check(std::string_view what, pg_result* res, int ok_status);
@@ -101,6 +112,8 @@ class PgTxn final : public Transaction {
                                     size_t limit) override;
   Status Put(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
+  // pg_notify on the deployment's feed channel, in this transaction (each topic once).
+  void Publish(std::string_view topic) override;
 
   const Status& first_error() const { return first_error_; }
   bool conflict() const { return conflict_; }
@@ -112,6 +125,7 @@ class PgTxn final : public Transaction {
   const bool writable_;
   Status first_error_;
   bool conflict_ = false;
+  std::vector<std::string> published_;
 };
 
 }  // namespace coffer::store

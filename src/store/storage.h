@@ -58,6 +58,12 @@ class Transaction {
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   // Deleting a missing key is OK.
   virtual Status Delete(std::string_view key) = 0;
+
+  // Announces that this transaction changes what `topic` names (printable ASCII, at most 200
+  // bytes), for the caches of other Coffer nodes sharing this storage: it reaches every node's
+  // Cluster feed (store/cluster.h) if and when the transaction commits, and never otherwise.
+  // An engine that serves one node ignores it (the default); errors surface at commit.
+  virtual void Publish(std::string_view topic) { (void)topic; }
 };
 
 using TxnFn = std::function<Status(Transaction&)>;

@@ -1,0 +1,157 @@
+#include "store/pg_cluster.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "core/log.h"
+#include "store/pg_connection.h"
+
+namespace coffer::store {
+namespace {
+
+// Any 32-bit constant: with hashtext(current_schema()) it names the start-up lock of the
+// deployment in that schema.
+constexpr const char* kStartupLockClass = "1129268551";
+
+class PgStartupLock final : public Cluster::Lock {
+ public:
+  explicit PgStartupLock(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+  // Closing the session releases its advisory lock.
+  ~PgStartupLock() override = default;
+
+ private:
+  std::unique_ptr<PgConnection> conn_;
+};
+
+}  // namespace
+
+PgCluster::PgCluster(const PgOptions& o) : schema_(o.schema) {
+  // As the storage's connections (pg_storage.cc): ours first, the URL's settings win.
+  conninfo_ = {
+      {"connect_timeout", std::to_string(o.connect_timeout_seconds)},
+      {"keepalives", "1"},
+      {"keepalives_idle", std::to_string(o.keepalives_idle_seconds)},
+      {"keepalives_interval", std::to_string(o.keepalives_interval_seconds)},
+      {"keepalives_count", std::to_string(o.keepalives_count)},
+      {"tcp_user_timeout", std::to_string(o.tcp_user_timeout_ms)},
+      {"application_name", o.application_name + "-cluster"},
+      {"dbname", o.url},
+  };
+}
+
+PgCluster::~PgCluster() {
+  StopFeed();
+  for (int fd : wake_) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+StatusOr<std::unique_ptr<PgCluster>> PgCluster::Open(const PgOptions& options) {
+  if (options.url.empty()) return InvalidArgumentError("PostgreSQL cluster needs a URL");
+  std::unique_ptr<PgCluster> c(new PgCluster(options));
+  if (pipe2(c->wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
+    return ResourceExhaustedError("cannot make the feed's wake-up pipe");
+  }
+  // No connection yet: a node whose primary is down at start (failover) still starts; the
+  // feed connects when it can.
+  return c;
+}
+
+// Sets the session's schema as the storage's and checks it exists: with none, the lock and
+// channel names (functions of current_schema()) would be NULL.
+static Status UseSchema(PgConnection& conn, const std::string& schema) {
+  if (!schema.empty()) {
+    RETURN_IF_ERROR(
+        conn.QueryText("SELECT set_config('search_path', $1, false)", {schema}).status());
+  }
+  ASSIGN_OR_RETURN(std::string exists, conn.QueryText("SELECT (current_schema() IS NOT NULL)::text"));
+  if (exists != "true") {
+    return FailedPreconditionError("PostgreSQL: no schema of the search path exists; open the "
+                                   "storage first (it creates its schema)");
+  }
+  return OkStatus();
+}
+
+StatusOr<std::unique_ptr<Cluster::Lock>> PgCluster::LockStartup() {
+  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_));
+  RETURN_IF_ERROR(UseSchema(*conn, schema_));
+  RETURN_IF_ERROR(conn->QueryText((std::string("SELECT pg_advisory_lock(") + kStartupLockClass +
+                                   ", hashtext(current_schema()))::text")
+                                      .c_str())
+                      .status());
+  return std::unique_ptr<Cluster::Lock>(new PgStartupLock(std::move(conn)));
+}
+
+StatusOr<std::unique_ptr<PgConnection>> PgCluster::ListenConnection() {
+  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_));
+  RETURN_IF_ERROR(UseSchema(*conn, schema_));
+  ASSIGN_OR_RETURN(std::string channel, conn->QueryText("SELECT " COFFER_PG_FEED_CHANNEL_SQL));
+  ASSIGN_OR_RETURN(std::string quoted, conn->QuoteIdentifier(channel));
+  RETURN_IF_ERROR(conn->Exec(("LISTEN " + quoted).c_str()));
+  return conn;
+}
+
+Status PgCluster::StartFeed(FeedHandler handler) {
+  if (!handler.on_topic || !handler.on_reset) {
+    return InvalidArgumentError("the feed needs on_topic and on_reset");
+  }
+  if (thread_.joinable()) return FailedPreconditionError("the feed is already running");
+  handler_ = std::move(handler);
+  stopping_ = false;
+  thread_ = std::thread([this] { RunFeed(); });
+  return OkStatus();
+}
+
+void PgCluster::StopFeed() {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  char b = 1;
+  (void)!write(wake_[1], &b, 1);
+  thread_.join();
+  char drain[16];
+  while (read(wake_[0], drain, sizeof drain) > 0) {
+  }
+}
+
+bool PgCluster::Wait(int fd, int timeout_ms) {
+  pollfd fds[2] = {{wake_[0], POLLIN, 0}, {fd, POLLIN, 0}};
+  (void)poll(fds, fd >= 0 ? 2 : 1, timeout_ms);
+  return !stopping_.load();
+}
+
+void PgCluster::RunFeed() {
+  int backoff_ms = 50;
+  bool was_lost = false;
+  while (!stopping_.load()) {
+    auto conn = ListenConnection();
+    if (!conn.ok()) {
+      if (!was_lost) log::warn("cache feed: {}; retrying", conn.status().message());
+      was_lost = true;
+      if (!Wait(-1, backoff_ms)) return;
+      backoff_ms = std::min(backoff_ms * 2, 2000);
+      continue;
+    }
+    if (was_lost) log::info("cache feed: listening again; every cache is dropped");
+    was_lost = false;
+    backoff_ms = 50;
+    // Listening from here on: whatever committed before is re-read, whatever after is heard.
+    ++resets_;
+    handler_.on_reset();
+    while (!stopping_.load()) {
+      Status st = (*conn)->ConsumeInput();
+      for (const std::string& topic : (*conn)->TakeNotifications()) handler_.on_topic(topic);
+      if (!st.ok()) {
+        log::warn("cache feed: {}; reconnecting", st.message());
+        was_lost = true;
+        break;
+      }
+      if (!Wait((*conn)->Socket(), 1000)) return;
+      if (handler_.on_idle) handler_.on_idle();
+    }
+  }
+}
+
+}  // namespace coffer::store

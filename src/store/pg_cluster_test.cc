@@ -1,0 +1,244 @@
+// PgCluster against a real PostgreSQL (COFFER_TEST_PG_URL; skipped without it): topics published
+// in committed transactions reach every node's feed, rolled-back ones never do, a lost feed
+// connection is re-made with a reset, and the start-up lock admits one node at a time. Waits
+// are bounded condition waits on what the feed thread reports, never sleeps.
+#include "store/pg_cluster.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <future>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/pg_connection.h"
+
+namespace coffer::store {
+namespace {
+
+const char* TestUrl() {
+  const char* url = std::getenv("COFFER_TEST_PG_URL");
+  return (url != nullptr && *url != '\0') ? url : nullptr;
+}
+
+std::string FreshSchemaName() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  return "coffer_cluster_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(rd() % 1000000);
+}
+
+std::unique_ptr<PgConnection> AdminConnection() {
+  auto conn = PgConnection::Connect({{"connect_timeout", "5"}, {"dbname", TestUrl()}});
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  return conn.ok() ? std::move(*conn) : nullptr;
+}
+
+// What one node's feed heard, with a bounded wait for more.
+class Heard {
+ public:
+  FeedHandler Handler() {
+    FeedHandler h;
+    h.on_topic = [this](std::string_view t) {
+      std::lock_guard lock(mu_);
+      topics_.emplace_back(t);
+      cv_.notify_all();
+    };
+    h.on_reset = [this] {
+      std::lock_guard lock(mu_);
+      ++resets_;
+      cv_.notify_all();
+    };
+    return h;
+  }
+  // True once `pred()` holds (checked under the lock), false after 10 s.
+  template <typename Pred>
+  bool WaitFor(Pred pred) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return pred(); });
+  }
+  std::vector<std::string> topics() {
+    std::lock_guard lock(mu_);
+    return topics_;
+  }
+  int resets() {
+    std::lock_guard lock(mu_);
+    return resets_;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> topics_;
+  int resets_ = 0;
+};
+
+class PgClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (TestUrl() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
+    schema_ = FreshSchemaName();
+  }
+  void TearDown() override {
+    if (schema_.empty() || TestUrl() == nullptr) return;
+    auto admin = AdminConnection();
+    if (!admin) return;
+    auto quoted = admin->QuoteIdentifier(schema_);
+    ASSERT_TRUE(quoted.ok());
+    EXPECT_TRUE(admin->Exec(("DROP SCHEMA IF EXISTS " + *quoted + " CASCADE").c_str()).ok());
+  }
+  PgOptions Options() const {
+    PgOptions o;
+    o.url = TestUrl();
+    o.schema = schema_;
+    o.application_name = schema_;
+    o.max_connections = 4;
+    return o;
+  }
+  std::string schema_;
+};
+
+TEST_F(PgClusterTest, CommittedTopicsReachEveryNodeAndRolledBackOnesNone) {
+  auto storage = PgStorage::Open(Options());
+  ASSERT_TRUE(storage.ok()) << storage.status().ToString();
+  auto node1 = PgCluster::Open(Options());
+  auto node2 = PgCluster::Open(Options());
+  ASSERT_TRUE(node1.ok() && node2.ok());
+  Heard heard1, heard2;
+  ASSERT_TRUE((*node1)->StartFeed(heard1.Handler()).ok());
+  ASSERT_TRUE((*node2)->StartFeed(heard2.Handler()).ok());
+  // The first reset comes once the feed listens: from then on nothing is missed.
+  ASSERT_TRUE(heard1.WaitFor([&] { return heard1.resets_ == 1; }));
+  ASSERT_TRUE(heard2.WaitFor([&] { return heard2.resets_ == 1; }));
+
+  // Rolled back: nothing is delivered.
+  Status failed = (*storage)->Update([](Transaction& t) -> Status {
+    RETURN_IF_ERROR(t.Put("k", "v"));
+    t.Publish("never");
+    return FailedPreconditionError("changed my mind");
+  });
+  EXPECT_EQ(failed.code(), StatusCode::kFailedPrecondition);
+  // Committed: each topic once per transaction, in commit order, to both nodes.
+  ASSERT_TRUE((*storage)
+                  ->Update([](Transaction& t) -> Status {
+                    t.Publish("key/v1/m1/");
+                    t.Publish("key/v1/m1/");
+                    t.Publish("roles");
+                    return t.Put("k", "v");
+                  })
+                  .ok());
+  ASSERT_TRUE((*storage)->Update([](Transaction& t) -> Status {
+                 t.Publish("vaults");
+                 return OkStatus();
+               }).ok());
+  const std::vector<std::string> expected{"key/v1/m1/", "roles", "vaults"};
+  for (Heard* h : {&heard1, &heard2}) {
+    ASSERT_TRUE(h->WaitFor([&] { return h->topics_.size() >= 3; })) << h->topics_.size();
+    EXPECT_EQ(h->topics(), expected);
+  }
+  (*node1)->StopFeed();
+  (*node2)->StopFeed();
+}
+
+TEST_F(PgClusterTest, OtherSchemasAreNotHeard) {
+  auto here = PgStorage::Open(Options());  // makes the schema
+  ASSERT_TRUE(here.ok());
+  auto node = PgCluster::Open(Options());
+  ASSERT_TRUE(node.ok());
+  Heard heard;
+  ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
+  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
+
+  PgOptions other = Options();
+  other.schema = schema_ + "_other";
+  auto elsewhere = PgStorage::Open(other);
+  ASSERT_TRUE(elsewhere.ok());
+  ASSERT_TRUE((*elsewhere)->Update([](Transaction& t) -> Status {
+                 t.Publish("elsewhere");
+                 return OkStatus();
+               }).ok());
+  ASSERT_TRUE((*here)->Update([](Transaction& t) -> Status {
+                 t.Publish("here");
+                 return OkStatus();
+               }).ok());
+  // Notifications of one session arrive in commit order: once "here" is heard, "elsewhere"
+  // would have been too.
+  ASSERT_TRUE(heard.WaitFor([&] { return !heard.topics_.empty(); }));
+  EXPECT_EQ(heard.topics(), std::vector<std::string>{"here"});
+  (*node)->StopFeed();
+  auto admin = AdminConnection();
+  ASSERT_TRUE(admin->Exec(("DROP SCHEMA IF EXISTS " + other.schema + " CASCADE").c_str()).ok());
+}
+
+TEST_F(PgClusterTest, LostFeedConnectionReconnectsWithAReset) {
+  auto storage = PgStorage::Open(Options());
+  ASSERT_TRUE(storage.ok());
+  auto node = PgCluster::Open(Options());
+  ASSERT_TRUE(node.ok());
+  Heard heard;
+  ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
+  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
+
+  auto admin = AdminConnection();
+  auto killed = admin->QueryText(
+      "SELECT count(pg_terminate_backend(pid, 5000))::text FROM pg_stat_activity "
+      "WHERE application_name = $1",
+      {schema_ + "-cluster"});
+  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  EXPECT_EQ(*killed, "1");
+  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 2; }));
+  // Listening again: a new commit is heard.
+  ASSERT_TRUE((*storage)->Update([](Transaction& t) -> Status {
+                 t.Publish("after-reconnect");
+                 return OkStatus();
+               }).ok());
+  ASSERT_TRUE(heard.WaitFor([&] { return !heard.topics_.empty(); }));
+  EXPECT_EQ(heard.topics(), std::vector<std::string>{"after-reconnect"});
+  EXPECT_EQ((*node)->feed_resets(), 2u);
+  (*node)->StopFeed();
+}
+
+TEST_F(PgClusterTest, StartupLockAdmitsOneNodeAtATime) {
+  auto storage = PgStorage::Open(Options());  // makes the schema
+  ASSERT_TRUE(storage.ok());
+  auto node1 = PgCluster::Open(Options());
+  auto node2 = PgCluster::Open(Options());
+  ASSERT_TRUE(node1.ok() && node2.ok());
+  auto held = (*node1)->LockStartup();
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  std::promise<void> second_got_it;
+  auto second = std::async(std::launch::async, [&] {
+    auto lock = (*node2)->LockStartup();
+    second_got_it.set_value();
+    return lock.ok();
+  });
+  auto got = second_got_it.get_future();
+  // Still waiting while the first holds it (a bounded wait, not a sleep to pass time).
+  EXPECT_EQ(got.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  held->reset();
+  EXPECT_EQ(got.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(second.get());
+}
+
+TEST_F(PgClusterTest, NoSchemaIsRefusedNotLockedOnNull) {
+  auto node = PgCluster::Open(Options());  // the schema does not exist yet
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ((*node)->LockStartup().status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(PgClusterOptions, FeedNeedsBothCallbacks) {
+  if (TestUrl() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
+  PgOptions o;
+  o.url = TestUrl();
+  auto node = PgCluster::Open(o);
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ((*node)->StartFeed(FeedHandler{}).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace coffer::store
