@@ -13,6 +13,15 @@
 namespace coffer::auth {
 namespace {
 
+// Every write here publishes the cache topic: the other nodes sharing the storage reload once
+// it commits (docs/decisions.md "Several nodes on one PostgreSQL").
+Status PublishingUpdate(barrier::Barrier& barrier, const barrier::BarrierFn& fn) {
+  return barrier.Update([&](barrier::Txn& t) {
+    t.Publish(PrincipalRegistry::kCacheTopic);
+    return fn(t);
+  });
+}
+
 using records::DecodeClientIndex;
 using records::DecodeLegacyClient;
 using records::DecodePrincipal;
@@ -200,7 +209,7 @@ Status PrincipalRegistry::MigrateLegacyClients() {
   }));
   if (legacy.empty()) return OkStatus();
   UnixSeconds now = clock_.Now();
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     for (const auto& [client_key, c] : legacy) {
       StoredPrincipal s;
       s.principal.object_id = AsciiLower(c.object_id);
@@ -244,6 +253,26 @@ Status PrincipalRegistry::LoadLocked() {
   return OkStatus();
 }
 
+Status PrincipalRegistry::Refresh() {
+  std::lock_guard write(write_mu_);
+  // Held across the read: IsActive waits for the fresh index instead of answering from the one
+  // another node's commit (a revoked secret, a deleted principal) made stale.
+  std::unique_lock lock(index_mu_);
+  std::map<std::string, IndexEntry, std::less<>> fresh;
+  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+    fresh.clear();
+    ASSIGN_OR_RETURN(auto records, t.Scan(kPrincipalPrefix, "", 0));
+    for (const auto& [key, plain] : records) {
+      ASSIGN_OR_RETURN(StoredPrincipal stored, DecodePrincipal(plain.view()));
+      fresh[stored.principal.object_id] = IndexEntry{stored.principal.tenant_admin, KeyIds(stored)};
+    }
+    return OkStatus();
+  }));
+  index_ = std::move(fresh);
+  loaded_ = true;
+  return OkStatus();
+}
+
 Status PrincipalRegistry::EnsureLoadedLocked() {
   {
     std::shared_lock lock(index_mu_);
@@ -277,7 +306,7 @@ StatusOr<NewPrincipal> PrincipalRegistry::Create(std::string_view display_name) 
   out.key_id = secret.key_id;
   stored.secrets.push_back(std::move(secret));
   ASSIGN_OR_RETURN(std::string client_key, ClientKey(barrier_, stored.principal.client_id));
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     RETURN_IF_ERROR(WritePrincipal(barrier_, t, stored));
     return t.Put(client_key, EncodeClientIndex(stored.principal.object_id));
   }));
@@ -307,7 +336,7 @@ StatusOr<bool> PrincipalRegistry::EnsureTenantAdministrator(std::string_view obj
   ASSIGN_OR_RETURN(std::string client_key, ClientKey(barrier_, client_id));
   ASSIGN_OR_RETURN(std::string principal_key, PrincipalKey(barrier_, object_id));
   bool created = false;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     created = false;
     ASSIGN_OR_RETURN(auto existing, t.Get(principal_key));
     if (existing) return OkStatus();
@@ -355,7 +384,7 @@ Status PrincipalRegistry::Delete(std::string_view object_id) {
   std::lock_guard write(write_mu_);
   RETURN_IF_ERROR(EnsureLoadedLocked());
   std::string deleted_id;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(StoredPrincipal stored, ReadPrincipal(barrier_, t, object_id));
     if (stored.principal.tenant_admin) {
       return FailedPreconditionError(
@@ -385,7 +414,7 @@ StatusOr<NewClientSecret> PrincipalRegistry::AddSecret(std::string_view object_i
   out.key_id = secret.key_id;
   out.created = secret.created;
   StoredPrincipal stored;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(stored, ReadPrincipal(barrier_, t, object_id));
     if (stored.secrets.size() >= kMaxClientSecretsPerPrincipal) {
       return FailedPreconditionError("The principal '" + stored.principal.object_id +
@@ -406,7 +435,7 @@ Status PrincipalRegistry::RevokeSecret(std::string_view object_id, std::string_v
   RETURN_IF_ERROR(EnsureLoadedLocked());
   std::string wanted = AsciiLower(key_id);
   StoredPrincipal stored;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(stored, ReadPrincipal(barrier_, t, object_id));
     auto it = std::find_if(stored.secrets.begin(), stored.secrets.end(),
                            [&](const StoredSecret& s) { return s.key_id == wanted; });

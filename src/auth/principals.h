@@ -99,6 +99,9 @@ Status ValidateDisplayName(std::string_view name, size_t max_chars, std::string_
 
 class PrincipalRegistry {
  public:
+  // Published by every write: another node's Load runs when it commits.
+  static constexpr char kCacheTopic[] = "principals";
+
   // `tenant_id` is the deployment's tenant, given to the principals Create makes. `clock`
   // stamps creation times; `rng` makes ids and secrets.
   PrincipalRegistry(barrier::Barrier& barrier, const Clock& clock, Random& rng,
@@ -110,6 +113,9 @@ class PrincipalRegistry {
   // Called when the barrier is unsealed; may be called again to refresh. Unavailable while
   // sealed.
   Status Load();
+  // Load for a change another node committed (its cache topic): IsActive and IsTenantAdmin
+  // wait while the index is read. On error the index is unchanged.
+  Status Refresh();
   // Forgets the index (on seal): IsActive and IsTenantAdmin answer false until Load.
   void Unload();
 

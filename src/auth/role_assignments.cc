@@ -13,6 +13,15 @@
 namespace coffer::auth {
 namespace {
 
+// Every write here publishes the cache topic: the other nodes sharing the storage reload once
+// it commits (docs/decisions.md "Several nodes on one PostgreSQL").
+Status PublishingUpdate(barrier::Barrier& barrier, const barrier::BarrierFn& fn) {
+  return barrier.Update([&](barrier::Txn& t) {
+    t.Publish(RoleAssignmentStore::kCacheTopic);
+    return fn(t);
+  });
+}
+
 constexpr uint8_t kRoleAssignmentRecordType = 0x40;
 constexpr uint8_t kFormatV1 = 1;
 constexpr std::string_view kPrefix = "authz/ra/";
@@ -228,10 +237,8 @@ uint64_t RoleAssignmentStore::generation() const {
   return generation_.load(std::memory_order_acquire);
 }
 
-Status RoleAssignmentStore::Load() {
-  std::lock_guard<std::mutex> write_lock(write_mu_);
-  Index fresh;
-  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+Status RoleAssignmentStore::ReadIndex(Index& fresh) const {
+  return barrier_.View([&](barrier::Txn& t) -> Status {
     fresh = Index();
     ASSIGN_OR_RETURN(auto records, t.Scan(kPrefix, "", 0));
     for (const auto& [key, plain] : records) {
@@ -239,8 +246,26 @@ Status RoleAssignmentStore::Load() {
       fresh.Add(std::move(a));
     }
     return OkStatus();
-  }));
+  });
+}
+
+Status RoleAssignmentStore::Load() {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  Index fresh;
+  RETURN_IF_ERROR(ReadIndex(fresh));
   std::unique_lock<std::shared_mutex> lock(mu_);
+  index_ = std::move(fresh);
+  InvalidateLocked();
+  return OkStatus();
+}
+
+Status RoleAssignmentStore::Refresh() {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  // Held across the read: a Check that arrives meanwhile waits for the fresh index instead of
+  // answering from the one another node's commit made stale.
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  Index fresh;
+  RETURN_IF_ERROR(ReadIndex(fresh));
   index_ = std::move(fresh);
   InvalidateLocked();
   return OkStatus();
@@ -285,7 +310,7 @@ StatusOr<std::pair<RoleAssignment, bool>> RoleAssignmentStore::Create(RoleAssign
 
   std::lock_guard<std::mutex> write_lock(write_mu_);
   std::optional<RoleAssignment> existing;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     existing.reset();
     ASSIGN_OR_RETURN(auto current, t.Get(key));
     if (current) {
@@ -334,7 +359,7 @@ StatusOr<RoleAssignment> RoleAssignmentStore::Delete(std::string_view scope,
   ASSIGN_OR_RETURN(std::string key, Key(name));
   std::lock_guard<std::mutex> write_lock(write_mu_);
   std::optional<RoleAssignment> found;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     found.reset();
     ASSIGN_OR_RETURN(auto plain, t.Get(key));
     if (!plain) return NotFound(name);
@@ -352,7 +377,7 @@ template <typename Pred>
 StatusOr<size_t> RoleAssignmentStore::DeleteWhere(Pred doomed) {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   std::vector<std::string> names;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     names.clear();
     ASSIGN_OR_RETURN(auto all, t.Scan(kPrefix, "", 0));
     for (const auto& [key, plain] : all) {

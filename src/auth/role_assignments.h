@@ -66,6 +66,9 @@ bool ScopeCovers(std::string_view scope, std::string_view resource);
 
 class RoleAssignmentStore {
  public:
+  // Published by every write: another node's Load runs when it commits.
+  static constexpr char kCacheTopic[] = "roles";
+
   RoleAssignmentStore(barrier::Barrier& barrier, const Clock& clock);
   RoleAssignmentStore(const RoleAssignmentStore&) = delete;
   RoleAssignmentStore& operator=(const RoleAssignmentStore&) = delete;
@@ -73,6 +76,9 @@ class RoleAssignmentStore {
   // (Re)loads every assignment from storage into memory; call after unseal. DataLoss for a
   // record that does not decode; Unavailable while sealed. On error the index is unchanged.
   Status Load();
+  // Load for a change another node committed (its cache topic): Check waits while the index is
+  // read, so no decision is made from the stale one. On error the index is unchanged.
+  Status Refresh();
 
   // PUT semantics. Returns (assignment, created). Same name with identical role+principal+scope
   // → (existing, false), nothing written. The name must be a GUID (InvalidArgument
@@ -136,6 +142,8 @@ class RoleAssignmentStore {
   static constexpr size_t kMaxDecisionsPerShard = 4096;
 
   StatusOr<std::string> Key(std::string_view name) const;
+  // Every stored assignment, read in one snapshot.
+  Status ReadIndex(Index& fresh) const;
   // Deletes, in one transaction, every stored assignment `doomed` selects; then drops them from
   // the index. Returns how many.
   template <typename Pred>

@@ -11,6 +11,15 @@
 namespace coffer::auth {
 namespace {
 
+// Every write here publishes the cache topic: the other nodes sharing the storage reload once
+// it commits (docs/decisions.md "Several nodes on one PostgreSQL").
+Status PublishingUpdate(barrier::Barrier& barrier, const barrier::BarrierFn& fn) {
+  return barrier.Update([&](barrier::Txn& t) {
+    t.Publish(SubscriptionRegistry::kCacheTopic);
+    return fn(t);
+  });
+}
+
 constexpr uint8_t kSubscriptionRecordType = 0x23;
 constexpr uint8_t kFormatV1 = 1;
 constexpr std::string_view kPrefix = "subscription/";
@@ -111,7 +120,7 @@ StatusOr<Subscription> SubscriptionRegistry::Insert(Subscription s) {
   RETURN_IF_ERROR(EnsureLoadedLocked());
   ASSIGN_OR_RETURN(std::string mac, barrier_.IndexMac(kPurpose, s.id));
   std::string key = std::string(kPrefix) + EncodeHex(mac);
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto existing, t.Get(key));
     if (existing) {
       return AlreadyExistsError("The subscription '" + s.id + "' is already registered.",

@@ -42,6 +42,9 @@ struct Subscription {
 
 class SubscriptionRegistry {
  public:
+  // Published by every write: another node's Load runs when it commits.
+  static constexpr char kCacheTopic[] = "subscriptions";
+
   // `tenant_id` is the deployment's tenant, given to the subscriptions Create makes.
   SubscriptionRegistry(barrier::Barrier& barrier, const Clock& clock, Random& rng,
                        std::string tenant_id);

@@ -136,6 +136,24 @@ void KeyService::ForgetVault(std::string_view vault_id) {
   materials_.ErasePrefix(prefix);
 }
 
+void KeyService::ForgetAll() {
+  versions_.ErasePrefix("");
+  materials_.ErasePrefix("");
+}
+
+std::string KeyService::CacheTopic(std::string_view vault_id, std::string_view mac) {
+  return "key/" + CacheKey(vault_id, mac, "");
+}
+
+bool KeyService::OnCacheTopic(std::string_view topic) {
+  if (!topic.starts_with("key/")) return false;
+  std::string_view rest = topic.substr(4);  // "<vault id>/<mac>/", as CacheKey(…, "")
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || !rest.ends_with('/')) return true;  // malformed: ours
+  ForgetCached(rest.substr(0, slash), rest.substr(slash + 1, rest.size() - slash - 2));
+  return true;
+}
+
 size_t KeyService::cached_materials() const { return materials_.size(); }
 size_t KeyService::cached_versions() const { return versions_.size(); }
 

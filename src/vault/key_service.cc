@@ -288,12 +288,14 @@ StatusOr<KeyView> KeyService::View(std::string_view vault_id, std::string_view m
 }
 
 void KeyService::CachingTraits::AfterWrite(TxnEffects& effects, const ObjectLocation& loc) const {
+  effects.Publish(CacheTopic(loc.vault_id, loc.mac));
   effects.Add([&service = service_, prefix = CacheKey(loc.vault_id, loc.mac, "")] {
     service.versions_.ErasePrefix(prefix);
   });
 }
 
 void KeyService::CachingTraits::AfterPurge(TxnEffects& effects, const ObjectLocation& loc) const {
+  effects.Publish(CacheTopic(loc.vault_id, loc.mac));
   effects.Add([&service = service_, vault_id = loc.vault_id, mac = loc.mac] {
     service.ForgetCached(vault_id, mac);
   });

@@ -185,6 +185,13 @@ class KeyService : public ObjectLifecycle<model::KeyVersion, KeyView> {
   void ForgetCached(std::string_view vault_id, std::string_view mac);
   // Drops everything cached of every key of one vault (after the vault is purged).
   void ForgetVault(std::string_view vault_id);
+  // Drops everything cached (the cross-node feed was lost and may have missed changes).
+  void ForgetAll();
+  // Every write to a key publishes "key/<vault id>/<name MAC>" (TxnEffects::Publish); another
+  // node's OnCacheTopic drops that key's entries when it commits. Returns whether `topic` was
+  // one of these.
+  static std::string CacheTopic(std::string_view vault_id, std::string_view mac);
+  bool OnCacheTopic(std::string_view topic);
   // The key lifecycle's hooks with this service's cache invalidation, for purges run by the
   // sweeper (or any caller composing key writes into its own transaction).
   const KindTraits<model::KeyVersion>& traits() const { return traits_; }

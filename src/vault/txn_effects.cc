@@ -10,7 +10,13 @@ void TxnEffects::Run() {
 
 Status UpdateWithEffects(barrier::Barrier& barrier, const EffectsFn& fn) {
   TxnEffects effects;
-  Status s = barrier.Update([&](barrier::Txn& t) { return fn(t, effects); });
+  Status s = barrier.Update([&](barrier::Txn& t) -> Status {
+    RETURN_IF_ERROR(fn(t, effects));
+    // Topics of an earlier run of fn (the engine may run it again) are published too: an
+    // extra invalidation is harmless.
+    for (const std::string& topic : effects.topics()) t.Publish(topic);
+    return OkStatus();
+  });
   effects.Run();
   return s;
 }

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -17,14 +18,20 @@
 
 namespace coffer::vault {
 
-// Work to run once a barrier transaction has ended (cache invalidation), in the order added.
+// Work to run once a barrier transaction has ended (cache invalidation), in the order added,
+// and the cache topics the transaction publishes to the other nodes sharing the storage.
 class TxnEffects {
  public:
   void Add(std::function<void()> fn) { fns_.push_back(std::move(fn)); }
+  // `topic` is published inside the transaction (barrier::Txn::Publish) when its function
+  // returns OK: other nodes drop what they cache of it once it commits.
+  void Publish(std::string topic) { topics_.push_back(std::move(topic)); }
+  const std::vector<std::string>& topics() const { return topics_; }
   void Run();
 
  private:
   std::vector<std::function<void()>> fns_;
+  std::vector<std::string> topics_;
 };
 
 // One barrier transaction running `fn`, then the effects it collected — whether or not it

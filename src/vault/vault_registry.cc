@@ -8,6 +8,15 @@
 namespace coffer::vault {
 namespace {
 
+// Every write here publishes the cache topic: the other nodes sharing the storage reload once
+// it commits (docs/decisions.md "Several nodes on one PostgreSQL").
+Status PublishingUpdate(barrier::Barrier& barrier, const barrier::BarrierFn& fn) {
+  return barrier.Update([&](barrier::Txn& t) {
+    t.Publish(VaultRegistry::kCacheTopic);
+    return fn(t);
+  });
+}
+
 Status VaultNotFound(std::string_view name) {
   return NotFoundError("The vault '" + std::string(name) + "' was not found.", "VaultNotFound");
 }
@@ -93,7 +102,7 @@ StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
       back.updated = now;
       ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(back.name));
       ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
-      RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+      RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
         RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(back)));
         return t.Delete(Keyspace::DueKey(DueEntry::PurgeVault(old.deleted->scheduled_purge_date, mac)));
       }));
@@ -154,7 +163,7 @@ StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
   record.updated = now;
 
   ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  RETURN_IF_ERROR(barrier_.Update(
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, 
       [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
   cache_[lower] = record;
   return std::make_pair(record, created);
@@ -193,7 +202,7 @@ StatusOr<model::VaultRecord> VaultRegistry::Patch(std::string_view subscription,
   if (patch.access_policies) record.access_policies = *patch.access_policies;
   record.updated = clock_.Now();
   ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  RETURN_IF_ERROR(barrier_.Update(
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, 
       [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
   it->second = record;
   return record;
@@ -256,7 +265,7 @@ Status VaultRegistry::Delete(std::string_view subscription, std::string_view gro
   record.deleted = model::DeletedInfo{now, now + int64_t{record.retention_days} * 86400};
   ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
   ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(record)));
     return t.Put(Keyspace::DueKey(DueEntry::PurgeVault(record.deleted->scheduled_purge_date, mac)),
                  SecretBytes());
@@ -336,7 +345,7 @@ StatusOr<model::VaultRecord> VaultRegistry::UpdateAccessPolicies(
   }
   record.updated = clock_.Now();
   ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  RETURN_IF_ERROR(barrier_.Update(
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, 
       [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
   it->second = record;
   return record;
@@ -388,7 +397,7 @@ StatusOr<model::VaultRecord> VaultRegistry::PurgeNow(std::string_view subscripti
   if (purged.empty()) return NotFoundError("The vault '" + v.name + "' is already purged.",
                                            "DeletedVaultNotFound");
   ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) {
     return t.Delete(Keyspace::DueKey(DueEntry::PurgeVault(v.deleted->scheduled_purge_date, mac)));
   }));
   return v;
@@ -397,7 +406,7 @@ StatusOr<model::VaultRecord> VaultRegistry::PurgeNow(std::string_view subscripti
 StatusOr<std::string> VaultRegistry::PurgeDeleted(std::string_view vault_key, UnixSeconds now) {
   std::lock_guard lock(mu_);
   std::optional<model::VaultRecord> purged;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto plain, t.Get(vault_key));
     if (!plain) return OkStatus();
     ASSIGN_OR_RETURN(model::VaultRecord v, model::DecodeVaultRecord(plain->view()));

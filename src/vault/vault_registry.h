@@ -55,6 +55,9 @@ enum class AccessPolicyOp { kAdd, kReplace, kRemove };
 
 class VaultRegistry {
  public:
+  // Published by every write: another node's InvalidateCache runs when it commits.
+  static constexpr char kCacheTopic[] = "vaults";
+
   VaultRegistry(barrier::Barrier& barrier, const Clock& clock, Random& rng);
 
   // PUT semantics: creates (created=true) or replaces the mutable settings of the vault with
