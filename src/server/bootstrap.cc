@@ -182,6 +182,18 @@ Status EnsureBootstrapRoleAssignments(barrier::Barrier& barrier,
   return barrier.Update([&](barrier::Txn& t) { return t.Put(kMarker, SecretBytes()); });
 }
 
+StatusOr<SecretBytes> JoiningNodeSecret(auth::PrincipalRegistry& principals,
+                                        const Bootstrap& boot, const SecretBytes& previous) {
+  if (!previous.empty()) {
+    auto works = principals.Authenticate(boot.tenant_id, boot.client_id, previous.view());
+    if (works.ok()) return previous;
+    if (works.status().code() != StatusCode::kUnauthenticated) return works.status();
+  }
+  ASSIGN_OR_RETURN(auth::NewClientSecret added, principals.AddSecret(boot.object_id));
+  log::info("joined the deployment; the dev client got a secret of this node's own");
+  return std::move(added.client_secret);
+}
+
 Status RegisterBootstrapSubscriptions(barrier::Barrier& barrier,
                                       auth::SubscriptionRegistry& subscriptions) {
   ASSIGN_OR_RETURN(std::optional<Bootstrap> existing, Read(barrier));

@@ -62,6 +62,13 @@ StatusOr<Bootstrap> LoadOrCreateBootstrap(barrier::Barrier& barrier,
 // later deletes stay deleted across restarts. Data dirs of older builds get them on first start.
 Status EnsureBootstrapRoleAssignments(barrier::Barrier& barrier, auth::RoleAssignmentStore& roles);
 
+// Dev mode, a node joining a deployment another node bootstrapped (started with
+// --unseal-key-file): the dev client's secret of its own — `previous` (from its last
+// dev-credentials.json) while it still authenticates as `boot`'s client, else a new one added to
+// the tenant administrator (CONTRACT.md "PostgreSQL and paired-region failover").
+StatusOr<SecretBytes> JoiningNodeSecret(auth::PrincipalRegistry& principals,
+                                        const Bootstrap& boot, const SecretBytes& previous);
+
 Status RegisterBootstrapSubscriptions(barrier::Barrier& barrier,
                                       auth::SubscriptionRegistry& subscriptions);
 

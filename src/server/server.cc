@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
@@ -27,8 +28,10 @@
 #include "http/server.h"
 #include "server/attestation_setup.h"
 #include "server/bootstrap.h"
+#include "server/cache_feed.h"
 #include "server/dev_tls.h"
 #include "server/failover_setup.h"
+#include "store/pg_cluster.h"
 #include "store/pg_storage.h"
 #include "store/sqlite_storage.h"
 #include "vault/key_service.h"
@@ -102,6 +105,12 @@ struct Runtime {
   std::unique_ptr<backup::VaultArchiver> archiver;
   std::unique_ptr<backup::VaultBackupJobs> vault_backups;
   std::unique_ptr<backup::BackupScheduler> backup_schedule;
+  // Several nodes on one PostgreSQL: the start-up lock and the cache feed (null on SQLite).
+  std::unique_ptr<store::Cluster> cluster;
+  std::unique_ptr<CacheFeed> cache_feed;
+  ~Runtime() {
+    if (cluster) cluster->StopFeed();  // no feed callback into the services below from here
+  }
   store::FailoverStorage* failover = nullptr;  // `storage` with [failover]; else null
 };
 
@@ -170,6 +179,11 @@ StatusOr<std::unique_ptr<store::Storage>> OpenStorage(const ServerConfig& config
 
 Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Runtime* rt) {
   ASSIGN_OR_RETURN(rt->storage, OpenStorage(config));
+  if (config.storage_engine == "postgres") {
+    store::PgOptions cluster_options;
+    cluster_options.url = config.storage_url;
+    ASSIGN_OR_RETURN(rt->cluster, store::PgCluster::Open(cluster_options));
+  }
   if (!config.failover_paired_url.empty()) {
     rt->failover = static_cast<store::FailoverStorage*>(rt->storage.get());
   }
@@ -220,6 +234,46 @@ Status WriteDeployment(const std::string& data_dir, const std::string& tenant) {
                              0644);
 }
 
+// Several nodes on one database: one start at a time from here to the end of bootstrap, so
+// concurrent first starts make one deployment. Null (no lock) on SQLite.
+StatusOr<std::unique_ptr<store::Cluster::Lock>> LockStartup(Runtime& rt) {
+  if (!rt.cluster) return std::unique_ptr<store::Cluster::Lock>();
+  auto lock = rt.cluster->LockStartup();
+  if (!lock.ok() && rt.failover != nullptr && lock.status().code() == StatusCode::kUnavailable) {
+    // The primary is down and the node starts on the pair, read-only: nothing is bootstrapped
+    // there, so there is nothing to serialise.
+    log::warn("start-up lock: {}; starting without it (failover)", lock.status().message());
+    return std::unique_ptr<store::Cluster::Lock>();
+  }
+  return lock;
+}
+
+// The feed that keeps this node's caches in step with the other nodes' commits.
+Status StartCacheFeed(Runtime& rt) {
+  if (!rt.cluster) return OkStatus();
+  rt.cache_feed = std::make_unique<CacheFeed>(
+      CacheTargets{rt.barrier.get(), rt.vaults.get(), rt.keys.get(), rt.principals.get(),
+                   rt.subscriptions.get(), rt.roles.get()});
+  return rt.cluster->StartFeed(rt.cache_feed->Handler());
+}
+
+// The client secret the last dev-credentials.json of this data dir held for `boot`'s client.
+SecretBytes PreviousDevSecret(const std::string& data_dir, const Bootstrap& boot) {
+  auto text = ReadFile(data_dir + "/dev-credentials.json");
+  if (!text.ok()) return SecretBytes();
+  json j = json::parse(*text, nullptr, false);
+  SecureClear(*text);
+  if (j.is_discarded() || j.value("tenantId", "") != boot.tenant_id ||
+      j.value("clientId", "") != boot.client_id || !j.contains("clientSecret") ||
+      !j["clientSecret"].is_string()) {
+    return SecretBytes();
+  }
+  std::string secret = j["clientSecret"].get<std::string>();
+  SecretBytes out{std::string_view(secret)};
+  SecureClear(secret);
+  return out;
+}
+
 }  // namespace
 
 int RunServer(const ServerConfig& config) {
@@ -265,9 +319,28 @@ int RunServer(const ServerConfig& config) {
     std::string runtime_tenant =
         existing_tenant.ok() ? *existing_tenant : NewGuid(crypto::SystemRandom());
     if (Status s = OpenRuntime(config, runtime_tenant, &rt); !s.ok()) return Fail("storage", s);
-    auto initialized = rt.barrier->IsInitialized();
-    if (!initialized.ok()) return Fail("storage", initialized.status());
-    std::string key_path = config.data_dir + "/unseal.key";
+    // A node joining a deployment that another node initialised in the shared database unseals
+    // with that node's key (--unseal-key-file) and gets a client secret of its own. Started
+    // with the first node, it waits (up to 60 s) for that node's bootstrap.
+    const bool joining = !config.unseal_key_file.empty();
+    std::string key_path = joining ? config.unseal_key_file : config.data_dir + "/unseal.key";
+    StatusOr<std::unique_ptr<store::Cluster::Lock>> startup = LockStartup(rt);
+    StatusOr<bool> initialized = false;
+    for (int waited_ms = 0;; waited_ms += 250) {
+      if (!startup.ok()) return Fail("storage", startup.status());
+      initialized = rt.barrier->IsInitialized();
+      if (!initialized.ok()) return Fail("storage", initialized.status());
+      if (*initialized || !joining) break;
+      if (!rt.cluster || waited_ms >= 60000) {
+        std::cerr << "coffer: --unseal-key-file joins a deployment another node initialised, "
+                     "but the storage holds none; start the first node without it"
+                  << std::endl;
+        return 1;
+      }
+      startup->reset();  // let the first node in
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      startup = LockStartup(rt);
+    }
     if (!*initialized) {
       auto key = rt.barrier->Initialize();
       if (!key.ok()) return Fail("init", key.status());
@@ -277,6 +350,12 @@ int RunServer(const ServerConfig& config) {
       }
     } else {
       auto text = ReadFile(key_path);
+      if (!text.ok() && rt.cluster) {
+        std::cerr << "coffer: the database is already initialised (by another node?) and "
+                  << key_path << " cannot be read; start with --unseal-key-file <the first "
+                  << "node's data dir>/unseal.key" << std::endl;
+        return 1;
+      }
       if (!text.ok()) return Fail("unseal key", text.status());
       std::string trimmed = text->substr(0, text->find_first_of("\r\n"));
       auto key = DecodeBase64UrlSecret(trimmed);
@@ -298,6 +377,13 @@ int RunServer(const ServerConfig& config) {
     // deployment.json was lost: the services were built for another tenant; rebuild them.
     if (tenant != runtime_tenant) BuildAuth(&rt, tenant);
     if (Status s = AfterUnseal(rt); !s.ok()) return Fail("tokens", s);
+    if (joining) {
+      auto own =
+          JoiningNodeSecret(*rt.principals, *boot, PreviousDevSecret(config.data_dir, *boot));
+      if (!own.ok()) return Fail("bootstrap", own.status());
+      boot->client_secret = std::move(*own);
+    }
+    startup->reset();
   } else {
     auto t = ReadTenant(config.data_dir);
     if (!t.ok()) {
@@ -324,6 +410,8 @@ int RunServer(const ServerConfig& config) {
       auto k = DecodeBase64UrlSecret(text->substr(0, text->find_first_of("\r\n")));
       SecureClear(*text);
       if (!k) return Fail("unseal key", InvalidArgumentError("the key file is not base64url"));
+      auto startup = LockStartup(rt);
+      if (!startup.ok()) return Fail("storage", startup.status());
       if (Status s = rt.barrier->Unseal(*k); !s.ok()) return Fail("unseal", s);
       if (Status s = AfterUnseal(rt); !s.ok()) return Fail("tokens", s);
     }
@@ -393,6 +481,7 @@ int RunServer(const ServerConfig& config) {
   }
   api::App app(app_options, services);
   rt.storage->SetCommitObserver(&app.commit_observer());
+  if (Status s = StartCacheFeed(rt); !s.ok()) return Fail("cache feed", s);
   // Failover and failback also without traffic: one probe of the primary (or, while paired,
   // of both sides) every half second.
   std::unique_ptr<FailoverProber> prober;
