@@ -1,0 +1,190 @@
+// Several Coffer nodes on one PostgreSQL (CONTRACT.md "PostgreSQL and paired-region failover"):
+// two dev nodes started at the same moment on one empty database make one deployment (the
+// second joins with --unseal-key-file <first node's data dir>/unseal.key: same tenant, client
+// and subscriptions, a client secret of its own), and a write acknowledged by one node is read
+// through the other at once — also where the other node answers from a cache (a key's
+// operation cache, the vault registry, role-assignment decisions, the principal index behind
+// every token check), which the writing transaction invalidates through LISTEN/NOTIFY.
+// Runs when COFFER_TEST_PG_URL is set (scripts/test.sh starts a server with scripts/pg.sh);
+// works in a fresh schema, dropped at the end.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ClientSecretCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { KeyClient } from '@azure/keyvault-keys';
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import { freshDataDir, startServer } from '../support/server.mjs';
+import { keyRequest } from '../support/keys.mjs';
+import {
+  MGMT_SCOPE, createVault, credentialFor, expectRestError, mgmtRequest, pollUntil, uniqueName, vaultPath, vaultUrl,
+} from '../support/azure.mjs';
+
+const URL_ = process.env.COFFER_TEST_PG_URL;
+const PSQL = fs.existsSync('/usr/lib/postgresql/15/bin/psql') ? '/usr/lib/postgresql/15/bin/psql' : 'psql';
+const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
+
+function psql(sql) {
+  const r = spawnSync(PSQL, [URL_, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `psql ${sql}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Resolves once `call()` fails with HTTP `status`, trying for at most one second. */
+async function refusedWithin(call, status) {
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    try {
+      await call();
+    } catch (err) {
+      assert.equal(err.statusCode, status, err.message);
+      return;
+    }
+    assert.ok(Date.now() < deadline, `still allowed one second later (expected HTTP ${status})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('two Coffer nodes on one PostgreSQL', { skip: URL_ ? false : 'COFFER_TEST_PG_URL is not set (scripts/test.sh sets it)' }, () => {
+  const schema = `coffer_mn_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  let a;
+  let b;
+
+  before(async () => {
+    psql(`CREATE SCHEMA ${schema}`);
+    const config = path.join(freshDataDir('config'), 'coffer.toml');
+    const url = `${URL_}?options=-csearch_path%3D${schema}`;
+    fs.writeFileSync(config, `[storage]\nengine = "postgres"\nurl = "${url}"\nmax_connections = 8\n`);
+    // Both first starts at once: the start-up lock lets one bootstrap; the other waits for it
+    // and joins with its unseal key.
+    const dirA = freshDataDir('node-a');
+    // The suite's dev CA (NODE_EXTRA_CA_CERTS), as startServer seeds a fresh data dir.
+    fs.cpSync(path.join(process.env.COFFER_CA_DIR, 'tls'), path.join(dirA, 'tls'), { recursive: true });
+    [a, b] = await Promise.all([
+      startServer({ dataDir: dirA, args: ['--config', config] }),
+      startServer({ args: ['--config', config, '--unseal-key-file', path.join(dirA, 'unseal.key')] }),
+    ]);
+  });
+  after(async () => {
+    await a?.remove();
+    await b?.remove();
+    if (URL_) psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+  const secrets = (node, vault = 'dev', cred = credentialFor(node.creds)) => new SecretClient(vaultUrl(node, vault), cred);
+  const keys = (node) => new KeyClient(vaultUrl(node, 'dev'), credentialFor(node.creds));
+
+  test('the joining node names the same tenant, client and subscriptions, with a secret of its own', async () => {
+    assert.equal(b.creds.tenantId, a.creds.tenantId);
+    assert.equal(b.creds.clientId, a.creds.clientId);
+    assert.deepEqual(b.creds.subscriptions, a.creds.subscriptions);
+    assert.notEqual(b.creds.clientSecret, a.creds.clientSecret);
+    // One bootstrap: one tenant administrator holding both nodes' secrets, and one dev vault.
+    const list = await mgmtRequest(a, { path: '/_coffer/principals' });
+    assert.equal(list.status, 200, list.body);
+    const principals = list.json.value ?? list.json;
+    assert.equal(principals.length, 1, JSON.stringify(principals));
+    assert.equal(principals[0].secrets.length, 2, JSON.stringify(principals[0]));
+    // Each node's credentials work on either node.
+    const name = uniqueName('boot');
+    await secrets(a, 'dev', credentialFor(b.creds)).setSecret(name, 'x');
+    assert.equal((await secrets(b, 'dev', credentialFor(a.creds)).getSecret(name)).value, 'x');
+  });
+
+  test('a secret written or disabled on one node is read or refused on the other', async () => {
+    const name = uniqueName('mn');
+    const set = await secrets(a).setSecret(name, 'one');
+    const got = await secrets(b).getSecret(name);
+    assert.equal(got.value, 'one');
+    assert.equal(got.properties.version, set.properties.version);
+    await secrets(b).updateSecretProperties(name, set.properties.version, { enabled: false });
+    await expectRestError(secrets(a).getSecret(name), 403);
+  });
+
+  test('a key rotated, disabled and enabled on one node: the other node\'s operations follow at once', async () => {
+    const name = uniqueName('mnk');
+    const created = await keys(a).createRsaKey(name, { keySize: 2048 });
+    const digest = crypto.createHash('sha256').update('multinode').digest().toString('base64url');
+    // Signs on B with the latest version (no version in the path: B's operation cache answers
+    // "latest" with no storage read once it holds the key).
+    const signOnB = () => keyRequest(b, { method: 'POST', path: `/keys/${name}//sign`, body: { alg: 'RS256', value: digest } });
+    const version = (res) => {
+      assert.equal(res.status, 200, res.body);
+      return res.json.kid.split('/').pop();
+    };
+    assert.equal(version(await signOnB()), created.properties.version);
+    assert.equal(version(await signOnB()), created.properties.version);
+
+    const rotated = await keys(a).rotateKey(name);
+    assert.notEqual(rotated.properties.version, created.properties.version);
+    // B's cache is invalidated when PostgreSQL delivers A's notification (asynchronous; on a
+    // loaded host it can trail A's answer by some milliseconds: docs/decisions.md "Staleness
+    // bound"), so each change is awaited for at most one second.
+    await pollUntil(async () => (await signOnB()).json?.kid?.endsWith(rotated.properties.version),
+      { timeoutMs: 1000, intervalMs: 20, what: 'B signing with the rotated version' });
+
+    await keys(a).updateKeyProperties(name, rotated.properties.version, { enabled: false });
+    await pollUntil(async () => (await signOnB()).status === 403,
+      { timeoutMs: 1000, intervalMs: 20, what: 'B refusing the disabled key' });
+    await keys(a).updateKeyProperties(name, rotated.properties.version, { enabled: true });
+    await pollUntil(async () => (await signOnB()).status === 200,
+      { timeoutMs: 1000, intervalMs: 20, what: 'B signing with the enabled key again' });
+    assert.equal(version(await signOnB()), rotated.properties.version);
+  });
+
+  test('a vault created and deleted on one node is served and then unknown on the other', async () => {
+    const sub = a.creds.subscriptions[0];
+    const vault = uniqueName('mnv').slice(0, 20);
+    await createVault(a, { name: vault, sub, rg: 'rg1' });
+    await secrets(b, vault).setSecret('s', 'in the new vault');
+    assert.equal((await secrets(a, vault).getSecret('s')).value, 'in the new vault');
+    const del = await mgmtRequest(a, { method: 'DELETE', path: `${vaultPath(sub, 'rg1', vault)}?api-version=2026-02-01` });
+    assert.ok([200, 204].includes(del.status), del.body);
+    await expectRestError(secrets(b, vault).getSecret('s'), 404);
+  });
+
+  test('a role assignment removed and a client secret revoked on one node take effect on the other', async () => {
+    const sub = a.creds.subscriptions[0];
+    const made = await mgmtRequest(a, { method: 'POST', path: '/_coffer/principals', body: { displayName: 'mn-reader' } });
+    assert.equal(made.status, 201, made.body);
+    const p = made.json;
+    const auth = new AuthorizationManagementClient(credentialFor(a.creds), sub, {
+      endpoint: a.creds.managementUrl, $host: a.creds.managementUrl, credentialScopes: [MGMT_SCOPE],
+    });
+    const scope = vaultPath(sub, 'coffer-dev', 'dev');
+    const raName = crypto.randomUUID();
+    await auth.roleAssignments.create(scope, raName, {
+      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`,
+      principalId: p.objectId, principalType: 'ServicePrincipal',
+    });
+    const name = uniqueName('ra');
+    await secrets(a).setSecret(name, 'readable');
+    const cred = new ClientSecretCredential(b.creds.tenantId, p.clientId, p.clientSecret, {
+      authorityHost: b.creds.authorityHost, disableInstanceDiscovery: true,
+    });
+    const asP = secrets(b, 'dev', cred);
+    // Allowed on B (B's decision cache now says yes, and B's token cache holds the token).
+    assert.equal((await asP.getSecret(name)).value, 'readable');
+    assert.equal((await asP.getSecret(name)).value, 'readable');
+    await auth.roleAssignments.delete(scope, raName);
+    // CONTRACT.md "Authorization": a change applies on every other node within one second.
+    await refusedWithin(() => asP.getSecret(name), 403);
+
+    // Assigned again on B, then the secret its token names revoked on A: B refuses the token.
+    const authB = new AuthorizationManagementClient(credentialFor(b.creds), sub, {
+      endpoint: b.creds.managementUrl, $host: b.creds.managementUrl, credentialScopes: [MGMT_SCOPE],
+    });
+    await authB.roleAssignments.create(scope, crypto.randomUUID(), {
+      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`,
+      principalId: p.objectId, principalType: 'ServicePrincipal',
+    });
+    await pollUntil(async () => (await asP.getSecret(name).catch(() => null))?.value === 'readable',
+      { timeoutMs: 1000, what: 'the new assignment on B' });
+    const revoke = await mgmtRequest(a, { method: 'DELETE', path: `/_coffer/principals/${p.objectId}/secrets/${p.keyId}` });
+    assert.ok([200, 204].includes(revoke.status), revoke.body);
+    await refusedWithin(() => asP.getSecret(name), 401);
+  });
+});
