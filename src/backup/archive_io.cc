@@ -98,6 +98,20 @@ StatusOr<size_t> SpoolFile::Read(char* out, size_t n) {
   return ReadFd(fd_, out, n, dir_ + " (temporary file)");
 }
 
+StatusOr<size_t> SpoolFile::ReadAt(uint64_t offset, char* out, size_t n) const {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, "cannot read", dir_ + " (temporary file)");
+    }
+    done += static_cast<size_t>(got);
+  }
+  return done;
+}
+
 // --- AtomicFile ---
 
 StatusOr<AtomicFile> AtomicFile::Create(const std::string& path, uint32_t mode) {

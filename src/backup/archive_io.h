@@ -7,7 +7,7 @@
 // Errors: file failures are ErrnoStatus's (Unavailable for ENOSPC, EIO, …; PermissionDenied for
 // EACCES); messages name the path, never the content.
 //
-// Thread-safety: each object is used by one thread at a time.
+// Thread-safety: each object is used by one thread at a time (SpoolFile::ReadAt excepted).
 #pragma once
 
 #include <cstddef>
@@ -74,6 +74,9 @@ class SpoolFile final : public ByteSink, public ByteSource {
   // Back to the first byte, for reading.
   Status Rewind();
   StatusOr<size_t> Read(char* out, size_t n) override;
+  // Exactly `n` bytes from `offset` (fewer only at the end), without moving the position Write
+  // and Read use: one thread may ReadAt bytes that another has already written (ChunkStorer).
+  StatusOr<size_t> ReadAt(uint64_t offset, char* out, size_t n) const;
   uint64_t size() const { return size_; }
 
  private:

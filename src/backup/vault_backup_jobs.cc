@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "backup/chunk_storer.h"
 #include "core/encoding.h"
 #include "core/log.h"
 
@@ -177,17 +178,26 @@ StatusOr<BackupJob> VaultBackupJobs::StartRestore(const model::VaultRecord& vaul
 void VaultBackupJobs::RunBackup(const model::VaultRecord& vault, const std::string& job_id) {
   Status s = [&]() -> Status {
     ASSIGN_OR_RETURN(SpoolFile spool, SpoolFile::Create(options_.spool_dir));
-    ASSIGN_OR_RETURN(ArchiveSummary summary, archiver_.Backup(vault, spool));
-    RETURN_IF_ERROR(spool.Rewind());
-    uint32_t chunks = 0;
-    RETURN_IF_ERROR(StoreChunks(vault.id, job_id, spool, &chunks));
+    // The archive is stored while it is written (chunk_storer.h); a failure on either side
+    // ends both, and FinishFailed below removes the chunks stored so far.
+    ChunkStorer storer(std::move(spool), options_.chunk_bytes, options_.chunks_per_transaction,
+                       [&](uint32_t first, const std::vector<std::string>& batch) {
+                         return StoreChunks(vault.id, job_id, first, batch);
+                       });
+    auto summary = archiver_.Backup(vault, storer);
+    if (!summary.ok()) {
+      storer.Abandon();
+      return summary.status();
+    }
+    RETURN_IF_ERROR(storer.Close());
+    uint32_t chunks = storer.chunks();
     return Finish(vault.id, job_id, [&](barrier::Txn& t, BackupJob& j) -> Status {
       j.status = JobStatus::kSucceeded;
-      j.objects = summary.counts.objects;
-      j.bytes = summary.bytes;
+      j.objects = summary->counts.objects;
+      j.bytes = summary->bytes;
       j.chunks = chunks;
       j.status_details = "Backed up " + std::to_string(j.objects) + " objects (" +
-                         std::to_string(summary.counts.versions) + " versions).";
+                         std::to_string(summary->counts.versions) + " versions).";
       // The vault's older backups end here ("kept until the next backup of that vault").
       ASSIGN_OR_RETURN(auto jobs, t.Scan(vault::Keyspace::BackupJobPrefix(vault.id), "", 0));
       for (const auto& [key, record] : jobs) {
@@ -207,33 +217,15 @@ void VaultBackupJobs::RunBackup(const model::VaultRecord& vault, const std::stri
 }
 
 Status VaultBackupJobs::StoreChunks(const std::string& vault_id, const std::string& job_id,
-                                    ByteSource& spool, uint32_t* chunks) {
-  std::vector<std::string> batch;
-  bool end = false;
-  while (!end) {
-    batch.clear();
-    while (batch.size() < options_.chunks_per_transaction) {
-      std::string chunk(options_.chunk_bytes, '\0');
-      ASSIGN_OR_RETURN(size_t got, ReadFully(spool, chunk.data(), chunk.size()));
-      chunk.resize(got);
-      if (got > 0) batch.push_back(std::move(chunk));
-      if (got < options_.chunk_bytes) {
-        end = true;
-        break;
-      }
+                                    uint32_t first, const std::vector<std::string>& batch) {
+  return barrier_.Update([&](barrier::Txn& t) -> Status {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      RETURN_IF_ERROR(t.Put(vault::Keyspace::BackupArchiveChunkKey(
+                                vault_id, job_id, first + static_cast<uint32_t>(i)),
+                            EncodeArchiveChunk(batch[i])));
     }
-    if (batch.empty()) break;
-    RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        RETURN_IF_ERROR(t.Put(vault::Keyspace::BackupArchiveChunkKey(
-                                  vault_id, job_id, *chunks + static_cast<uint32_t>(i)),
-                              EncodeArchiveChunk(batch[i])));
-      }
-      return OkStatus();
-    }));
-    *chunks += static_cast<uint32_t>(batch.size());
-  }
-  return OkStatus();
+    return OkStatus();
+  });
 }
 
 Status VaultBackupJobs::Finish(const std::string& vault_id, const std::string& job_id,

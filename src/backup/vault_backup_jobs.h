@@ -4,9 +4,9 @@
 // any node answers for them and a restart loses no finished job.
 //
 // A backup job reads the vault in one transaction into an unnamed temporary file (SpoolFile in
-// `spool_dir`: memory stays flat, and no storage write has to happen while the read transaction
-// is open), then copies the archive into storage in chunks, a few per transaction, and only
-// then marks the job Succeeded — in the transaction that also drops the vault's older backups.
+// `spool_dir`: memory stays flat) and, at the same time, a ChunkStorer copies what is written
+// into storage in chunks, a few per transaction; only when the last chunk is stored is the job
+// marked Succeeded — in the transaction that also drops the vault's older backups.
 // A restore job is verified (VaultArchiver::Verify) before it is accepted and applies in one
 // transaction.
 //
@@ -105,8 +105,9 @@ class VaultBackupJobs {
                                 const ArchiveSummary& archive);
   void Dispatch(std::string vault_id, std::string job_id, std::function<void()> work);
   void RunBackup(const model::VaultRecord& vault, const std::string& job_id);
-  Status StoreChunks(const std::string& vault_id, const std::string& job_id, ByteSource& spool,
-                     uint32_t* chunks);
+  // Stores `batch` as the archive chunks numbered from `first` on, in one transaction.
+  Status StoreChunks(const std::string& vault_id, const std::string& job_id, uint32_t first,
+                     const std::vector<std::string>& batch);
   // Ends the job: `edit` sets its outcome; end time, expiry and due entry are set here.
   Status Finish(const std::string& vault_id, const std::string& job_id, const JobEdit& edit);
   Status FinishFailed(const std::string& vault_id, const std::string& job_id,
