@@ -108,8 +108,9 @@ start_coffer() {
 (or set COFFER_BIN)"
   local config=${1:-$WORK/unthrottled.toml}
   [ -n "${1:-}" ] || write_limits "$config"
+  # shellcheck disable=SC2086  # COFFER_EXTRA_ARGS: extra words, e.g. --unseal-key-file F
   "$COFFER_BIN" server --dev --data-dir "$DATA_DIR" --listen 127.0.0.1:0 --config "$config" \
-    >"$WORK/coffer.out" 2>"$WORK/coffer.log" &
+    ${COFFER_EXTRA_ARGS:-} >"$WORK/coffer.out" 2>"$WORK/coffer.log" &
   COFFER_PID=$!
   local _ line=""
   for _ in $(seq 300); do
