@@ -92,6 +92,13 @@ describe('two Coffer nodes on one PostgreSQL', { skip: URL_ ? false : 'COFFER_TE
     const name = uniqueName('boot');
     await secrets(a, 'dev', credentialFor(b.creds)).setSecret(name, 'x');
     assert.equal((await secrets(b, 'dev', credentialFor(a.creds)).getSecret(name)).value, 'x');
+
+    // A restart of the joining node keeps its secret (no third one is added).
+    const secretB = b.creds.clientSecret;
+    b = await b.restart();
+    assert.equal(b.creds.clientSecret, secretB);
+    const again = await mgmtRequest(a, { path: '/_coffer/principals' });
+    assert.equal(again.json.value[0].secrets.length, 2, again.body);
   });
 
   test('a secret written or disabled on one node is read or refused on the other', async () => {
