@@ -194,5 +194,41 @@ TEST_F(SqliteArchiveTest, AJobInterruptedByARestartNeverLooksComplete) {
   EXPECT_TRUE(jobs.StartBackup(v).ok());
 }
 
+TEST_F(SqliteArchiveTest, AJobOfThisNodeFromBeforeARestartIsInterruptedAtOnce) {
+  model::VaultRecord v = node_->Vault("crashy-node");
+  ASSERT_TRUE(node_->secrets->Set(v, "a", SecretValue("1")).ok());
+  auto with_node = [](std::function<void(std::function<void()>)> run, const char* node) {
+    BackupJobOptions o = Options(std::move(run));
+    o.node_id = node;
+    return o;
+  };
+  std::string job_id;
+  {
+    VaultBackupJobs jobs(node_->barrier, *node_->archiver, crypto::SystemRandom(), clock_, wall_,
+                         with_node([](std::function<void()>) {}, "node-a"));
+    auto job = jobs.StartBackup(v);
+    ASSERT_TRUE(job.ok());
+    job_id = job->id;
+  }
+  Restart();
+  {
+    // Another node sees a job with a fresh heartbeat: it may still be running there.
+    VaultBackupJobs other(node_->barrier, *node_->archiver, crypto::SystemRandom(), clock_, wall_,
+                          with_node(RunNow, "node-b"));
+    EXPECT_EQ(other.GetJob(v, JobKind::kBackup, job_id)->status, JobStatus::kInProgress);
+    EXPECT_EQ(other.StartBackup(v).status().code(), StatusCode::kAlreadyExists);
+  }
+  // The node that started it knows, with no wait, that it died with its earlier run.
+  VaultBackupJobs jobs(node_->barrier, *node_->archiver, crypto::SystemRandom(), clock_, wall_,
+                       with_node(RunNow, "node-a"));
+  auto job = jobs.GetJob(v, JobKind::kBackup, job_id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->status, JobStatus::kFailed);
+  EXPECT_EQ(job->error_code, "JobInterrupted");
+  auto next = jobs.StartBackup(v);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(jobs.GetJob(v, JobKind::kBackup, next->id)->status, JobStatus::kSucceeded);
+}
+
 }  // namespace
 }  // namespace coffer::backup

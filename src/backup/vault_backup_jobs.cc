@@ -58,7 +58,7 @@ VaultBackupJobs::VaultBackupJobs(barrier::Barrier& barrier, const VaultArchiver&
       clock_(clock),
       wall_(wall),
       options_(std::move(options)),
-      instance_(EncodeHex(rng.Bytes(16))) {
+      instance_(options_.node_id.empty() ? EncodeHex(rng.Bytes(16)) : options_.node_id) {
   if (options_.spool_dir.empty()) {
     options_.spool_dir = std::filesystem::temp_directory_path().string();
   }
@@ -268,8 +268,8 @@ bool VaultBackupJobs::Alive(const BackupJob& job) const {
     std::lock_guard lock(mu_);
     if (running_.contains(job.id)) return true;
   }
-  // Another process's job is alive while its heartbeat is fresh; one of this process that is
-  // not running here has ended without recording it.
+  // Another node's (or process's) job is alive while its heartbeat is fresh; one of this node
+  // that is not running here has ended, with an earlier run of this process, without recording it.
   return job.owner != instance_ && wall_.Now() - job.heartbeat <= options_.stale_after_seconds;
 }
 

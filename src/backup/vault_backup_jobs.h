@@ -49,6 +49,11 @@ namespace coffer::backup {
 
 struct BackupJobOptions {
   std::string spool_dir;                // "" = the system's temporary directory
+  // This node's lasting name (the server keeps it in <data-dir>/node-id): a job it started that
+  // is not running here after a restart ended with the process that ran it, so it is reported
+  // interrupted at once instead of after `stale_after_seconds`. "" = a name for this process
+  // only (jobs of an earlier run then wait for their heartbeat to go stale).
+  std::string node_id;
   int64_t keep_seconds = 24 * 3600;     // a finished job and its archive (domain time)
   int64_t stale_after_seconds = 120;    // heartbeat age (wall time) of an interrupted job
   std::chrono::milliseconds heartbeat_interval{15000};  // 0 = no heartbeat thread
@@ -124,7 +129,7 @@ class VaultBackupJobs {
   const Clock& clock_;
   const Clock& wall_;
   BackupJobOptions options_;
-  std::string instance_;  // this process's id in the jobs it owns
+  std::string instance_;  // this node's id in the jobs it owns (BackupJobOptions::node_id)
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;

@@ -114,6 +114,25 @@ struct Runtime {
   store::FailoverStorage* failover = nullptr;  // `storage` with [failover]; else null
 };
 
+// This node's lasting name, <data-dir>/node-id (32 hex digits, made at the first start): the
+// owner of the whole-vault backup jobs it runs, so after a restart it knows its unfinished jobs
+// died with the process (backup::BackupJobOptions::node_id). Each node has its own data dir.
+StatusOr<std::string> ReadOrCreateNodeId(const std::string& data_dir, Random& rng) {
+  const std::string path = data_dir + "/node-id";
+  if (auto text = ReadFile(path); text.ok()) {
+    std::string id = text->substr(0, text->find_first_of("\r\n"));
+    bool hex = id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (hex) return id;
+    return DataLossError(path + " is damaged: it should hold 32 lowercase hex digits. Remove it "
+                         "and restart; this node then gets a new name.");
+  } else if (text.status().code() != StatusCode::kNotFound) {
+    return text.status();
+  }
+  std::string id = EncodeHex(rng.Bytes(16));
+  RETURN_IF_ERROR(WriteFileAtomically(path, id + "\n", 0600));
+  return id;
+}
+
 // Whole-vault backup: the archiver, its jobs (whose expiry the sweeper drives) and, when
 // [backup] schedule is set, the scheduled backups into [backup] dir.
 Status OpenVaultBackups(const ServerConfig& config, Runtime* rt) {
@@ -122,6 +141,7 @@ Status OpenVaultBackups(const ServerConfig& config, Runtime* rt) {
                                                          rt->keys->traits());
   backup::BackupJobOptions jobs;
   jobs.spool_dir = config.backup_spool_dir;
+  ASSIGN_OR_RETURN(jobs.node_id, ReadOrCreateNodeId(config.data_dir, rng));
   rt->vault_backups = std::make_unique<backup::VaultBackupJobs>(
       *rt->barrier, *rt->archiver, rng, *rt->domain_clock, rt->real_clock, jobs);
   backup::VaultBackupJobs* expire = rt->vault_backups.get();
