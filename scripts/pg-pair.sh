@@ -21,8 +21,6 @@
 # Diagnostics go to stderr; DIR/primary.log and DIR/pair.log are the servers' logs.
 set -euo pipefail
 
-bindir=/usr/lib/postgresql/15/bin
-run_user=coffer-pg
 standby_name=coffer_pair
 
 usage() {
@@ -36,22 +34,9 @@ dir=$2
 mode=${3:-sync}
 case "$mode" in sync | async) ;; *) usage ;; esac
 
-if [ ! -x "$bindir/pg_ctl" ]; then
-  echo "pg-pair.sh: $bindir/pg_ctl is missing; install postgresql-15 (bash scripts/deps.sh does)" >&2
-  exit 1
-fi
-
-as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then
-    runuser -u "$run_user" -- "$@"
-  else
-    "$@"
-  fi
-}
-
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+pg_script=pg-pair.sh
+# shellcheck source=scripts/pg-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pg-lib.sh"
 
 free_port() {
   local candidate
@@ -64,26 +49,6 @@ free_port() {
   done
   echo "pg-pair.sh: no free port found" >&2
   exit 1
-}
-
-prepare_dir() {
-  mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd)
-  if [ "$(id -u)" -eq 0 ]; then
-    if ! id -u "$run_user" >/dev/null 2>&1; then
-      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
-        "$run_user" 2>/dev/null || id -u "$run_user" >/dev/null
-    fi
-    chown -R "$run_user:" "$dir"
-    local p=$dir
-    while [ "$p" != / ]; do
-      p=$(dirname "$p")
-      if ! runuser -u "$run_user" -- test -x "$p"; then
-        echo "pg-pair.sh: $run_user cannot reach $dir ($p is not searchable); use a dir made directly under /tmp" >&2
-        exit 1
-      fi
-    done
-  fi
 }
 
 # start_server NAME: starts DIR/NAME (its port is in its postgresql.conf) unless it runs.

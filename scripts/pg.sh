@@ -13,9 +13,6 @@
 # (created if missing), which owns DIR. Diagnostics go to stderr; DIR/log is the server's log.
 set -euo pipefail
 
-bindir=/usr/lib/postgresql/15/bin
-run_user=coffer-pg
-
 usage() {
   echo "usage: $0 start|stop DIR" >&2
   exit 2
@@ -25,44 +22,12 @@ usage() {
 cmd=$1
 dir=$2
 
-if [ ! -x "$bindir/pg_ctl" ]; then
-  echo "pg.sh: $bindir/pg_ctl is missing; install postgresql-15 (bash scripts/deps.sh does)" >&2
-  exit 1
-fi
-
-# as_owner CMD...: runs CMD as the user that owns the cluster.
-as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then
-    runuser -u "$run_user" -- "$@"
-  else
-    "$@"
-  fi
-}
-
-port_in_use() {
-  # bash's /dev/tcp: the connect succeeds only if something listens there.
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+pg_script=pg.sh
+# shellcheck source=scripts/pg-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pg-lib.sh"
 
 start() {
-  mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd)
-  if [ "$(id -u)" -eq 0 ]; then
-    if ! id -u "$run_user" >/dev/null 2>&1; then
-      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
-        "$run_user" 2>/dev/null || id -u "$run_user" >/dev/null
-    fi
-    chown -R "$run_user:" "$dir"
-    # Every parent must be traversable by the server's user (mktemp -d makes 0700 dirs).
-    local p=$dir
-    while [ "$p" != / ]; do
-      p=$(dirname "$p")
-      if ! runuser -u "$run_user" -- test -x "$p"; then
-        echo "pg.sh: $run_user cannot reach $dir ($p is not searchable); make it searchable or use a dir made directly under /tmp" >&2
-        exit 1
-      fi
-    done
-  fi
+  prepare_dir
 
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_owner "$bindir/initdb" -D "$dir/data" --username=postgres --auth=trust --encoding=UTF8 \

@@ -235,9 +235,8 @@ Status PrincipalRegistry::Load() {
   return LoadLocked();
 }
 
-Status PrincipalRegistry::LoadLocked() {
-  RETURN_IF_ERROR(MigrateLegacyClients());
-  std::map<std::string, IndexEntry, std::less<>> fresh;
+StatusOr<PrincipalRegistry::Index> PrincipalRegistry::ReadIndex() const {
+  Index fresh;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     fresh.clear();
     ASSIGN_OR_RETURN(auto records, t.Scan(kPrincipalPrefix, "", 0));
@@ -247,6 +246,12 @@ Status PrincipalRegistry::LoadLocked() {
     }
     return OkStatus();
   }));
+  return fresh;
+}
+
+Status PrincipalRegistry::LoadLocked() {
+  RETURN_IF_ERROR(MigrateLegacyClients());
+  ASSIGN_OR_RETURN(Index fresh, ReadIndex());
   std::unique_lock lock(index_mu_);
   index_ = std::move(fresh);
   loaded_ = true;
@@ -258,16 +263,7 @@ Status PrincipalRegistry::Refresh() {
   // Held across the read: IsActive waits for the fresh index instead of answering from the one
   // another node's commit (a revoked secret, a deleted principal) made stale.
   std::unique_lock lock(index_mu_);
-  std::map<std::string, IndexEntry, std::less<>> fresh;
-  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
-    fresh.clear();
-    ASSIGN_OR_RETURN(auto records, t.Scan(kPrincipalPrefix, "", 0));
-    for (const auto& [key, plain] : records) {
-      ASSIGN_OR_RETURN(StoredPrincipal stored, DecodePrincipal(plain.view()));
-      fresh[stored.principal.object_id] = IndexEntry{stored.principal.tenant_admin, KeyIds(stored)};
-    }
-    return OkStatus();
-  }));
+  ASSIGN_OR_RETURN(Index fresh, ReadIndex());
   index_ = std::move(fresh);
   loaded_ = true;
   return OkStatus();

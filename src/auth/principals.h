@@ -166,7 +166,10 @@ class PrincipalRegistry {
     std::vector<std::string> key_ids;
   };
 
+  using Index = std::map<std::string, IndexEntry, std::less<>>;  // lower-case object id → entry
+
   Status LoadLocked();          // with write_mu_ held
+  StatusOr<Index> ReadIndex() const;  // every stored principal, in one read transaction
   Status EnsureLoadedLocked();  // with write_mu_ held
   Status MigrateLegacyClients();
   // Replaces the index entry of `object_id`, after a committed write.
@@ -180,7 +183,7 @@ class PrincipalRegistry {
   std::mutex write_mu_;  // serialises writes and Load; held across commit + index update
   mutable std::shared_mutex index_mu_;  // guards loaded_ and index_
   bool loaded_ = false;
-  std::map<std::string, IndexEntry, std::less<>> index_;  // lower-case object id → entry
+  Index index_;
 };
 
 }  // namespace coffer::auth
