@@ -117,13 +117,13 @@ Status Barrier::LearnStoredTerms(store::Transaction& t) const {
 }
 
 StatusOr<SecretBytes> Barrier::DecryptIn(store::Transaction& t, std::string_view storage_key,
-                                         std::string_view envelope) const {
-  auto plain = Decrypt(storage_key, envelope);
+                                         std::string_view envelope, TermOpener& cached) const {
+  auto plain = Decrypt(storage_key, envelope, cached);
   if (plain.ok() || plain.status().reason() != kUnknownTermReason) return plain;
   // A term another node added after this one loaded the keyring: the keyring record that names
   // it was committed before any record under it, so this transaction's snapshot holds it.
   RETURN_IF_ERROR(LearnStoredTerms(t));
-  return Decrypt(storage_key, envelope);
+  return Decrypt(storage_key, envelope, cached);
 }
 
 StatusOr<SecretBytes> Barrier::Initialize() {
@@ -237,8 +237,8 @@ StatusOr<std::string> Barrier::Encrypt(std::string_view storage_key,
   return out;
 }
 
-StatusOr<SecretBytes> Barrier::Decrypt(std::string_view storage_key,
-                                       std::string_view envelope) const {
+StatusOr<SecretBytes> Barrier::Decrypt(std::string_view storage_key, std::string_view envelope,
+                                       TermOpener& cached) const {
   std::shared_lock lock(mu_);
   if (!keyring_) return SealedError();
   if (envelope.size() < kEnvelopeHeader + crypto::kGcmTagSize ||
@@ -250,8 +250,15 @@ StatusOr<SecretBytes> Barrier::Decrypt(std::string_view storage_key,
   if (it == keyring_->terms.end()) {
     return DataLossError("stored record names an unknown term", kUnknownTermReason);
   }
-  auto plain = crypto::AesGcmOpen(it->second, envelope.substr(5, crypto::kGcmNonceSize),
-                                  envelope.substr(kEnvelopeHeader), RecordAad(storage_key, term));
+  // The keyring is checked first on every record, so a barrier sealed meanwhile stops the
+  // transaction even though its opener still holds the term's key schedule.
+  if (!cached.opener || cached.term != term) {
+    ASSIGN_OR_RETURN(crypto::AesGcmOpener opener, crypto::AesGcmOpener::Create(it->second));
+    cached.opener = std::move(opener);
+    cached.term = term;
+  }
+  auto plain = cached.opener->Open(envelope.substr(5, crypto::kGcmNonceSize),
+                                   envelope.substr(kEnvelopeHeader), RecordAad(storage_key, term));
   if (!plain.ok()) return DataLossError("stored record failed authentication");
   return plain;
 }
@@ -299,7 +306,7 @@ StatusOr<std::string> Barrier::BackupRootId() const {
 StatusOr<std::optional<SecretBytes>> Txn::Get(std::string_view key) {
   ASSIGN_OR_RETURN(auto raw, inner_.Get(key));
   if (!raw) return std::optional<SecretBytes>();
-  ASSIGN_OR_RETURN(SecretBytes plain, barrier_.DecryptIn(inner_, key, *raw));
+  ASSIGN_OR_RETURN(SecretBytes plain, barrier_.DecryptIn(inner_, key, *raw, opener_));
   return std::optional<SecretBytes>(std::move(plain));
 }
 
@@ -310,7 +317,7 @@ StatusOr<std::vector<std::pair<std::string, SecretBytes>>> Txn::Scan(std::string
   std::vector<std::pair<std::string, SecretBytes>> out;
   out.reserve(entries.size());
   for (auto& e : entries) {
-    ASSIGN_OR_RETURN(SecretBytes plain, barrier_.DecryptIn(inner_, e.key, e.value));
+    ASSIGN_OR_RETURN(SecretBytes plain, barrier_.DecryptIn(inner_, e.key, e.value, opener_));
     out.emplace_back(std::move(e.key), std::move(plain));
   }
   return out;

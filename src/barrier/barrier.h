@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "barrier/keyring.h"
+#include "crypto/primitives.h"
 #include "core/random.h"
 #include "core/secret_bytes.h"
 #include "core/status.h"
@@ -45,6 +46,12 @@ constexpr size_t kUnsealKeySize = 32;
 class Barrier;
 
 // A transaction over plaintext records. Only valid inside Barrier::Update / View.
+// The AES-GCM opener of the keyring term a transaction last decrypted under.
+struct TermOpener {
+  uint32_t term = 0;
+  std::optional<crypto::AesGcmOpener> opener;
+};
+
 class Txn {
  public:
   StatusOr<std::optional<SecretBytes>> Get(std::string_view key);
@@ -68,6 +75,7 @@ class Txn {
   Txn(const Barrier& barrier, store::Transaction& inner) : barrier_(barrier), inner_(inner) {}
   const Barrier& barrier_;
   store::Transaction& inner_;
+  TermOpener opener_;  // a scan's records nearly all share one term: its key is scheduled once
 };
 
 using BarrierFn = std::function<Status(Txn&)>;
@@ -105,7 +113,9 @@ class Barrier {
  private:
   friend class Txn;
   StatusOr<std::string> Encrypt(std::string_view storage_key, const SecretBytes& plaintext) const;
-  StatusOr<SecretBytes> Decrypt(std::string_view storage_key, std::string_view envelope) const;
+  // `cached` keeps the opener of the record's term for the transaction's next records.
+  StatusOr<SecretBytes> Decrypt(std::string_view storage_key, std::string_view envelope,
+                                TermOpener& cached) const;
   // Adds a term to the *stored* keyring in one read-modify-write transaction (so a term another
   // node added is never overwritten) and returns the keyring as stored.
   StatusOr<Keyring> AddStoredTerm(const SecretBytes& root_key);
@@ -114,7 +124,7 @@ class Barrier {
   // Decrypt; for a term this node does not know yet (another node sharing the storage added
   // it), learns the stored terms inside `t` and tries once more.
   StatusOr<SecretBytes> DecryptIn(store::Transaction& t, std::string_view storage_key,
-                                  std::string_view envelope) const;
+                                  std::string_view envelope, TermOpener& cached) const;
   void MaybeRotate();
 
   store::Storage& storage_;

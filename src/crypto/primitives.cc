@@ -217,10 +217,36 @@ StatusOr<std::string> AesGcmSeal(const SecretBytes& key, std::string_view nonce,
 
 StatusOr<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view nonce,
                                  std::string_view ciphertext_and_tag, std::string_view aad) {
+  ASSIGN_OR_RETURN(AesGcmOpener opener, AesGcmOpener::Create(key));
+  return opener.Open(nonce, ciphertext_and_tag, aad);
+}
+
+struct AesGcmOpener::Context {
+  CipherCtxPtr ctx;
+};
+
+AesGcmOpener::AesGcmOpener(std::unique_ptr<Context> ctx) : ctx_(std::move(ctx)) {}
+AesGcmOpener::AesGcmOpener(AesGcmOpener&&) noexcept = default;
+AesGcmOpener& AesGcmOpener::operator=(AesGcmOpener&&) noexcept = default;
+AesGcmOpener::~AesGcmOpener() = default;  // EVP_CIPHER_CTX_free wipes the key schedule
+
+StatusOr<AesGcmOpener> AesGcmOpener::Create(const SecretBytes& key) {
   if (key.size() != kAes256KeySize) {
     return InvalidArgumentError("AES-256-GCM key must be 32 bytes, got " +
                                 std::to_string(key.size()));
   }
+  auto c = std::make_unique<Context>();
+  c->ctx.reset(EVP_CIPHER_CTX_new());
+  if (c->ctx == nullptr) return OpenSslError("cipher context allocation failed");
+  if (EVP_DecryptInit_ex2(c->ctx.get(), Aes256Gcm(), key.data(), nullptr, nullptr) != 1) {
+    return OpenSslError("AES-256-GCM decrypt init failed");
+  }
+  return AesGcmOpener(std::move(c));
+}
+
+StatusOr<SecretBytes> AesGcmOpener::Open(std::string_view nonce,
+                                         std::string_view ciphertext_and_tag,
+                                         std::string_view aad) {
   if (nonce.size() != kGcmNonceSize) {
     return InvalidArgumentError("AES-GCM nonce must be 12 bytes, got " +
                                 std::to_string(nonce.size()));
@@ -232,16 +258,15 @@ StatusOr<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view nonce,
       ciphertext_and_tag.substr(0, ciphertext_and_tag.size() - kGcmTagSize);
   std::string_view tag = ciphertext_and_tag.substr(ciphertext.size());
 
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (ctx == nullptr) return OpenSslError("cipher context allocation failed");
-  if (EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), key.data(), Uchars(nonce), nullptr) != 1) {
+  EVP_CIPHER_CTX* ctx = ctx_->ctx.get();
+  // A null cipher and key keep the scheduled key; the nonce starts a new message.
+  if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, Uchars(nonce), nullptr) != 1) {
     return OpenSslError("AES-256-GCM decrypt init failed");
   }
   int len = 0;
   for (size_t off = 0; off < aad.size(); off += kMaxUpdate) {
     std::string_view part = aad.substr(off, kMaxUpdate);
-    if (EVP_DecryptUpdate(ctx.get(), nullptr, &len, Uchars(part), static_cast<int>(part.size())) !=
-        1) {
+    if (EVP_DecryptUpdate(ctx, nullptr, &len, Uchars(part), static_cast<int>(part.size())) != 1) {
       return OpenSslError("AES-256-GCM AAD update failed");
     }
   }
@@ -249,19 +274,19 @@ StatusOr<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view nonce,
   size_t written = 0;
   for (size_t off = 0; off < ciphertext.size(); off += kMaxUpdate) {
     std::string_view part = ciphertext.substr(off, kMaxUpdate);
-    if (EVP_DecryptUpdate(ctx.get(), out.data() + written, &len, Uchars(part),
+    if (EVP_DecryptUpdate(ctx, out.data() + written, &len, Uchars(part),
                           static_cast<int>(part.size())) != 1) {
       return OpenSslError("AES-256-GCM decrypt update failed");
     }
     written += static_cast<size_t>(len);
   }
   OSSL_PARAM set_tag[] = {OctetParam(OSSL_CIPHER_PARAM_AEAD_TAG, tag), OSSL_PARAM_construct_end()};
-  if (EVP_CIPHER_CTX_set_params(ctx.get(), set_tag) != 1) {
+  if (EVP_CIPHER_CTX_set_params(ctx, set_tag) != 1) {
     return OpenSslError("AES-256-GCM tag setup failed");
   }
   // `out` is wiped by its destructor if the tag does not verify, so no unauthenticated
   // plaintext escapes.
-  if (EVP_DecryptFinal_ex(ctx.get(), out.data() + written, &len) != 1) {
+  if (EVP_DecryptFinal_ex(ctx, out.data() + written, &len) != 1) {
     ERR_clear_error();
     return DataLossError(
         "AES-256-GCM authentication failed: wrong key, wrong associated data or altered data");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -43,5 +44,25 @@ StatusOr<std::string> AesGcmSeal(const SecretBytes& key, std::string_view nonce,
                                  std::string_view plaintext, std::string_view aad);
 StatusOr<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view nonce,
                                  std::string_view ciphertext_and_tag, std::string_view aad);
+
+// AES-256-GCM opening of many messages under one key: the key schedule and the GHASH table are
+// computed once, in Create, and each Open only sets its nonce. Open answers exactly as AesGcmOpen
+// does. One instance serves one thread at a time (unlike the functions above); the barrier keeps
+// one per transaction, so a scan of many records pays for its key once.
+class AesGcmOpener {
+ public:
+  static StatusOr<AesGcmOpener> Create(const SecretBytes& key);
+  AesGcmOpener(AesGcmOpener&&) noexcept;
+  AesGcmOpener& operator=(AesGcmOpener&&) noexcept;
+  ~AesGcmOpener();
+
+  StatusOr<SecretBytes> Open(std::string_view nonce, std::string_view ciphertext_and_tag,
+                             std::string_view aad);
+
+ private:
+  struct Context;  // the OpenSSL cipher context, keyed
+  explicit AesGcmOpener(std::unique_ptr<Context> ctx);
+  std::unique_ptr<Context> ctx_;
+};
 
 }  // namespace coffer::crypto

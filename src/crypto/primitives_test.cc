@@ -267,6 +267,43 @@ TEST(AesGcm, RoundTripsLargeRandomPayload) {
   EXPECT_TRUE(opened->view() == plaintext);
 }
 
+TEST(AesGcmOpener, OneKeyOpensManyMessagesAndAFailureDoesNotCarryOver) {
+  Random& rng = SystemRandom();
+  SecretBytes key(rng.Bytes(kAes256KeySize));
+  auto opener = AesGcmOpener::Create(key);
+  ASSERT_TRUE(opener.ok()) << opener.status().ToString();
+  for (size_t i = 0; i < 64; ++i) {
+    std::string nonce = rng.Bytes(kGcmNonceSize);
+    std::string plaintext = rng.Bytes(i * 7);
+    std::string aad = "record/" + std::to_string(i);
+    auto sealed = AesGcmSeal(key, nonce, plaintext, aad);
+    ASSERT_TRUE(sealed.ok());
+    if (i % 5 == 2) {  // an altered message between good ones: refused, and the next still opens
+      std::string bad = *sealed;
+      bad.back() ^= 1;
+      EXPECT_EQ(opener->Open(nonce, bad, aad).status().code(), StatusCode::kDataLoss) << i;
+      EXPECT_EQ(opener->Open(nonce, *sealed, aad + "x").status().code(), StatusCode::kDataLoss);
+      EXPECT_EQ(opener->Open(nonce.substr(1), *sealed, aad).status().code(),
+                StatusCode::kInvalidArgument);
+    }
+    auto opened = opener->Open(nonce, *sealed, aad);
+    ASSERT_TRUE(opened.ok()) << i << ": " << opened.status().ToString();
+    EXPECT_TRUE(opened->view() == plaintext) << i;
+  }
+}
+
+TEST(AesGcmOpener, MatchesTheVectorsThatShareAKey) {
+  auto opener = AesGcmOpener::Create(Key(kGcmVectors[2].key));  // TC15 and TC16: one key
+  ASSERT_TRUE(opener.ok());
+  for (const auto& v : {kGcmVectors[2], kGcmVectors[3], kGcmVectors[2]}) {
+    auto opened = opener->Open(Hex(v.iv), Hex(std::string(v.ciphertext) + v.tag), Hex(v.aad));
+    ASSERT_TRUE(opened.ok()) << v.name << ": " << opened.status().ToString();
+    EXPECT_EQ(EncodeHex(opened->view()), v.plaintext) << v.name;
+  }
+  EXPECT_EQ(AesGcmOpener::Create(SecretBytes(std::string(16, 'k'))).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 // ---- Randomness -----------------------------------------------------------------------------
 
 TEST(OsRandom, ProducesDistinctOutputs) {
