@@ -11,7 +11,7 @@ namespace coffer::backup {
 namespace {
 
 constexpr size_t kHeadBatch = 128;
-constexpr size_t kVersionBatch = 64;
+constexpr size_t kVersionBatch = 256;
 constexpr uint8_t kLive = 0;
 constexpr uint8_t kDeleted = 1;
 
@@ -72,15 +72,94 @@ StatusOr<std::optional<SecretBytes>> ReadPolicy(barrier::Txn& t, std::string_vie
   return std::optional<SecretBytes>();
 }
 
+// The records under `prefix` in key order, read `batch` at a time.
+class Cursor {
+ public:
+  using Entry = std::pair<std::string, SecretBytes>;
+  Cursor(barrier::Txn& t, std::string prefix, size_t batch)
+      : t_(t), prefix_(std::move(prefix)), batch_(batch) {}
+
+  const std::string& prefix() const { return prefix_; }
+  // The current record (valid until Pop), or null past the last.
+  StatusOr<const Entry*> Peek() {
+    if (next_ == page_.size() && !done_) {
+      std::string after = page_.empty() ? std::string() : std::move(page_.back().first);
+      ASSIGN_OR_RETURN(page_, t_.Scan(prefix_, after, batch_));
+      next_ = 0;
+      done_ = page_.size() < batch_;
+    }
+    return next_ < page_.size() ? &page_[next_] : nullptr;
+  }
+  void Pop() { ++next_; }
+
+ private:
+  barrier::Txn& t_;
+  const std::string prefix_;
+  const size_t batch_;
+  std::vector<Entry> page_;
+  size_t next_ = 0;
+  bool done_ = false;
+};
+
 // Every record under `prefix`, in key order, `batch` at a time.
 Status ForEach(barrier::Txn& t, const std::string& prefix, size_t batch,
                const std::function<Status(std::string_view key, const SecretBytes&)>& each) {
-  std::string after;
+  Cursor c(t, prefix, batch);
   while (true) {
-    ASSIGN_OR_RETURN(auto page, t.Scan(prefix, after, batch));
-    for (const auto& [key, record] : page) RETURN_IF_ERROR(each(key, record));
-    if (page.size() < batch) return OkStatus();
-    after = page.back().first;
+    ASSIGN_OR_RETURN(const Cursor::Entry* e, c.Peek());
+    if (e == nullptr) return OkStatus();
+    RETURN_IF_ERROR(each(e->first, e->second));
+    c.Pop();
+  }
+}
+
+// The objects of one kind, live and deleted, in name-MAC order, each with its versions. One pass
+// over the heads and one over the version area (a merge) instead of one version query an object.
+Status ExportKind(barrier::Txn& t, std::string_view vault_id, model::ObjectKind kind,
+                  ArchiveRecordWriter& out, ArchiveCounts& counts,
+                  const std::function<void()>& after_object) {
+  Cursor live(t, vault::Keyspace::LivePrefix(vault_id, kind), kHeadBatch);
+  Cursor deleted(t, vault::Keyspace::DeletedPrefix(vault_id, kind), kHeadBatch);
+  Cursor versions(t, vault::Keyspace::VersionAreaPrefix(vault_id, kind), kVersionBatch);
+  while (true) {
+    ASSIGN_OR_RETURN(const Cursor::Entry* l, live.Peek());
+    ASSIGN_OR_RETURN(const Cursor::Entry* d, deleted.Peek());
+    if (l == nullptr && d == nullptr) return OkStatus();
+    std::string_view live_mac = l ? std::string_view(l->first).substr(live.prefix().size()) : "";
+    std::string_view deleted_mac =
+        d ? std::string_view(d->first).substr(deleted.prefix().size()) : "";
+    if (l != nullptr && d != nullptr && live_mac == deleted_mac) {
+      return DataLossError("an object is stored both live and deleted");
+    }
+    bool from_live = d == nullptr || (l != nullptr && live_mac < deleted_mac);
+    Cursor& heads = from_live ? live : deleted;
+    const Cursor::Entry& head_entry = from_live ? *l : *d;
+    std::string mac(from_live ? live_mac : deleted_mac);
+
+    ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(head_entry.second.view()));
+    RETURN_IF_ERROR(Add(out, ArchiveRecordType::kObject,
+                        EncodeObjectRecord(kind, head.name, head.created, head.deleted).view()));
+    ASSIGN_OR_RETURN(auto policy, ReadPolicy(t, vault_id, kind, mac));
+    if (policy) RETURN_IF_ERROR(Add(out, PolicyType(kind), policy->view()));
+    const std::string own = vault::Keyspace::VersionPrefix(vault_id, kind, mac);
+    uint64_t count = 0;
+    while (true) {
+      ASSIGN_OR_RETURN(const Cursor::Entry* v, versions.Peek());
+      if (v == nullptr) break;
+      if (v->first < own) {  // a version without a head is not part of any object: left out
+        versions.Pop();
+        continue;
+      }
+      if (!std::string_view(v->first).starts_with(own)) break;
+      RETURN_IF_ERROR(Add(out, ArchiveRecordType::kVersion, v->second.view()));
+      ++count;
+      versions.Pop();
+    }
+    if (count == 0) return DataLossError("a stored object has no versions");
+    heads.Pop();
+    ++counts.objects;
+    counts.versions += count;
+    if (after_object) after_object();
   }
 }
 
@@ -92,31 +171,7 @@ StatusOr<ArchiveCounts> ExportVault(barrier::Txn& t, std::string_view vault_id,
   ArchiveCounts counts;
   for (model::ObjectKind kind : {model::ObjectKind::kSecret, model::ObjectKind::kKey,
                                  model::ObjectKind::kCertificate}) {
-    for (const std::string& prefix : {vault::Keyspace::LivePrefix(vault_id, kind),
-                                      vault::Keyspace::DeletedPrefix(vault_id, kind)}) {
-      RETURN_IF_ERROR(ForEach(t, prefix, kHeadBatch, [&](std::string_view key,
-                                                         const SecretBytes& record) -> Status {
-        std::string_view mac = key.substr(prefix.size());
-        ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(record.view()));
-        RETURN_IF_ERROR(
-            Add(out, ArchiveRecordType::kObject,
-                EncodeObjectRecord(kind, head.name, head.created, head.deleted).view()));
-        ASSIGN_OR_RETURN(auto policy, ReadPolicy(t, vault_id, kind, mac));
-        if (policy) RETURN_IF_ERROR(Add(out, PolicyType(kind), policy->view()));
-        uint64_t versions = 0;
-        RETURN_IF_ERROR(ForEach(t, vault::Keyspace::VersionPrefix(vault_id, kind, mac),
-                                kVersionBatch,
-                                [&](std::string_view, const SecretBytes& version) -> Status {
-                                  ++versions;
-                                  return Add(out, ArchiveRecordType::kVersion, version.view());
-                                }));
-        if (versions == 0) return DataLossError("a stored object has no versions");
-        ++counts.objects;
-        counts.versions += versions;
-        if (after_object) after_object();
-        return OkStatus();
-      }));
-    }
+    RETURN_IF_ERROR(ExportKind(t, vault_id, kind, out, counts, after_object));
   }
   ASSIGN_OR_RETURN(auto contacts, t.Get(vault::Keyspace::CertificateContactsKey(vault_id)));
   if (contacts) RETURN_IF_ERROR(Add(out, ArchiveRecordType::kContacts, contacts->view()));

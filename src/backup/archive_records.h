@@ -5,8 +5,8 @@
 //   OBJECT (kind, live or deleted, name, created, deletion and purge dates)
 //     [ROTATION_POLICY | CERTIFICATE_POLICY]   at most one, the object's kind's
 //     VERSION …                                one or more: the version records as stored
-//   … every secret, then every key, then every certificate (live, then deleted, in storage
-//     order) …
+//   … every secret, then every key, then every certificate (live and deleted together, in
+//     name-MAC order) …
 //   CONTACTS?  ISSUER*  END (counts)
 //
 // Version, policy, contacts and issuer records are the records.md records exactly as the barrier

@@ -124,7 +124,11 @@ std::string Keyspace::DeletedPrefix(std::string_view vault_id, model::ObjectKind
 
 std::string Keyspace::VersionPrefix(std::string_view vault_id, model::ObjectKind kind,
                                     std::string_view mac) {
-  return AreaPrefix(kVersionArea, vault_id, kind) + std::string(mac) + "/";
+  return VersionAreaPrefix(vault_id, kind) + std::string(mac) + "/";
+}
+
+std::string Keyspace::VersionAreaPrefix(std::string_view vault_id, model::ObjectKind kind) {
+  return AreaPrefix(kVersionArea, vault_id, kind);
 }
 
 std::string Keyspace::RotationPolicyKey(std::string_view vault_id, std::string_view mac) {

@@ -118,6 +118,9 @@ class Keyspace {
   }
   static std::string VersionPrefix(std::string_view vault_id, model::ObjectKind kind,
                                    std::string_view mac);
+  // Every version of every object of `kind` in the vault, live or deleted, in (name MAC,
+  // version) order: a name MAC is fixed-length, so each object's versions are contiguous.
+  static std::string VersionAreaPrefix(std::string_view vault_id, model::ObjectKind kind);
   static std::string VersionKey(std::string_view vault_id, model::ObjectKind kind,
                                 std::string_view mac, std::string_view version) {
     return VersionPrefix(vault_id, kind, mac) + std::string(version);
