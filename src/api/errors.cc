@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/audit_entry.h"
 #include "core/log.h"
 
 namespace coffer::api {
@@ -51,7 +52,6 @@ http::Response JsonResponse(int status, std::string body) {
 
 http::Response ErrorResponse(const Status& status) {
   const Mapping& m = Find(status.code());
-  nlohmann::json error;
   std::string message = status.message();
   if (m.http_status >= 500 && status.code() != StatusCode::kUnavailable &&
       status.code() != StatusCode::kUnimplemented) {
@@ -67,12 +67,19 @@ http::Response ErrorResponse(const Status& status) {
   if (status.code() == StatusCode::kPermissionDenied && status.reason() == "AuthorizationFailed") {
     outer = status.reason();  // ARM's 403 has no inner error
   }
-  error["code"] = outer;
-  error["message"] = message;
+  // Written by hand, not through a JSON document: a refusal (a 429 in a flood) should cost
+  // almost nothing. AppendJsonString writes valid UTF-8 JSON whatever bytes a message holds.
+  std::string body = R"({"error":{"code":)";
+  auth::AppendJsonString(outer, &body);
+  body += R"(,"message":)";
+  auth::AppendJsonString(message, &body);
   if (!status.reason().empty() && status.reason() != outer) {
-    error["innererror"] = {{"code", status.reason()}};
+    body += R"(,"innererror":{"code":)";
+    auth::AppendJsonString(status.reason(), &body);
+    body += '}';
   }
-  http::Response r = JsonResponse(m.http_status, nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  body += "}}";
+  http::Response r = JsonResponse(m.http_status, std::move(body));
   // A client retries a 429 or a 503 only after Retry-After (CONTRACT.md "Overload and abuse":
   // storage trouble is 503 with Retry-After); callers that know better set their own.
   if (m.http_status == 429 || m.http_status == 503) r.headers.Set("Retry-After", "1");

@@ -141,6 +141,17 @@ TEST(ErrorMapping, InvalidUtf8InMessageStillYieldsValidJson) {
   EXPECT_FALSE(json::parse(r.body, nullptr, false).is_discarded());
 }
 
+TEST(ErrorMapping, MessagesWithQuotesBackslashesAndControlsRoundTrip) {
+  const std::string message = "name \"a\\b\"\n\ttab \x01 \x7f é 🔑 end";
+  http::Response r = ErrorResponse(AlreadyExistsError(message, "ObjectIsDeletedButRecoverable"));
+  json error = ErrorOf(r);
+  EXPECT_EQ(error.value("code", ""), "Conflict");
+  EXPECT_EQ(error.value("message", ""), message);
+  EXPECT_EQ(error["innererror"].value("code", ""), "ObjectIsDeletedButRecoverable");
+  EXPECT_EQ(r.body.find('\n'), std::string::npos);  // one line, controls escaped
+  EXPECT_EQ(r.body.find('\x01'), std::string::npos);
+}
+
 TEST(ErrorMapping, ProtocolErrorsUseTheirOwnCodesAndClose) {
   struct Row {
     int status;
