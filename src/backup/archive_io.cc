@@ -192,4 +192,19 @@ FileSource::~FileSource() { CloseFd(fd_); }
 
 StatusOr<size_t> FileSource::Read(char* out, size_t n) { return ReadFd(fd_, out, n, path_); }
 
+// --- Openers ---
+
+ByteSourceOpener StringSourceOpener(std::string_view in) {
+  return [in]() -> StatusOr<std::unique_ptr<ByteSource>> {
+    return std::unique_ptr<ByteSource>(std::make_unique<StringSource>(in));
+  };
+}
+
+ByteSourceOpener FileSourceOpener(std::string path) {
+  return [path = std::move(path)]() -> StatusOr<std::unique_ptr<ByteSource>> {
+    ASSIGN_OR_RETURN(FileSource file, FileSource::Open(path));
+    return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(std::move(file)));
+  };
+}
+
 }  // namespace coffer::backup

@@ -2,7 +2,8 @@
 // ByteSource hands them out in order. Archives are written and read through these so that a
 // large vault never has to be one string in memory: the backup job writes to a SpoolFile (an
 // unnamed temporary file) before copying it into storage, a scheduled backup to an AtomicFile in
-// the backup directory, and a restore reads from the request body or a file.
+// the backup directory, and a restore reads from the request body or a file — through a
+// ByteSourceOpener, because it reads the archive once per run of its storage transaction.
 //
 // Errors: file failures are ErrnoStatus's (Unavailable for ENOSPC, EIO, …; PermissionDenied for
 // EACCES); messages name the path, never the content.
@@ -12,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -31,6 +34,13 @@ class ByteSource {
   // Up to `n` bytes into `out`; 0 only at the end.
   virtual StatusOr<size_t> Read(char* out, size_t n) = 0;
 };
+
+// Opens the same bytes again from the first one each time it is called. A restore reads its
+// archive inside its storage transaction, and an engine may run that transaction more than once
+// (PostgreSQL after a serialization conflict; store/storage.h), so a source that can be read
+// only once cannot serve it: every run opens a fresh one. Errors: the opener's own (a file that
+// cannot be opened).
+using ByteSourceOpener = std::function<StatusOr<std::unique_ptr<ByteSource>>()>;
 
 // Appends to a string the caller owns.
 class StringSink final : public ByteSink {
@@ -124,5 +134,9 @@ class FileSource final : public ByteSource {
   int fd_ = -1;
   std::string path_;
 };
+
+// Openers of a view the caller keeps alive as long as the opener, and of a file by its path.
+ByteSourceOpener StringSourceOpener(std::string_view in);
+ByteSourceOpener FileSourceOpener(std::string path);
 
 }  // namespace coffer::backup

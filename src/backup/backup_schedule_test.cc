@@ -78,9 +78,8 @@ TEST_F(BackupScheduleTest, BackupsFollowTheDomainClockAndArePruned) {
   }
   ASSERT_NE(newest, nullptr);
   EXPECT_GT(newest->size, 0u);
-  auto source = FileSource::Open(dir_ + "/" + newest->name);
-  ASSERT_TRUE(source.ok());
-  auto outcome = archiver_.Restore(west_, *source, ArchiveSelection{});
+  auto outcome =
+      archiver_.Restore(west_, FileSourceOpener(dir_ + "/" + newest->name), ArchiveSelection{});
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome->restored, 1u);
 }

@@ -1,9 +1,12 @@
 // Test support for the backup tests: one Coffer deployment over MemoryStorage — an unsealed
-// barrier and the vault, secret, key, certificate and backup services over it.
+// barrier and the vault, secret, key, certificate and backup services over it — and
+// RerunStorage, which runs a transaction's function twice as PostgreSQL does after a
+// serialization conflict.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 
 #include "backup/backup_service.h"
@@ -16,8 +19,68 @@ namespace coffer::backup::test_support {
 constexpr char kSubA[] = "11111111-1111-1111-1111-111111111111";
 constexpr char kSubB[] = "22222222-2222-2222-2222-222222222222";
 
+// A Storage over another that, when armed, runs the function of the next Update twice, as
+// PostgreSQL does after a serialization conflict (SQLSTATE 40001/40P01; store/storage.h): the
+// first run fails — at its `at_put`-th Put, or after it has returned when `at_put` is 0 — and
+// is rolled back, then the function runs again from the start and that run's outcome is the
+// Update's. Thread-safety: as the inner storage's; arming is atomic.
+class RerunStorage final : public store::Storage {
+ public:
+  explicit RerunStorage(store::Storage& inner) : inner_(inner) {}
+
+  void RerunNextUpdate(int at_put = 0) {
+    at_put_.store(at_put);
+    armed_.store(true);
+  }
+  // Updates whose function ran twice.
+  int reruns() const { return reruns_.load(); }
+
+  Status Update(const store::TxnFn& fn) override {
+    if (!armed_.exchange(false)) return inner_.Update(fn);
+    ++reruns_;
+    (void)inner_.Update([&](store::Transaction& t) -> Status {
+      ConflictingTxn conflicting(t, at_put_.load());
+      Status s = store::RunTxnFn(fn, conflicting);
+      (void)s;  // whatever it says: the conflict rolls the run back
+      return Status(StatusCode::kAborted, "could not serialize access (simulated 40001)");
+    });
+    return inner_.Update(fn);
+  }
+  Status View(const store::TxnFn& fn) override { return inner_.View(fn); }
+
+ private:
+  // Forwards to the real transaction; its `at_put`-th Put fails as a conflict would.
+  class ConflictingTxn final : public store::Transaction {
+   public:
+    ConflictingTxn(store::Transaction& t, int at_put) : t_(t), at_put_(at_put) {}
+    StatusOr<std::optional<std::string>> Get(std::string_view key) override { return t_.Get(key); }
+    StatusOr<std::vector<store::Entry>> Scan(std::string_view prefix, std::string_view after,
+                                             size_t limit) override {
+      return t_.Scan(prefix, after, limit);
+    }
+    Status Put(std::string_view key, std::string_view value) override {
+      if (++puts_ == at_put_) {
+        return Status(StatusCode::kAborted, "could not serialize access (simulated 40001)");
+      }
+      return t_.Put(key, value);
+    }
+    Status Delete(std::string_view key) override { return t_.Delete(key); }
+    void Publish(std::string_view topic) override { t_.Publish(topic); }
+
+   private:
+    store::Transaction& t_;
+    int at_put_;
+    int puts_ = 0;
+  };
+
+  store::Storage& inner_;
+  std::atomic<bool> armed_{false};
+  std::atomic<int> at_put_{0};
+  std::atomic<int> reruns_{0};
+};
+
 struct Deployment {
-  Deployment() : barrier(storage, crypto::SystemRandom()) {
+  Deployment() : barrier(rerun, crypto::SystemRandom()) {
     EXPECT_TRUE(barrier.Initialize().ok());
   }
   model::VaultRecord MakeVault(const std::string& name, const std::string& sub,
@@ -34,6 +97,7 @@ struct Deployment {
   }
 
   store::MemoryStorage storage;
+  RerunStorage rerun{storage};  // the barrier's storage
   barrier::Barrier barrier;
   ManualClock clock;
   vault::VaultRegistry vaults{barrier, clock, crypto::SystemRandom()};

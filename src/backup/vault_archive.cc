@@ -1,6 +1,7 @@
 #include "backup/vault_archive.h"
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "backup/backup_binding.h"
@@ -89,6 +90,7 @@ StatusOr<ArchiveSelection> ArchiveSelection::Parse(std::string_view text) {
 
 struct VaultArchiver::Opened {
   std::unique_ptr<ArchiveOpener> opener;
+  std::string header_bytes;  // as read: its random salt and nonce prefix name the archive
 };
 
 VaultArchiver::VaultArchiver(barrier::Barrier& barrier, Random& rng, const Clock& clock,
@@ -130,8 +132,8 @@ StatusOr<VaultArchiver::Opened> VaultArchiver::Open(const model::VaultRecord& ta
   RETURN_IF_ERROR(CheckBinding(barrier_, {h.backup_root_id, h.subscription_id, h.geography},
                                target));
   ASSIGN_OR_RETURN(SecretBytes key, barrier_.DeriveBackupKey(h.salt, ArchiveKeyInfo(h)));
-  return Opened{std::make_unique<ArchiveOpener>(h, std::move(header_bytes), std::move(key),
-                                                source)};
+  auto opener = std::make_unique<ArchiveOpener>(h, header_bytes, std::move(key), source);
+  return Opened{std::move(opener), std::move(header_bytes)};
 }
 
 StatusOr<ArchiveSummary> VaultArchiver::Verify(const model::VaultRecord& target,
@@ -223,12 +225,27 @@ StatusOr<std::vector<RestoreConflict>> VaultArchiver::Conflicts(
 }
 
 StatusOr<RestoreOutcome> VaultArchiver::Restore(const model::VaultRecord& target,
-                                                ByteSource& source,
+                                                const ByteSourceOpener& open,
                                                 const ArchiveSelection& selection) const {
-  ASSIGN_OR_RETURN(Opened opened, Open(target, source));
   RestoreOutcome out;
+  std::optional<std::string> first_header;  // the header the first run read
   RETURN_IF_ERROR(vault::UpdateWithEffects(barrier_, [&](barrier::Txn& t,
                                                          vault::TxnEffects& effects) -> Status {
+    // The engine may run this function again after a conflict: each run starts from nothing —
+    // its own outcome, the archive opened again at its first byte, every segment verified
+    // again — and only the last run commits.
+    out = RestoreOutcome{};
+    ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open());
+    ASSIGN_OR_RETURN(Opened opened, Open(target, *source));
+    if (!first_header) {
+      first_header = opened.header_bytes;
+    } else if (*first_header != opened.header_bytes) {
+      // Every segment is bound to its header, so the same header means the same archive.
+      return Status(StatusCode::kAborted,
+                    "The archive changed while it was being restored; nothing was restored. "
+                    "Start the restore again.",
+                    "Conflict");
+    }
     if (selection.all()) {
       RETURN_IF_ERROR(CheckEmptyIn(t, target));
     } else {

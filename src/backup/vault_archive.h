@@ -11,7 +11,10 @@
 // every segment, every record and every object's versions, and the selection. Restore: ONE
 // write transaction that reads the archive again (every segment verified again as it is read,
 // so bytes that changed since Verify abort it) and writes; it commits only after the last
-// segment has verified, so a damaged archive or any failure leaves the vault as it was.
+// segment has verified, so a damaged archive or any failure leaves the vault as it was. The
+// engine may run that transaction more than once (PostgreSQL, after a serialization conflict:
+// store/storage.h); each run opens the archive afresh from its first byte (ByteSourceOpener),
+// so memory stays flat and the run that commits has read and verified the whole archive.
 //
 // Whole restore: into an empty vault (no live or deleted secret, key or certificate), every
 // object, and the contacts and issuers the vault does not have. Selective restore
@@ -94,8 +97,10 @@ class VaultArchiver {
   // deleted: a whole restore needs an empty vault (or a selection).
   Status CheckEmpty(const model::VaultRecord& target) const;
 
-  // Restores from `source` (read from its start) in one transaction.
-  StatusOr<RestoreOutcome> Restore(const model::VaultRecord& target, ByteSource& source,
+  // Restores from the archive `open` gives, in one transaction: `open` is called at the start
+  // of every run of that transaction, each time for the same bytes from the first one. Aborted
+  // [Conflict] if a later run finds another archive there than the first run did.
+  StatusOr<RestoreOutcome> Restore(const model::VaultRecord& target, const ByteSourceOpener& open,
                                    const ArchiveSelection& selection) const;
 
  private:

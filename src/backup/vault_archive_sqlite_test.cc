@@ -126,8 +126,7 @@ TEST_F(SqliteArchiveTest, WritesDuringTheBackupDoNotChangeTheArchive) {
   // The writer did commit: the live vault moved on.
   EXPECT_EQ(node_->secrets->Get(source, "s1", "")->version.value.view(), "during");
 
-  StringSource in(archive);
-  auto outcome = node_->archiver->Restore(target, in, ArchiveSelection{});
+  auto outcome = node_->archiver->Restore(target, StringSourceOpener(archive), ArchiveSelection{});
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome->restored, static_cast<uint64_t>(kSecrets));
   for (int i = 0; i < kSecrets; ++i) {

@@ -45,8 +45,7 @@ class VaultArchiveTest : public test_support::DeploymentTest {
     StringSource verify(archive);
     RETURN_IF_ERROR(archiver_.Verify(v, verify, selection).status());
     if (selection.all()) RETURN_IF_ERROR(archiver_.CheckEmpty(v));
-    StringSource source(archive);
-    return archiver_.Restore(v, source, selection);
+    return archiver_.Restore(v, StringSourceOpener(archive), selection);
   }
 
   // A source vault with some of everything.
@@ -71,6 +70,9 @@ class VaultArchiveTest : public test_support::DeploymentTest {
     ASSERT_TRUE(d_.certificates.SetIssuer(east_, issuer).ok());
   }
 
+  // Everything Fill() made, with the same versions and dates, in `v`.
+  void ExpectFilled(const model::VaultRecord& v);
+
   VaultArchiver archiver_{d_.barrier, crypto::SystemRandom(), d_.clock, d_.keys.traits(),
                           /*segment_size=*/512};
 };
@@ -85,34 +87,113 @@ TEST_F(VaultArchiveTest, WholeRestoreIntoAnEmptyVaultEqualsTheSource) {
   // 2 secrets, 1 key, and the certificate with its managed key and secret.
   EXPECT_EQ(outcome->restored, 6u);
   EXPECT_TRUE(outcome->conflicts.empty());
+  ExpectFilled(west_);
+}
 
-  auto latest = d_.secrets.Get(west_, "app-password", "");
+// PostgreSQL runs a transaction's function again after a serialization conflict (40001/40P01)
+// — at any statement or at COMMIT — so the restore's function must start again from the
+// archive's first byte; the run that commits restores everything, once.
+TEST_F(VaultArchiveTest, WholeRestoreRunAgainAfterAConflictRestoresEverythingOnce) {
+  Fill();
+  std::string archive = Backup(east_);
+  int n = 0;
+  for (int at_put : {0, 1, 7}) {  // at COMMIT (the archive read to its end), first write, mid-way
+    SCOPED_TRACE(at_put);
+    model::VaultRecord target = d_.MakeVault("dst-rerun-" + std::to_string(n++), test_support::kSubA,
+                                             "West US");
+    int reruns = d_.rerun.reruns();
+    ASSERT_TRUE(archiver_.Verify(target, *StringSourceOpener(archive)().value(),
+                                 ArchiveSelection{}).ok());
+    d_.rerun.RerunNextUpdate(at_put);
+    auto outcome = archiver_.Restore(target, StringSourceOpener(archive), ArchiveSelection{});
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    EXPECT_EQ(d_.rerun.reruns(), reruns + 1);  // the function did run twice
+    EXPECT_EQ(outcome->restored, 6u);
+    EXPECT_TRUE(outcome->conflicts.empty());
+    ExpectFilled(target);
+  }
+}
+
+TEST_F(VaultArchiveTest, SelectiveRestoreRunAgainReportsEachConflictOnce) {
+  Fill();
+  std::string archive = Backup(east_);
+  ASSERT_TRUE(d_.secrets.Set(west_, "app-password", SecretValue("mine")).ok());
+  ASSERT_TRUE(
+      d_.certificates.Create(west_, "unrelated", SelfSigned()).ok());  // the vault is not empty
+  d_.rerun.RerunNextUpdate();
+  auto selection = ArchiveSelection::Parse("secrets/app-password,certificates/web");
+  ASSERT_TRUE(selection.ok());
+  auto outcome = archiver_.Restore(west_, StringSourceOpener(archive), *selection);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->restored, 3u);  // the certificate with its managed key and secret
+  ASSERT_EQ(outcome->conflicts.size(), 1u);
+  EXPECT_EQ(outcome->conflicts[0].name, "app-password");
+  EXPECT_EQ(d_.secrets.Get(west_, "app-password", "")->version.value.view(), "mine");
+  auto versions = d_.certificates.ListVersions(west_, "web", 25, "");
+  ASSERT_TRUE(versions.ok()) << versions.status().ToString();
+  EXPECT_EQ(versions->items.size(), 1u);  // written once, not twice
+}
+
+TEST_F(VaultArchiveTest, ArchiveThatChangesBetweenRunsIsRefusedAndNothingIsWritten) {
+  Fill();
+  std::string first = Backup(east_);
+  std::string second = Backup(east_);  // the same vault: a valid archive, another salt
+  int opened = 0;
+  ByteSourceOpener open = [&]() -> StatusOr<std::unique_ptr<ByteSource>> {
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<StringSource>(opened++ == 0 ? first : second));
+  };
+  d_.rerun.RerunNextUpdate();
+  auto outcome = archiver_.Restore(west_, open, ArchiveSelection{});
+  EXPECT_EQ(outcome.status().code(), StatusCode::kAborted);
+  EXPECT_THAT(outcome.status().message(), HasSubstr("changed"));
+  EXPECT_EQ(opened, 2);
+  EXPECT_TRUE(archiver_.CheckEmpty(west_).ok());
+}
+
+TEST_F(VaultArchiveTest, RestoreFailsWhenTheArchiveCannotBeOpenedAgain) {
+  Fill();
+  std::string archive = Backup(east_);
+  int opened = 0;
+  ByteSourceOpener open = [&]() -> StatusOr<std::unique_ptr<ByteSource>> {
+    if (opened++ > 0) return UnavailableError("cannot open the archive (test)");
+    return std::unique_ptr<ByteSource>(std::make_unique<StringSource>(archive));
+  };
+  d_.rerun.RerunNextUpdate();
+  EXPECT_EQ(archiver_.Restore(west_, open, ArchiveSelection{}).status().code(),
+            StatusCode::kUnavailable);
+  EXPECT_TRUE(archiver_.CheckEmpty(west_).ok());
+}
+
+// What Fill() made in east_, checked in a vault restored from its archive.
+void VaultArchiveTest::ExpectFilled(const model::VaultRecord& v) {
+  auto latest = d_.secrets.Get(v, "app-password", "");
   ASSERT_TRUE(latest.ok());
   EXPECT_EQ(latest->version.value.view(), "three");
-  auto versions = d_.secrets.ListVersions(west_, "app-password", 25, "");
+  auto versions = d_.secrets.ListVersions(v, "app-password", 25, "");
   ASSERT_TRUE(versions.ok());
   EXPECT_EQ(versions->items.size(), 3u);
   auto src_deleted = d_.secrets.GetDeleted(east_, "old");
-  auto dst_deleted = d_.secrets.GetDeleted(west_, "old");
+  auto dst_deleted = d_.secrets.GetDeleted(v, "old");
   ASSERT_TRUE(src_deleted.ok() && dst_deleted.ok()) << dst_deleted.status().ToString();
   EXPECT_EQ(dst_deleted->deleted->deleted_date, src_deleted->deleted->deleted_date);
   EXPECT_EQ(dst_deleted->deleted->scheduled_purge_date,
             src_deleted->deleted->scheduled_purge_date);
-  auto key = d_.keys.Get(west_, "signer", "");
+  auto key = d_.keys.Get(v, "signer", "");
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(key->version.version, d_.keys.Get(east_, "signer", "")->version.version);
-  auto policy = d_.keys.GetRotationPolicy(west_, "signer");
+  auto policy = d_.keys.GetRotationPolicy(v, "signer");
   ASSERT_TRUE(policy.ok() && policy->policy);
   EXPECT_EQ(policy->policy->expiry_time, "P90D");
-  auto cert = d_.certificates.Get(west_, "web", "");
+  auto cert = d_.certificates.Get(v, "web", "");
   ASSERT_TRUE(cert.ok()) << cert.status().ToString();
   ASSERT_TRUE(cert->policy);
   EXPECT_EQ(cert->policy->subject, "CN=archive.example");
-  EXPECT_TRUE(d_.secrets.Get(west_, "web", "")->version.managed);
-  auto contacts = d_.certificates.GetContacts(west_);
+  EXPECT_TRUE(d_.secrets.Get(v, "web", "")->version.managed);
+  auto contacts = d_.certificates.GetContacts(v);
   ASSERT_TRUE(contacts.ok());
   EXPECT_EQ(contacts->front().email, "ops@example.com");
-  EXPECT_TRUE(d_.certificates.GetIssuer(west_, "my-ca").ok());
+  EXPECT_TRUE(d_.certificates.GetIssuer(v, "my-ca").ok());
 }
 
 // The export merges each kind's live and deleted heads with one pass over its version area:
@@ -225,8 +306,9 @@ TEST_F(VaultArchiveTest, DamagedArchiveIsRefusedAndWritesNothing) {
     EXPECT_EQ(Restore(west_, damaged).status().code(), StatusCode::kInvalidArgument);
     // Even without the verify pass, the one transaction fails at the damaged segment, after
     // everything before it was written inside it, and commits nothing.
-    StringSource source(damaged);
-    EXPECT_EQ(archiver_.Restore(west_, source, ArchiveSelection{}).status().code(),
+    EXPECT_EQ(archiver_.Restore(west_, StringSourceOpener(damaged), ArchiveSelection{})
+                  .status()
+                  .code(),
               StatusCode::kInvalidArgument);
     EXPECT_TRUE(archiver_.CheckEmpty(west_).ok());
   }

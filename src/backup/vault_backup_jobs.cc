@@ -155,8 +155,8 @@ StatusOr<BackupJob> VaultBackupJobs::StartRestore(const model::VaultRecord& vaul
   ASSIGN_OR_RETURN(BackupJob job, CreateJob(vault, JobKind::kRestore, summary));
   auto shared = std::make_shared<const std::string>(std::move(archive));
   Dispatch(vault.id, job.id, [this, vault, id = job.id, shared, selection = std::move(selection)] {
-    StringSource source(*shared);
-    StatusOr<RestoreOutcome> outcome = archiver_.Restore(vault, source, selection);
+    StatusOr<RestoreOutcome> outcome =
+        archiver_.Restore(vault, StringSourceOpener(*shared), selection);
     Status s = outcome.ok()
                    ? Finish(vault.id, id,
                             [&](barrier::Txn&, BackupJob& j) -> Status {

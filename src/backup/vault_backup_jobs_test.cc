@@ -108,6 +108,30 @@ TEST_F(VaultBackupJobsTest, ABackupJobsArchiveRestoresIntoAnotherVault) {
   EXPECT_TRUE(d_.secrets.Get(west_, "s7", "").ok());
 }
 
+// The restore job's transaction run twice (a serialization conflict on PostgreSQL): the job
+// succeeds and counts each object once.
+TEST_F(VaultBackupJobsTest, ARestoreJobWhoseTransactionRunsAgainSucceeds) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(d_.secrets.Set(east_, "s" + std::to_string(i), SecretValue("v" + std::to_string(i))).ok());
+  }
+  std::string archive = Content(east_, BackupNow(east_).id);
+  auto restore = jobs_.StartRestore(west_, archive, ArchiveSelection{});
+  ASSERT_TRUE(restore.ok()) << restore.status().ToString();
+  int reruns = d_.rerun.reruns();
+  d_.rerun.RerunNextUpdate();  // the restore's own transaction: the next Update the job makes
+  RunPending();
+  EXPECT_EQ(d_.rerun.reruns(), reruns + 1);
+  auto restored = jobs_.GetJob(west_, JobKind::kRestore, restore->id);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->status, JobStatus::kSucceeded) << restored->error_message;
+  EXPECT_EQ(restored->restored, 20u);
+  for (int i = 0; i < 20; ++i) {
+    auto got = d_.secrets.Get(west_, "s" + std::to_string(i), "");
+    ASSERT_TRUE(got.ok()) << i;
+    EXPECT_EQ(got->version.value.view(), "v" + std::to_string(i));
+  }
+}
+
 TEST_F(VaultBackupJobsTest, RestoreRefusalsNeedNoJob) {
   ASSERT_TRUE(d_.secrets.Set(east_, "a", SecretValue("1")).ok());
   std::string archive = Content(east_, BackupNow(east_).id);
