@@ -219,8 +219,7 @@ int main(int argc, char** argv) {
     Must(archiver.Verify(vault, source, {}), "verify");
   }
   double verify_s = Seconds(t);
-  auto source = Must(backup::FileSource::Open(seed), "open archive");
-  auto restored = Must(archiver.Restore(vault, source, {}), "restore");
+  auto restored = Must(archiver.Restore(vault, backup::FileSourceOpener(seed), {}), "restore");
   double restore_s = Seconds(t);
   std::printf("restore: %lu objects, archive %.1f MB: %.2f s (verify %.2f s), %.1f MB/s, peak "
               "RSS %.1f MB\n",
