@@ -1,7 +1,7 @@
 // Test support for the backup tests: one Coffer deployment over MemoryStorage — an unsealed
 // barrier and the vault, secret, key, certificate and backup services over it — and
-// RerunStorage, which runs a transaction's function twice as PostgreSQL does after a
-// serialization conflict.
+// ScriptedStorage, which acts as PostgreSQL under failover does: runs a transaction's function
+// twice after a serialization conflict, or refuses writes while serving read-only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,10 +23,12 @@ constexpr char kSubB[] = "22222222-2222-2222-2222-222222222222";
 // PostgreSQL does after a serialization conflict (SQLSTATE 40001/40P01; store/storage.h): the
 // first run fails — at its `at_put`-th Put, or after it has returned when `at_put` is 0 — and
 // is rolled back, then the function runs again from the start and that run's outcome is the
-// Update's. Thread-safety: as the inner storage's; arming is atomic.
-class RerunStorage final : public store::Storage {
+// Update's. While read-only (a node serving from the paired region: store/failover_storage.h)
+// every Update is refused Unavailable without running its function; Views go on.
+// Thread-safety: as the inner storage's; the switches are atomic.
+class ScriptedStorage final : public store::Storage {
  public:
-  explicit RerunStorage(store::Storage& inner) : inner_(inner) {}
+  explicit ScriptedStorage(store::Storage& inner) : inner_(inner) {}
 
   void RerunNextUpdate(int at_put = 0) {
     at_put_.store(at_put);
@@ -34,8 +36,13 @@ class RerunStorage final : public store::Storage {
   }
   // Updates whose function ran twice.
   int reruns() const { return reruns_.load(); }
+  void SetReadOnly(bool read_only) { read_only_.store(read_only); }
 
   Status Update(const store::TxnFn& fn) override {
+    if (read_only_.load()) {
+      return UnavailableError("Storage is read-only: this node serves from the paired region "
+                              "(failover) (test)");
+    }
     if (!armed_.exchange(false)) return inner_.Update(fn);
     ++reruns_;
     (void)inner_.Update([&](store::Transaction& t) -> Status {
@@ -77,10 +84,11 @@ class RerunStorage final : public store::Storage {
   std::atomic<bool> armed_{false};
   std::atomic<int> at_put_{0};
   std::atomic<int> reruns_{0};
+  std::atomic<bool> read_only_{false};
 };
 
 struct Deployment {
-  Deployment() : barrier(rerun, crypto::SystemRandom()) {
+  Deployment() : barrier(scripted, crypto::SystemRandom()) {
     EXPECT_TRUE(barrier.Initialize().ok());
   }
   model::VaultRecord MakeVault(const std::string& name, const std::string& sub,
@@ -97,7 +105,7 @@ struct Deployment {
   }
 
   store::MemoryStorage storage;
-  RerunStorage rerun{storage};  // the barrier's storage
+  ScriptedStorage scripted{storage};  // the barrier's storage
   barrier::Barrier barrier;
   ManualClock clock;
   vault::VaultRegistry vaults{barrier, clock, crypto::SystemRandom()};

@@ -101,13 +101,13 @@ TEST_F(VaultArchiveTest, WholeRestoreRunAgainAfterAConflictRestoresEverythingOnc
     SCOPED_TRACE(at_put);
     model::VaultRecord target = d_.MakeVault("dst-rerun-" + std::to_string(n++), test_support::kSubA,
                                              "West US");
-    int reruns = d_.rerun.reruns();
+    int reruns = d_.scripted.reruns();
     ASSERT_TRUE(archiver_.Verify(target, *StringSourceOpener(archive)().value(),
                                  ArchiveSelection{}).ok());
-    d_.rerun.RerunNextUpdate(at_put);
+    d_.scripted.RerunNextUpdate(at_put);
     auto outcome = archiver_.Restore(target, StringSourceOpener(archive), ArchiveSelection{});
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
-    EXPECT_EQ(d_.rerun.reruns(), reruns + 1);  // the function did run twice
+    EXPECT_EQ(d_.scripted.reruns(), reruns + 1);  // the function did run twice
     EXPECT_EQ(outcome->restored, 6u);
     EXPECT_TRUE(outcome->conflicts.empty());
     ExpectFilled(target);
@@ -120,7 +120,7 @@ TEST_F(VaultArchiveTest, SelectiveRestoreRunAgainReportsEachConflictOnce) {
   ASSERT_TRUE(d_.secrets.Set(west_, "app-password", SecretValue("mine")).ok());
   ASSERT_TRUE(
       d_.certificates.Create(west_, "unrelated", SelfSigned()).ok());  // the vault is not empty
-  d_.rerun.RerunNextUpdate();
+  d_.scripted.RerunNextUpdate();
   auto selection = ArchiveSelection::Parse("secrets/app-password,certificates/web");
   ASSERT_TRUE(selection.ok());
   auto outcome = archiver_.Restore(west_, StringSourceOpener(archive), *selection);
@@ -143,7 +143,7 @@ TEST_F(VaultArchiveTest, ArchiveThatChangesBetweenRunsIsRefusedAndNothingIsWritt
     return std::unique_ptr<ByteSource>(
         std::make_unique<StringSource>(opened++ == 0 ? first : second));
   };
-  d_.rerun.RerunNextUpdate();
+  d_.scripted.RerunNextUpdate();
   auto outcome = archiver_.Restore(west_, open, ArchiveSelection{});
   EXPECT_EQ(outcome.status().code(), StatusCode::kAborted);
   EXPECT_THAT(outcome.status().message(), HasSubstr("changed"));
@@ -159,7 +159,7 @@ TEST_F(VaultArchiveTest, RestoreFailsWhenTheArchiveCannotBeOpenedAgain) {
     if (opened++ > 0) return UnavailableError("cannot open the archive (test)");
     return std::unique_ptr<ByteSource>(std::make_unique<StringSource>(archive));
   };
-  d_.rerun.RerunNextUpdate();
+  d_.scripted.RerunNextUpdate();
   EXPECT_EQ(archiver_.Restore(west_, open, ArchiveSelection{}).status().code(),
             StatusCode::kUnavailable);
   EXPECT_TRUE(archiver_.CheckEmpty(west_).ok());

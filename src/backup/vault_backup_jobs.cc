@@ -1,5 +1,6 @@
 #include "backup/vault_backup_jobs.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 #include <vector>
@@ -38,6 +39,27 @@ std::string ErrorCode(const Status& s) {
   return s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason();
 }
 
+// A failed job's message for clients: an internal error's is not shown (api/errors.h).
+std::string ErrorMessage(const Status& s) {
+  return s.code() == StatusCode::kInternal || s.code() == StatusCode::kDataLoss
+             ? "The job failed because of an internal error; see the server log."
+             : s.message();
+}
+
+// The piece of a node-local archive (`bytes` long) at `at`: at most `size` bytes.
+StatusOr<std::string> ReadLocalPiece(const SpoolFile& file, uint64_t at, uint64_t bytes,
+                                     size_t size) {
+  std::string piece(static_cast<size_t>(std::min<uint64_t>(size, bytes - at)), '\0');
+  ASSIGN_OR_RETURN(size_t got, file.ReadAt(at, piece.data(), piece.size()));
+  if (got != piece.size()) return DataLossError("a backup archive on this node is short");
+  return piece;
+}
+
+std::string BackupDetails(const ArchiveSummary& summary) {
+  return "Backed up " + std::to_string(summary.counts.objects) + " objects (" +
+         std::to_string(summary.counts.versions) + " versions).";
+}
+
 // The content of a backup job exists once it has succeeded: Aborted [Conflict] before.
 Status RequireSucceeded(const BackupJob& job) {
   if (job.status == JobStatus::kSucceeded) return OkStatus();
@@ -58,10 +80,12 @@ VaultBackupJobs::VaultBackupJobs(barrier::Barrier& barrier, const VaultArchiver&
       clock_(clock),
       wall_(wall),
       options_(std::move(options)),
-      instance_(options_.node_id.empty() ? EncodeHex(rng.Bytes(16)) : options_.node_id) {
+      instance_(options_.node_id.empty() ? EncodeHex(rng.Bytes(16)) : options_.node_id),
+      local_(clock, options_.keep_seconds) {
   if (options_.spool_dir.empty()) {
     options_.spool_dir = std::filesystem::temp_directory_path().string();
   }
+  if (options_.local_dir.empty()) options_.local_dir = options_.spool_dir;
   if (options_.heartbeat_interval.count() > 0) {
     heartbeat_ = std::thread([this] { HeartbeatLoop(); });
   }
@@ -77,8 +101,7 @@ VaultBackupJobs::~VaultBackupJobs() {
   for (Worker& w : workers_) w.thread.join();
 }
 
-StatusOr<BackupJob> VaultBackupJobs::CreateJob(const model::VaultRecord& vault, JobKind kind,
-                                               const ArchiveSummary& archive) {
+BackupJob VaultBackupJobs::NewJob(JobKind kind, const ArchiveSummary& archive) {
   BackupJob job;
   job.objects = archive.counts.objects;
   job.bytes = archive.bytes;
@@ -89,6 +112,12 @@ StatusOr<BackupJob> VaultBackupJobs::CreateJob(const model::VaultRecord& vault, 
   job.expires = job.start + 2 * options_.keep_seconds;
   job.heartbeat = wall_.Now();
   job.owner = instance_;
+  return job;
+}
+
+StatusOr<BackupJob> VaultBackupJobs::CreateJob(const model::VaultRecord& vault, JobKind kind,
+                                               const ArchiveSummary& archive) {
+  BackupJob job = NewJob(kind, archive);
   RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
     if (kind == JobKind::kBackup) {
       ASSIGN_OR_RETURN(auto jobs, t.Scan(vault::Keyspace::BackupJobPrefix(vault.id), "", 0));
@@ -141,6 +170,7 @@ void VaultBackupJobs::Dispatch(std::string vault_id, std::string job_id,
 }
 
 StatusOr<BackupJob> VaultBackupJobs::StartBackup(const model::VaultRecord& vault) {
+  if (options_.storage_writable && !options_.storage_writable()) return StartLocalBackup(vault);
   ASSIGN_OR_RETURN(BackupJob job, CreateJob(vault, JobKind::kBackup, ArchiveSummary{}));
   Dispatch(vault.id, job.id, [this, vault, id = job.id] { RunBackup(vault, id); });
   return job;
@@ -196,8 +226,7 @@ void VaultBackupJobs::RunBackup(const model::VaultRecord& vault, const std::stri
       j.objects = summary->counts.objects;
       j.bytes = summary->bytes;
       j.chunks = chunks;
-      j.status_details = "Backed up " + std::to_string(j.objects) + " objects (" +
-                         std::to_string(summary->counts.versions) + " versions).";
+      j.status_details = BackupDetails(*summary);
       // The vault's older backups end here ("kept until the next backup of that vault").
       ASSIGN_OR_RETURN(auto jobs, t.Scan(vault::Keyspace::BackupJobPrefix(vault.id), "", 0));
       for (const auto& [key, record] : jobs) {
@@ -210,10 +239,35 @@ void VaultBackupJobs::RunBackup(const model::VaultRecord& vault, const std::stri
       return OkStatus();
     });
   }();
-  if (s.ok()) return;
+  if (s.ok()) {
+    local_.DropFinished(vault.id);  // this node's read-only backups of the vault end too
+    return;
+  }
   log::warn("backup job {} of vault {} failed: {}", job_id, vault.name, s.ToString());
   Status recorded = FinishFailed(vault.id, job_id, s);
   if (!recorded.ok()) log::warn("a backup job could not record its end: {}", recorded.ToString());
+}
+
+StatusOr<BackupJob> VaultBackupJobs::StartLocalBackup(const model::VaultRecord& vault) {
+  BackupJob job = NewJob(JobKind::kBackup, ArchiveSummary{});
+  job.expires = job.start + options_.keep_seconds;  // not used before it ends
+  RETURN_IF_ERROR(local_.Add(vault.id, vault.name, job));
+  Dispatch(vault.id, job.id, [this, vault, id = job.id] { RunLocalBackup(vault, id); });
+  return job;
+}
+
+void VaultBackupJobs::RunLocalBackup(const model::VaultRecord& vault, const std::string& job_id) {
+  Status s = [&]() -> Status {
+    ASSIGN_OR_RETURN(SpoolFile archive, SpoolFile::Create(options_.local_dir));
+    ASSIGN_OR_RETURN(ArchiveSummary summary, archiver_.Backup(vault, archive));
+    local_.Succeed(vault.id, job_id, std::move(archive), summary.counts.objects, summary.bytes,
+                   BackupDetails(summary));
+    return OkStatus();
+  }();
+  if (s.ok()) return;
+  log::warn("backup job {} of vault {} (this node only, storage read-only) failed: {}", job_id,
+            vault.name, s.ToString());
+  local_.Fail(vault.id, job_id, ErrorCode(s), ErrorMessage(s));
 }
 
 Status VaultBackupJobs::StoreChunks(const std::string& vault_id, const std::string& job_id,
@@ -247,10 +301,7 @@ Status VaultBackupJobs::FinishFailed(const std::string& vault_id, const std::str
   return Finish(vault_id, job_id, [&](barrier::Txn& t, BackupJob& j) -> Status {
     j.status = JobStatus::kFailed;
     j.error_code = ErrorCode(error);
-    // An internal error's message is not shown to clients (api/errors.h): say what happened.
-    j.error_message = error.code() == StatusCode::kInternal || error.code() == StatusCode::kDataLoss
-                          ? "The job failed because of an internal error; see the server log."
-                          : error.message();
+    j.error_message = ErrorMessage(error);
     j.chunks = 0;
     return t.DeletePrefix(vault::Keyspace::BackupArchivePrefix(vault_id, j.id));
   });
@@ -275,6 +326,10 @@ bool VaultBackupJobs::Alive(const BackupJob& job) const {
 
 StatusOr<BackupJob> VaultBackupJobs::GetJob(const model::VaultRecord& vault, JobKind kind,
                                             std::string_view job_id) const {
+  if (std::optional<BackupJob> local = local_.Get(vault.id, job_id)) {
+    if (local->kind != kind) return JobNotFound(job_id);
+    return std::move(*local);
+  }
   std::optional<BackupJob> job;
   RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(job, ReadJob(t, vault.id, job_id));
@@ -302,6 +357,14 @@ Status VaultBackupJobs::ReadArchive(const model::VaultRecord& vault, std::string
         "schedule and dir) for a vault this large.",
         "BadParameter");
   }
+  if (std::shared_ptr<const SpoolFile> file = local_.Archive(vault.id, job.id)) {
+    std::string piece;
+    for (uint64_t at = 0; at < job.bytes; at += piece.size()) {
+      ASSIGN_OR_RETURN(piece, ReadLocalPiece(*file, at, job.bytes, options_.chunk_bytes));
+      RETURN_IF_ERROR(sink.Write(piece));
+    }
+    return OkStatus();
+  }
   return barrier_.View([&](barrier::Txn& t) -> Status {
     ASSIGN_OR_RETURN(auto current, ReadJob(t, vault.id, job.id));
     if (!current || current->status != JobStatus::kSucceeded) return JobNotFound(job.id);
@@ -327,6 +390,25 @@ StatusOr<VaultBackupJobs::ArchiveStream> VaultBackupJobs::StreamArchive(
     const model::VaultRecord& vault, std::string_view job_id) const {
   ASSIGN_OR_RETURN(BackupJob job, GetJob(vault, JobKind::kBackup, job_id));
   RETURN_IF_ERROR(RequireSucceeded(job));
+  if (std::shared_ptr<const SpoolFile> file = local_.Archive(vault.id, job.id)) {
+    // This node's archive: read from its file, which stays open while the stream holds it.
+    auto sent = std::make_shared<uint64_t>(0);
+    ArchiveStream stream;
+    stream.bytes = job.bytes;
+    stream.next = [file, sent, bytes = job.bytes, size = options_.chunk_bytes](std::string* piece) {
+      if (*sent == bytes) return true;  // done: nothing appended
+      auto read = ReadLocalPiece(*file, *sent, bytes, size);
+      if (!read.ok()) {
+        log::warn("backup archive stream stopped after {} of {} bytes: {}", *sent, bytes,
+                  read.status().ToString());
+        return false;
+      }
+      *sent += read->size();
+      piece->append(*read);
+      return true;
+    };
+    return stream;
+  }
   struct Cursor {
     std::string prefix;
     std::string after;  // the last chunk's key sent
@@ -390,6 +472,8 @@ void VaultBackupJobs::Heartbeat() {
     std::lock_guard lock(mu_);
     running = running_;
   }
+  // This node's read-only jobs have nothing in storage to refresh.
+  std::erase_if(running, [&](const auto& job) { return local_.Contains(job.first); });
   if (running.empty()) return;
   Status s = barrier_.Update([&](barrier::Txn& t) -> Status {
     for (const auto& [job_id, vault_id] : running) {

@@ -10,6 +10,12 @@
 // A restore job is verified (VaultArchiver::Verify) before it is accepted and applies in one
 // transaction.
 //
+// While storage does not accept writes (a node serving read-only from the paired region:
+// BackupJobOptions::storage_writable), a backup job is this node's alone instead: kept in
+// memory with its archive in an unnamed file in `local_dir` (local_backup_jobs.h), answered by
+// GetJob, ReadArchive and StreamArchive like a stored one, gone when the process ends. A
+// restore is a write and is refused by storage (Unavailable) as before.
+//
 // Interruption: a job is InProgress until its last write; the process running it refreshes a
 // heartbeat (wall clock) every `heartbeat_interval`. A job whose process is gone (not running
 // here, and a heartbeat older than `stale_after_seconds`) is reported Failed — never complete.
@@ -39,6 +45,7 @@
 
 #include "backup/archive_io.h"
 #include "backup/backup_job.h"
+#include "backup/local_backup_jobs.h"
 #include "backup/vault_archive.h"
 #include "barrier/barrier.h"
 #include "core/clock.h"
@@ -49,6 +56,11 @@ namespace coffer::backup {
 
 struct BackupJobOptions {
   std::string spool_dir;                // "" = the system's temporary directory
+  // Whether storage accepts writes now; empty = always. While it does not, a backup job lives
+  // on this node only (see the header comment), its archive in an unnamed file in `local_dir`
+  // ("" = spool_dir), kept up to keep_seconds.
+  std::function<bool()> storage_writable;
+  std::string local_dir;
   // This node's lasting name (the server keeps it in <data-dir>/node-id): a job it started that
   // is not running here after a restart ended with the process that ran it, so it is reported
   // interrupted at once instead of after `stale_after_seconds`. "" = a name for this process
@@ -110,6 +122,11 @@ class VaultBackupJobs {
                                 const ArchiveSummary& archive);
   void Dispatch(std::string vault_id, std::string job_id, std::function<void()> work);
   void RunBackup(const model::VaultRecord& vault, const std::string& job_id);
+  // A backup job of this node only, while storage is read-only.
+  StatusOr<BackupJob> StartLocalBackup(const model::VaultRecord& vault);
+  void RunLocalBackup(const model::VaultRecord& vault, const std::string& job_id);
+  // A new InProgress job's record (not yet stored anywhere).
+  BackupJob NewJob(JobKind kind, const ArchiveSummary& archive);
   // Stores `batch` as the archive chunks numbered from `first` on, in one transaction.
   Status StoreChunks(const std::string& vault_id, const std::string& job_id, uint32_t first,
                      const std::vector<std::string>& batch);
@@ -130,6 +147,7 @@ class VaultBackupJobs {
   const Clock& wall_;
   BackupJobOptions options_;
   std::string instance_;  // this node's id in the jobs it owns (BackupJobOptions::node_id)
+  LocalBackupJobs local_;  // this node's jobs while storage is read-only
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;

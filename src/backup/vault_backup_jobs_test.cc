@@ -1,16 +1,18 @@
 // Whole-vault backup and restore jobs: a backup job's archive is stored in chunks and read back
 // as one archive; the next backup replaces it; the sweeper removes finished jobs after 24 hours
 // of domain time; a restore is refused at once when it needs no work to refuse; a failed job
-// keeps no archive.
+// keeps no archive; while storage is read-only (failover) a backup job lives on this node.
 #include "backup/vault_backup_jobs.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <vector>
 
 #include "backup/test_deployment.h"
+#include "vault/keyspace.h"
 #include "vault/sweeper.h"
 
 namespace coffer::backup {
@@ -28,7 +30,13 @@ class VaultBackupJobsTest : public test_support::DeploymentTest {
     o.chunk_bytes = 100;  // many chunks, several transactions
     o.chunks_per_transaction = 3;
     o.run = [this](std::function<void()> work) { pending_.push_back(std::move(work)); };
+    o.storage_writable = [this] { return !read_only_.load(); };
     return o;
+  }
+  // Storage refuses writes (and says so) as on a node serving from the paired region.
+  void ReadOnly(bool on) {
+    read_only_ = on;
+    d_.scripted.SetReadOnly(on);
   }
   void RunPending() {
     auto work = std::move(pending_);
@@ -59,6 +67,7 @@ class VaultBackupJobsTest : public test_support::DeploymentTest {
   }
 
   std::vector<std::function<void()>> pending_;
+  std::atomic<bool> read_only_{false};
   ManualClock wall_;
   VaultArchiver archiver_{d_.barrier, crypto::SystemRandom(), d_.clock, d_.keys.traits()};
   VaultBackupJobs jobs_{d_.barrier, archiver_, crypto::SystemRandom(), d_.clock, wall_,
@@ -117,10 +126,10 @@ TEST_F(VaultBackupJobsTest, ARestoreJobWhoseTransactionRunsAgainSucceeds) {
   std::string archive = Content(east_, BackupNow(east_).id);
   auto restore = jobs_.StartRestore(west_, archive, ArchiveSelection{});
   ASSERT_TRUE(restore.ok()) << restore.status().ToString();
-  int reruns = d_.rerun.reruns();
-  d_.rerun.RerunNextUpdate();  // the restore's own transaction: the next Update the job makes
+  int reruns = d_.scripted.reruns();
+  d_.scripted.RerunNextUpdate();  // the restore's own transaction: the next Update the job makes
   RunPending();
-  EXPECT_EQ(d_.rerun.reruns(), reruns + 1);
+  EXPECT_EQ(d_.scripted.reruns(), reruns + 1);
   auto restored = jobs_.GetJob(west_, JobKind::kRestore, restore->id);
   ASSERT_TRUE(restored.ok());
   EXPECT_EQ(restored->status, JobStatus::kSucceeded) << restored->error_message;
@@ -229,6 +238,119 @@ TEST_F(VaultBackupJobsTest, AFailedBackupKeepsNoArchiveAndSaysWhy) {
   EXPECT_THAT(failed->error_message, HasSubstr("/nonexistent-coffer-spool"));
   EXPECT_EQ(StoredKeys("bak/"), 0u);
   EXPECT_TRUE(jobs.StartBackup(east_).ok());  // not held up by the failed one
+}
+
+// While storage does not accept writes (a node serving read-only from the paired region), a
+// backup job lives on this node only: nothing is stored, it is polled and its content read
+// like a stored one, a restore (a write) is refused, and after failback the job is still here.
+TEST_F(VaultBackupJobsTest, ABackupWhileStorageIsReadOnlyLivesOnThisNodeAndRestores) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(d_.secrets.Set(east_, "s" + std::to_string(i), SecretValue("v" + std::to_string(i))).ok());
+  }
+  ReadOnly(true);
+  EXPECT_EQ(d_.secrets.Set(east_, "refused", SecretValue("x")).status().code(),
+            StatusCode::kUnavailable);
+  auto started = jobs_.StartBackup(east_);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  EXPECT_EQ(started->status, JobStatus::kInProgress);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, started->id)->status, JobStatus::kInProgress);
+  EXPECT_EQ(jobs_.StartBackup(east_).status().code(), StatusCode::kAlreadyExists);
+  std::string none;
+  StringSink sink(&none);
+  EXPECT_EQ(jobs_.ReadArchive(east_, started->id, sink, 1 << 20).code(), StatusCode::kAborted);
+  RunPending();
+
+  auto done = jobs_.GetJob(east_, JobKind::kBackup, started->id);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->status, JobStatus::kSucceeded) << done->error_message;
+  EXPECT_EQ(done->objects, 20u);
+  EXPECT_TRUE(done->end);
+  EXPECT_THAT(done->status_details, HasSubstr("20 objects"));
+  EXPECT_EQ(StoredKeys(vault::Keyspace::BackupJobPrefix(east_.id)), 0u);  // nothing in storage
+  std::string archive = Content(east_, started->id);
+  EXPECT_EQ(archive.size(), done->bytes);
+  std::string capped;
+  StringSink capped_sink(&capped);
+  EXPECT_EQ(jobs_.ReadArchive(east_, started->id, capped_sink, 10).code(),
+            StatusCode::kFailedPrecondition);
+  // GET /content's stream: the same bytes, a piece at a time.
+  auto stream = jobs_.StreamArchive(east_, started->id);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  EXPECT_EQ(stream->bytes, done->bytes);
+  std::string streamed;
+  for (size_t before = 1; before != streamed.size();) {
+    before = streamed.size();
+    ASSERT_TRUE(stream->next(&streamed));
+  }
+  EXPECT_EQ(streamed, archive);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kRestore, started->id).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(jobs_.GetJob(west_, JobKind::kBackup, started->id).status().code(),
+            StatusCode::kNotFound);
+  // A restore writes: refused by storage while it is read-only.
+  EXPECT_EQ(jobs_.StartRestore(west_, archive, ArchiveSelection{}).status().code(),
+            StatusCode::kUnavailable);
+
+  // Failback: the job is still this node's, and its archive restores.
+  ReadOnly(false);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, started->id)->status, JobStatus::kSucceeded);
+  EXPECT_EQ(Content(east_, started->id), archive);
+  auto restore = jobs_.StartRestore(west_, archive, ArchiveSelection{});
+  ASSERT_TRUE(restore.ok()) << restore.status().ToString();
+  RunPending();
+  auto restored = jobs_.GetJob(west_, JobKind::kRestore, restore->id);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->status, JobStatus::kSucceeded) << restored->error_message;
+  EXPECT_EQ(restored->restored, 20u);
+  EXPECT_EQ(d_.secrets.Get(west_, "s7", "")->version.value.view(), "v7");
+}
+
+TEST_F(VaultBackupJobsTest, ReadOnlyBackupsAreReplacedByTheNextAndExpireAfter24Hours) {
+  ASSERT_TRUE(d_.secrets.Set(east_, "a", SecretValue("1")).ok());
+  ReadOnly(true);
+  BackupJob first = BackupNow(east_);
+  BackupJob second = BackupNow(east_);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, second.id)->status, JobStatus::kSucceeded);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, first.id).status().code(),
+            StatusCode::kNotFound);  // the next backup of the vault replaced it
+  d_.clock.Advance(24 * 3600 - 1);
+  EXPECT_TRUE(jobs_.GetJob(east_, JobKind::kBackup, second.id).ok());
+  d_.clock.Advance(1);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, second.id).status().code(),
+            StatusCode::kNotFound);
+  std::string none;
+  StringSink sink(&none);
+  EXPECT_EQ(jobs_.ReadArchive(east_, second.id, sink, 1 << 20).code(), StatusCode::kNotFound);
+
+  // A backup in storage after failback replaces this node's read-only one too.
+  BackupJob third = BackupNow(east_);
+  ReadOnly(false);
+  BackupJob fourth = BackupNow(east_);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, fourth.id)->status, JobStatus::kSucceeded);
+  EXPECT_EQ(StoredKeys(vault::Keyspace::BackupJobPrefix(east_.id)), 1u);
+  EXPECT_EQ(jobs_.GetJob(east_, JobKind::kBackup, third.id).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(VaultBackupJobsTest, AFailedReadOnlyBackupKeepsNoArchive) {
+  ASSERT_TRUE(d_.secrets.Set(east_, "a", SecretValue("1")).ok());
+  BackupJobOptions options = Options();
+  options.local_dir = "/nonexistent-coffer-test-dir";
+  VaultBackupJobs jobs(d_.barrier, archiver_, crypto::SystemRandom(), d_.clock, wall_, options);
+  ReadOnly(true);
+  auto started = jobs.StartBackup(east_);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  RunPending();
+  auto failed = jobs.GetJob(east_, JobKind::kBackup, started->id);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status, JobStatus::kFailed);
+  EXPECT_FALSE(failed->error_code.empty());
+  std::string none;
+  StringSink sink(&none);
+  EXPECT_EQ(jobs.ReadArchive(east_, started->id, sink, 1 << 20).code(), StatusCode::kAborted);
+  // The vault is free for the next backup.
+  ASSERT_TRUE(jobs.StartBackup(east_).ok());
+  RunPending();
 }
 
 }  // namespace
