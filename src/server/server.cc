@@ -141,6 +141,14 @@ Status OpenVaultBackups(const ServerConfig& config, Runtime* rt) {
                                                          rt->keys->traits());
   backup::BackupJobOptions jobs;
   jobs.spool_dir = config.backup_spool_dir;
+  if (store::FailoverStorage* failover = rt->failover) {
+    // Serving read-only from the pair: a backup job is this node's alone, its archive an
+    // unnamed file in the data dir (docs/decisions.md "Whole-vault backup and restore").
+    jobs.storage_writable = [failover] {
+      return store::FailoverStorage::Writable(failover->mode());
+    };
+    jobs.local_dir = config.data_dir;
+  }
   ASSIGN_OR_RETURN(jobs.node_id, ReadOrCreateNodeId(config.data_dir, rng));
   rt->vault_backups = std::make_unique<backup::VaultBackupJobs>(
       *rt->barrier, *rt->archiver, rng, *rt->domain_clock, rt->real_clock, jobs);

@@ -3,8 +3,9 @@
 // Killing the primary under write load loses no acknowledged write (every one is read back from
 // the pair), answers no 500 (503 with Retry-After instead), serves reads from the pair within
 // after_seconds + 2 s and refuses writes with a read-only failover message; the node fails back
-// by itself when the primary returns; the unmodified SecretClient reads through a failover; and
-// `coffer operator failover promote` makes the pair writable for good.
+// by itself when the primary returns; a whole-vault backup taken while paired (its job on this
+// node) is still served after failback and restores; the unmodified SecretClient reads through a
+// failover; and `coffer operator failover promote` makes the pair writable for good.
 // Runs when COFFER_TEST_PG_PAIR=1 (scripts/test.sh sets it) and Debian's postgresql-15 is here.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDataDir, repoRoot, startServer } from '../support/server.mjs';
-import { dataToken, expectRestError, pollUntil, secretClient } from '../support/azure.mjs';
+import { createVault, dataToken, expectRestError, pollUntil, secretClient, uniqueName } from '../support/azure.mjs';
 import { cliJson } from '../support/cli.mjs';
 import { API, rawRequest } from '../support/http.mjs';
 
@@ -63,6 +64,7 @@ describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFF
     }
   });
 
+  let pairedBackup;  // the whole-vault backup taken while paired: { job, bytes, secret }
   const vaultCall = (method, p, body) => rawRequest({
     port: server.port, host: 'dev.vault.localhost', method, path: `${p}${p.includes('?') ? '&' : '?'}${API}`, token, body,
   });
@@ -151,10 +153,29 @@ describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFF
     assert.ok(backup.json.value.length > 0);
     const keyBackup = await vaultCall('POST', '/keys/fo-key/backup');
     assert.equal(keyBackup.status, 200, keyBackup.body);
-    // A whole-vault backup keeps its job in storage: refused read-only for now (docs/operations.md).
+    // A whole-vault backup works too: its job and archive live on this node (docs/operations.md).
     const vaultBackup = await vaultCall('POST', '/backup');
-    console.log(`failover: whole-vault backup while paired → ${vaultBackup.status}`);
-    assert.notEqual(vaultBackup.status, 500, vaultBackup.body);
+    assert.equal(vaultBackup.status, 202, vaultBackup.body);
+    const poll = new URL(vaultBackup.headers['azure-asyncoperation']);
+    const job = await pollUntil(async () => {
+      const r = await vaultCall('GET', poll.pathname);  // vaultCall adds the api-version
+      assert.equal(r.status, 200, r.body);
+      return r.json.status === 'InProgress' ? null : r.json;
+    }, { timeoutMs: 60_000, what: 'the whole-vault backup while paired' });
+    assert.equal(job.status, 'Succeeded', JSON.stringify(job));
+    assert.ok(job.objects >= acked.length + 1, `${job.objects} objects in the archive`);
+    const content = await vaultCall('GET', `/backup/${job.jobId}/content`);
+    assert.equal(content.status, 200);
+    assert.equal(content.bytes.length, job.bytes);
+    pairedBackup = { job, bytes: content.bytes, secret: acked[acked.length - 1] };
+    // A restore is a write: refused read-only (after its checks, which only read).
+    const restore = await rawRequest({
+      port: server.port, host: 'dev.vault.localhost', method: 'PUT', path: `/restore?objects=secrets/fo-0-0&${API}`,
+      token, body: content.bytes, headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(restore.status, 503, restore.body);
+    assert.ok(restore.headers['retry-after']);
+    assert.match(restore.json.error.message, /read-only/);
     const metrics = await rawRequest({ port: server.port, path: '/metrics' });
     assert.match(metrics.body, /coffer_storage_mode\{storage="paired",writable="false"\} 1/);
   });
@@ -171,6 +192,31 @@ describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFF
     const res = await put('after-failback', 'back');
     assert.equal(res.status, 200, res.body);
     assert.equal((await secretClient(server).getSecret('after-failback')).value, 'back');
+  });
+
+  test('the backup taken while paired is still served after failback and restores', async () => {
+    assert.ok(pairedBackup, 'the failover test took a backup');
+    const { job, bytes, secret } = pairedBackup;
+    const polled = await vaultCall('GET', `/backup/${job.jobId}/pending`);
+    assert.equal(polled.status, 200, polled.body);
+    assert.equal(polled.json.status, 'Succeeded');
+    const copy = uniqueName('fo-copy');
+    await createVault(server, { name: copy, location: 'westus' });
+    const restore = await rawRequest({
+      port: server.port, host: `${copy}.vault.localhost`, method: 'PUT', path: `/restore?${API}`, token,
+      body: bytes, headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(restore.status, 202, restore.body);
+    const poll = new URL(restore.headers['azure-asyncoperation']);
+    const restored = await pollUntil(async () => {
+      const r = await rawRequest({ port: server.port, host: `${copy}.vault.localhost`, path: poll.pathname + poll.search, token });
+      assert.equal(r.status, 200, r.body);
+      return r.json.status === 'InProgress' ? null : r.json;
+    }, { timeoutMs: 120_000, what: 'the restore of the backup taken while paired' });
+    assert.equal(restored.status, 'Succeeded', JSON.stringify(restored));
+    assert.equal(restored.restored, job.objects);
+    const [, w, n] = secret.split('-');
+    assert.equal((await secretClient(server, copy).getSecret(secret)).value, `value-${w}-${n}`);
   });
 
   test('operator failover promote makes the pair writable for good', async () => {
