@@ -41,6 +41,14 @@ Status ValidateSku(const std::string& sku) {
   return InvalidArgumentError("sku.name must be 'standard' or 'premium'.", "BadRequest");
 }
 
+// The vault record stored under `key`, read inside `t` (nullopt when there is none).
+StatusOr<std::optional<model::VaultRecord>> ReadStored(barrier::Txn& t, std::string_view key) {
+  ASSIGN_OR_RETURN(auto plain, t.Get(key));
+  if (!plain) return std::optional<model::VaultRecord>();
+  ASSIGN_OR_RETURN(model::VaultRecord v, model::DecodeVaultRecord(plain->view()));
+  return std::optional<model::VaultRecord>(std::move(v));
+}
+
 }  // namespace
 
 VaultRegistry::VaultRegistry(barrier::Barrier& barrier, const Clock& clock, Random& rng)
@@ -81,131 +89,173 @@ Status VaultRegistry::ValidateSpec(const VaultSpec& spec) const {
   return OkStatus();
 }
 
+void VaultRegistry::NoteStored(const std::string& lower, const model::VaultRecord& record) {
+  if (cache_loaded_) cache_[lower] = record;
+}
+
+void VaultRegistry::NoteRefused(const Status& st, const std::string& lower,
+                                const std::optional<std::optional<model::VaultRecord>>& seen) {
+  // Only a refusal the stored record decided says anything about it (not a storage error).
+  bool decided = st.code() == StatusCode::kAlreadyExists || st.code() == StatusCode::kNotFound ||
+                 st.code() == StatusCode::kInvalidArgument ||
+                 st.code() == StatusCode::kFailedPrecondition;
+  if (!cache_loaded_ || !decided || !seen) return;
+  if (*seen) {
+    cache_[lower] = **seen;
+  } else {
+    cache_.erase(lower);
+  }
+}
+
 StatusOr<std::pair<model::VaultRecord, bool>> VaultRegistry::CreateOrUpdate(
     const VaultSpec& spec) {
   RETURN_IF_ERROR(ValidateSpec(spec));
+  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(spec.name));
+  ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(LoadCache());
-  std::string lower = AsciiLower(spec.name);
   UnixSeconds now = clock_.Now();
   model::VaultRecord record;
   bool created = false;
-  auto it = cache_.find(lower);
-  if (it != cache_.end()) {
-    const model::VaultRecord& old = it->second;
-    if (old.deleted && spec.recover) {
-      if (!SameScope(old, spec.subscription_id, spec.resource_group)) {
-        return VaultNotFound(spec.name);
+  std::optional<std::optional<model::VaultRecord>> seen;  // what the transaction read
+  // The name's record is its claim: read and written in one transaction, so of two nodes
+  // creating one name at once, one commits and the other (a serialization conflict on
+  // PostgreSQL, run again) reads the first's record and gets its 409.
+  Status st = PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
+    record = model::VaultRecord();
+    created = false;
+    ASSIGN_OR_RETURN(std::optional<model::VaultRecord> stored, ReadStored(t, key));
+    seen = stored;
+    if (stored) {
+      const model::VaultRecord& old = *stored;
+      if (old.deleted && spec.recover) {
+        if (!SameScope(old, spec.subscription_id, spec.resource_group)) {
+          return VaultNotFound(spec.name);
+        }
+        record = old;
+        record.deleted.reset();
+        record.updated = now;
+        RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(record)));
+        return t.Delete(
+            Keyspace::DueKey(DueEntry::PurgeVault(old.deleted->scheduled_purge_date, mac)));
       }
-      model::VaultRecord back = old;
-      back.deleted.reset();
-      back.updated = now;
-      ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(back.name));
-      ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
-      RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
-        RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(back)));
-        return t.Delete(Keyspace::DueKey(DueEntry::PurgeVault(old.deleted->scheduled_purge_date, mac)));
-      }));
-      it->second = back;
-      return std::make_pair(back, false);
+      if (old.deleted) {
+        return AlreadyExistsError(
+            "A vault with the same name already exists in deleted state. You need to either "
+            "recover or purge existing key vault. Follow this link "
+            "https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft "
+            "delete.",
+            "ConflictError");
+      }
+      if (!SameScope(old, spec.subscription_id, spec.resource_group)) {
+        return AlreadyExistsError("The vault name '" + spec.name +
+                                      "' is already in use. Vault names are globally unique.",
+                                  "VaultAlreadyExists");
+      }
+      if (!EqualsIgnoreCase(model::FindRegion(old.location)->name,
+                            model::FindRegion(spec.location)->name)) {
+        return InvalidArgumentError("A vault's location cannot be changed (it is '" +
+                                        old.location + "').",
+                                    "InvalidResourceLocation");
+      }
+      if (spec.retention_days && *spec.retention_days != old.retention_days) {
+        return InvalidArgumentError(
+            "softDeleteRetentionInDays is fixed when the vault is created (it is " +
+                std::to_string(old.retention_days) + ") and cannot be changed.",
+            "BadRequest");
+      }
+      if (spec.purge_protection && !*spec.purge_protection && old.purge_protection) {
+        return InvalidArgumentError(
+            "Purge protection cannot be turned off once it is enabled on a vault.", "BadRequest");
+      }
+      record = old;
+    } else if (spec.recover) {
+      return NotFoundError("There is no soft-deleted vault '" + spec.name +
+                               "' to recover in this subscription and resource group.",
+                           "DeletedVaultNotFound");
+    } else {
+      created = true;
+      record.name = spec.name;
+      record.id = EncodeHex(rng_.Bytes(16));
+      record.subscription_id = AsciiLower(spec.subscription_id);
+      record.resource_group = spec.resource_group;
+      record.location = spec.location;
+      record.retention_days = spec.retention_days.value_or(90);
+      record.rbac_authorization = spec.default_rbac;
+      record.created = now;
     }
-    if (old.deleted) {
-      return AlreadyExistsError(
-          "A vault with the same name already exists in deleted state. You need to either "
-          "recover or purge existing key vault. Follow this link "
-          "https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft "
-          "delete.",
-          "ConflictError");
-    }
-    if (!SameScope(old, spec.subscription_id, spec.resource_group)) {
-      return AlreadyExistsError("The vault name '" + spec.name +
-                                    "' is already in use. Vault names are globally unique.",
-                                "VaultAlreadyExists");
-    }
-    if (!EqualsIgnoreCase(model::FindRegion(old.location)->name,
-                          model::FindRegion(spec.location)->name)) {
-      return InvalidArgumentError("A vault's location cannot be changed (it is '" +
-                                      old.location + "').",
-                                  "InvalidResourceLocation");
-    }
-    record = old;
-    if (spec.retention_days && *spec.retention_days != old.retention_days) {
-      return InvalidArgumentError(
-          "softDeleteRetentionInDays is fixed when the vault is created (it is " +
-              std::to_string(old.retention_days) + ") and cannot be changed.",
-          "BadRequest");
-    }
-    if (spec.purge_protection && !*spec.purge_protection && old.purge_protection) {
-      return InvalidArgumentError(
-          "Purge protection cannot be turned off once it is enabled on a vault.", "BadRequest");
-    }
-  } else if (spec.recover) {
-    return NotFoundError("There is no soft-deleted vault '" + spec.name +
-                             "' to recover in this subscription and resource group.",
-                         "DeletedVaultNotFound");
-  } else {
-    created = true;
-    record.name = spec.name;
-    record.id = EncodeHex(rng_.Bytes(16));
-    record.subscription_id = AsciiLower(spec.subscription_id);
-    record.resource_group = spec.resource_group;
-    record.location = spec.location;
-    record.retention_days = spec.retention_days.value_or(90);
-    record.rbac_authorization = spec.default_rbac;
-    record.created = now;
+    record.tenant_id = spec.tenant_id;
+    if (spec.sku) record.sku = AsciiLower(*spec.sku);
+    if (spec.purge_protection && *spec.purge_protection) record.purge_protection = true;
+    if (spec.rbac_authorization) record.rbac_authorization = *spec.rbac_authorization;
+    if (spec.tags) record.tags = *spec.tags;
+    if (spec.access_policies) record.access_policies = *spec.access_policies;
+    record.updated = now;
+    return t.Put(key, model::EncodeVaultRecord(record));
+  });
+  std::string lower = AsciiLower(spec.name);
+  if (!st.ok()) {
+    NoteRefused(st, lower, seen);
+    return st;
   }
-  record.tenant_id = spec.tenant_id;
-  if (spec.sku) record.sku = AsciiLower(*spec.sku);
-  if (spec.purge_protection && *spec.purge_protection) record.purge_protection = true;
-  if (spec.rbac_authorization) record.rbac_authorization = *spec.rbac_authorization;
-  if (spec.tags) record.tags = *spec.tags;
-  if (spec.access_policies) record.access_policies = *spec.access_policies;
-  record.updated = now;
-
-  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  RETURN_IF_ERROR(PublishingUpdate(barrier_, 
-      [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
-  cache_[lower] = record;
+  NoteStored(lower, record);
   return std::make_pair(record, created);
+}
+
+StatusOr<model::VaultRecord> VaultRegistry::ChangeLive(
+    std::string_view subscription, std::string_view group, std::string_view name,
+    const std::function<Status(model::VaultRecord&, barrier::Txn&)>& change) {
+  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(name));
+  std::lock_guard lock(mu_);
+  model::VaultRecord record;
+  std::optional<std::optional<model::VaultRecord>> seen;
+  Status st = PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(std::optional<model::VaultRecord> stored, ReadStored(t, key));
+    seen = stored;
+    if (!stored || stored->deleted || !SameScope(*stored, subscription, group)) {
+      return VaultNotFound(name);
+    }
+    record = std::move(*stored);
+    RETURN_IF_ERROR(change(record, t));
+    return t.Put(key, model::EncodeVaultRecord(record));
+  });
+  std::string lower = AsciiLower(name);
+  if (!st.ok()) {
+    NoteRefused(st, lower, seen);
+    return st;
+  }
+  NoteStored(lower, record);
+  return record;
 }
 
 StatusOr<model::VaultRecord> VaultRegistry::Patch(std::string_view subscription,
                                                   std::string_view group, std::string_view name,
                                                   const VaultPatch& patch) {
-  std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(LoadCache());
-  auto it = cache_.find(AsciiLower(name));
-  if (it == cache_.end() || it->second.deleted || !SameScope(it->second, subscription, group)) {
-    return VaultNotFound(name);
-  }
-  model::VaultRecord record = it->second;
-  if (patch.retention_days && *patch.retention_days != record.retention_days) {
-    RETURN_IF_ERROR(ValidateRetention(*patch.retention_days));
-    return InvalidArgumentError(
-        "softDeleteRetentionInDays is fixed when the vault is created (it is " +
-            std::to_string(record.retention_days) + ") and cannot be changed.",
-        "BadRequest");
-  }
-  if (patch.purge_protection) {
-    if (!*patch.purge_protection && record.purge_protection) {
+  return ChangeLive(subscription, group, name,
+                    [&](model::VaultRecord& record, barrier::Txn&) -> Status {
+    if (patch.retention_days && *patch.retention_days != record.retention_days) {
+      RETURN_IF_ERROR(ValidateRetention(*patch.retention_days));
       return InvalidArgumentError(
-          "Purge protection cannot be turned off once it is enabled on a vault.", "BadRequest");
+          "softDeleteRetentionInDays is fixed when the vault is created (it is " +
+              std::to_string(record.retention_days) + ") and cannot be changed.",
+          "BadRequest");
     }
-    if (*patch.purge_protection) record.purge_protection = true;
-  }
-  if (patch.sku) {
-    RETURN_IF_ERROR(ValidateSku(*patch.sku));
-    record.sku = AsciiLower(*patch.sku);
-  }
-  if (patch.rbac_authorization) record.rbac_authorization = *patch.rbac_authorization;
-  if (patch.tags) record.tags = *patch.tags;
-  if (patch.access_policies) record.access_policies = *patch.access_policies;
-  record.updated = clock_.Now();
-  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  RETURN_IF_ERROR(PublishingUpdate(barrier_, 
-      [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
-  it->second = record;
-  return record;
+    if (patch.purge_protection) {
+      if (!*patch.purge_protection && record.purge_protection) {
+        return InvalidArgumentError(
+            "Purge protection cannot be turned off once it is enabled on a vault.", "BadRequest");
+      }
+      if (*patch.purge_protection) record.purge_protection = true;
+    }
+    if (patch.sku) {
+      RETURN_IF_ERROR(ValidateSku(*patch.sku));
+      record.sku = AsciiLower(*patch.sku);
+    }
+    if (patch.rbac_authorization) record.rbac_authorization = *patch.rbac_authorization;
+    if (patch.tags) record.tags = *patch.tags;
+    if (patch.access_policies) record.access_policies = *patch.access_policies;
+    record.updated = clock_.Now();
+    return OkStatus();
+  });
 }
 
 StatusOr<model::VaultRecord> VaultRegistry::Get(std::string_view name) {
@@ -254,24 +304,16 @@ StatusOr<std::vector<model::VaultRecord>> VaultRegistry::List(std::string_view s
 
 Status VaultRegistry::Delete(std::string_view subscription, std::string_view group,
                              std::string_view name) {
-  std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(LoadCache());
-  auto it = cache_.find(AsciiLower(name));
-  if (it == cache_.end() || it->second.deleted || !SameScope(it->second, subscription, group)) {
-    return VaultNotFound(name);
-  }
-  model::VaultRecord record = it->second;
   UnixSeconds now = clock_.Now();
-  record.deleted = model::DeletedInfo{now, now + int64_t{record.retention_days} * 86400};
-  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
-  RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
-    RETURN_IF_ERROR(t.Put(key, model::EncodeVaultRecord(record)));
-    return t.Put(Keyspace::DueKey(DueEntry::PurgeVault(record.deleted->scheduled_purge_date, mac)),
-                 SecretBytes());
-  }));
-  it->second = record;
-  return OkStatus();
+  return ChangeLive(subscription, group, name,
+                    [&](model::VaultRecord& record, barrier::Txn& t) -> Status {
+    record.deleted = model::DeletedInfo{now, now + int64_t{record.retention_days} * 86400};
+    ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
+    ASSIGN_OR_RETURN(std::string mac, Keyspace::VaultMac(key));
+    return t.Put(
+        Keyspace::DueKey(DueEntry::PurgeVault(record.deleted->scheduled_purge_date, mac)),
+        SecretBytes());
+  }).status();
 }
 
 namespace {
@@ -293,62 +335,55 @@ bool HasPermission(const std::vector<std::string>& list, std::string_view p) {
 StatusOr<model::VaultRecord> VaultRegistry::UpdateAccessPolicies(
     std::string_view subscription, std::string_view group, std::string_view name,
     AccessPolicyOp op, const std::vector<model::AccessPolicyEntry>& entries) {
-  std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(LoadCache());
-  auto it = cache_.find(AsciiLower(name));
-  if (it == cache_.end() || it->second.deleted || !SameScope(it->second, subscription, group)) {
-    return VaultNotFound(name);
-  }
-  model::VaultRecord record = it->second;
-  auto& policies = record.access_policies;
-  for (const model::AccessPolicyEntry& in : entries) {
-    auto found = std::find_if(policies.begin(), policies.end(), [&](const auto& e) {
-      return EqualsIgnoreCase(e.object_id, in.object_id) &&
-             EqualsIgnoreCase(e.tenant_id, in.tenant_id);
-    });
-    if (op == AccessPolicyOp::kReplace) {
-      if (found != policies.end()) {
-        *found = in;
-      } else {
-        policies.push_back(in);
-      }
-      continue;
-    }
-    if (op == AccessPolicyOp::kAdd) {
-      if (found == policies.end()) {
-        policies.push_back(in);
+  return ChangeLive(subscription, group, name,
+                    [&](model::VaultRecord& record, barrier::Txn&) -> Status {
+    auto& policies = record.access_policies;
+    for (const model::AccessPolicyEntry& in : entries) {
+      auto found = std::find_if(policies.begin(), policies.end(), [&](const auto& e) {
+        return EqualsIgnoreCase(e.object_id, in.object_id) &&
+               EqualsIgnoreCase(e.tenant_id, in.tenant_id);
+      });
+      if (op == AccessPolicyOp::kReplace) {
+        if (found != policies.end()) {
+          *found = in;
+        } else {
+          policies.push_back(in);
+        }
         continue;
       }
+      if (op == AccessPolicyOp::kAdd) {
+        if (found == policies.end()) {
+          policies.push_back(in);
+          continue;
+        }
+        model::AccessPolicyEntry from = in;
+        for (int i = 0; i < 4; ++i) {
+          for (const auto& p : *PermissionList(from, i)) {
+            auto* list = PermissionList(*found, i);
+            if (!HasPermission(*list, p)) list->push_back(p);
+          }
+        }
+        continue;
+      }
+      if (found == policies.end()) continue;  // remove from nothing: nothing to do
       model::AccessPolicyEntry from = in;
       for (int i = 0; i < 4; ++i) {
-        for (const auto& p : *PermissionList(from, i)) {
-          if (!HasPermission(*PermissionList(*found, i), p)) PermissionList(*found, i)->push_back(p);
-        }
+        auto* list = PermissionList(*found, i);
+        std::erase_if(*list, [&](const std::string& p) {
+          return HasPermission(*PermissionList(from, i), p);
+        });
       }
-      continue;
+      if (found->keys.empty() && found->secrets.empty() && found->certificates.empty() &&
+          found->storage.empty()) {
+        policies.erase(found);
+      }
     }
-    if (found == policies.end()) continue;  // remove from nothing: nothing to do
-    model::AccessPolicyEntry from = in;
-    for (int i = 0; i < 4; ++i) {
-      auto* list = PermissionList(*found, i);
-      std::erase_if(*list, [&](const std::string& p) {
-        return HasPermission(*PermissionList(from, i), p);
-      });
+    if (policies.size() > 1024) {
+      return InvalidArgumentError("A vault has at most 1024 access policies.", "BadRequest");
     }
-    if (found->keys.empty() && found->secrets.empty() && found->certificates.empty() &&
-        found->storage.empty()) {
-      policies.erase(found);
-    }
-  }
-  if (policies.size() > 1024) {
-    return InvalidArgumentError("A vault has at most 1024 access policies.", "BadRequest");
-  }
-  record.updated = clock_.Now();
-  ASSIGN_OR_RETURN(std::string key, keys_.VaultKey(record.name));
-  RETURN_IF_ERROR(PublishingUpdate(barrier_, 
-      [&](barrier::Txn& t) { return t.Put(key, model::EncodeVaultRecord(record)); }));
-  it->second = record;
-  return record;
+    record.updated = clock_.Now();
+    return OkStatus();
+  });
 }
 
 StatusOr<std::vector<model::VaultRecord>> VaultRegistry::ListDeleted(

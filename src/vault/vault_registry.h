@@ -3,6 +3,13 @@
 // (every request resolves its vault by host name), and the cache is updated inside the same
 // call that commits a change.
 //
+// Reads answer from the cache; writes never decide from it. Every write reads the vault's
+// stored record (keyed by the MAC of its lower-cased name, so the record is the name's claim)
+// inside the transaction that writes it, and decides its 409s and 404s from that: several
+// nodes sharing one storage, each with its own cache, cannot both create one name, re-create
+// a soft-deleted one, or lose each other's changes (PostgreSQL runs the loser of a conflict
+// again, and it then reads the winner's record).
+//
 // Status codes: InvalidArgument for bad names/locations/retention; AlreadyExists (409) for a name
 // taken in another subscription or resource group, or held by a soft-deleted vault;
 // NotFound("VaultNotFound"); FailedPrecondition for forbidden changes (purge protection off,
@@ -11,6 +18,7 @@
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -105,6 +113,19 @@ class VaultRegistry {
  private:
   Status LoadCache();
   Status ValidateSpec(const VaultSpec& spec) const;
+  // Reads the live vault `name` of that scope inside a writing transaction (NotFound
+  // "VaultNotFound" otherwise), lets `change` alter it (and write more in the same
+  // transaction; an error rolls everything back) and stores it. Returns what was stored.
+  StatusOr<model::VaultRecord> ChangeLive(
+      std::string_view subscription, std::string_view group, std::string_view name,
+      const std::function<Status(model::VaultRecord&, barrier::Txn&)>& change);
+  // After a committed write (mu_ held): the cache, if loaded, takes the stored record.
+  void NoteStored(const std::string& lower, const model::VaultRecord& record);
+  // After a refused write (mu_ held): when the stored record decided the refusal (a 409 or
+  // 404 the cache may not have foreseen: another node's change), the cache, if loaded, takes
+  // what the transaction read (`seen`: the record, or none) for that name.
+  void NoteRefused(const Status& st, const std::string& lower,
+                   const std::optional<std::optional<model::VaultRecord>>& seen);
 
   barrier::Barrier& barrier_;
   const Clock& clock_;

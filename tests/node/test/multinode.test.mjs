@@ -20,7 +20,7 @@ import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { freshDataDir, startServer } from '../support/server.mjs';
 import { keyRequest } from '../support/keys.mjs';
 import {
-  MGMT_SCOPE, createVault, credentialFor, expectRestError, mgmtRequest, pollUntil, uniqueName, vaultPath, vaultUrl,
+  MGMT_SCOPE, createVault, credentialFor, expectRestError, mgmtRequest, pollUntil, putVault, uniqueName, vaultPath, vaultUrl,
 } from '../support/azure.mjs';
 
 const URL_ = process.env.COFFER_TEST_PG_URL;
@@ -151,6 +151,39 @@ describe('two Coffer nodes on one PostgreSQL', { skip: URL_ ? false : 'COFFER_TE
     const del = await mgmtRequest(a, { method: 'DELETE', path: `${vaultPath(sub, 'rg1', vault)}?api-version=2026-02-01` });
     assert.ok([200, 204].includes(del.status), del.body);
     await expectRestError(secrets(b, vault).getSecret('s'), 404);
+  });
+
+  test('two nodes creating one vault name at once: exactly one 200/201, the other 409', async () => {
+    const [sub0, sub1] = a.creds.subscriptions;
+    // Both registries loaded, so each node's cache says "no such vault" when the PUTs arrive:
+    // the 409 must come from the database, inside the writing transaction.
+    for (const node of [a, b]) {
+      const list = await mgmtRequest(node, { path: `/subscriptions/${sub0}/providers/Microsoft.KeyVault/vaults?api-version=2026-02-01` });
+      assert.equal(list.status, 200, list.body);
+    }
+    for (let round = 0; round < 8; round += 1) {
+      const name = uniqueName('race').slice(0, 20);
+      // Another subscription, or the same subscription in another resource group.
+      const other = round % 2 === 0 ? { sub: sub1, rg: 'rg1' } : { sub: sub0, rg: 'rg2' };
+      const [ra, rb] = await Promise.all([
+        putVault(a, { name, sub: sub0, rg: 'rg1' }),
+        putVault(b, { name, ...other }),
+      ]);
+      const statuses = [ra.status, rb.status].sort();
+      assert.ok([200, 201].includes(statuses[0]) && statuses[1] === 409,
+        `round ${round}: ${ra.status} ${ra.body} | ${rb.status} ${rb.body}`);
+      const loser = ra.status === 409 ? ra : rb;
+      assert.match(loser.json.error.message, /already in use/, loser.body);
+      const winnerPath = ra.status === 409 ? vaultPath(other.sub, other.rg, name) : vaultPath(sub0, 'rg1', name);
+      const loserPath = ra.status === 409 ? vaultPath(sub0, 'rg1', name) : vaultPath(other.sub, other.rg, name);
+      // Both nodes serve the winner's vault, and neither has one in the loser's scope.
+      for (const node of [a, b]) {
+        const got = await mgmtRequest(node, { path: `${winnerPath}?api-version=2026-02-01` });
+        assert.equal(got.status, 200, got.body);
+        const lost = await mgmtRequest(node, { path: `${loserPath}?api-version=2026-02-01` });
+        assert.equal(lost.status, 404, lost.body);
+      }
+    }
   });
 
   test('a role assignment removed and a client secret revoked on one node take effect on the other', async () => {
