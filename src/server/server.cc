@@ -560,6 +560,11 @@ int InitDeployment(const ServerConfig& config, const std::string& key_file) {
   if (Status s = OpenRuntime(config, NewGuid(crypto::SystemRandom()), &rt); !s.ok()) {
     return Fail("storage", s);
   }
+  // The same start-up lock as the server's first start: an init racing a node's start (or
+  // another init) on one database waits for it, then finds the barrier initialised and stops,
+  // instead of bootstrapping beside it.
+  auto startup = LockStartup(rt);
+  if (!startup.ok()) return Fail("storage", startup.status());
   auto key = rt.barrier->Initialize();
   if (!key.ok()) return Fail("init", key.status());
   if (Status s = WriteFileAtomically(key_file, EncodeBase64Url(key->view()) + "\n", 0600);

@@ -9,7 +9,7 @@
 // works in a fresh schema, dropped at the end.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { KeyClient } from '@azure/keyvault-keys';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
-import { freshDataDir, startServer } from '../support/server.mjs';
+import { cofferBin, freshDataDir, startServer } from '../support/server.mjs';
 import { keyRequest } from '../support/keys.mjs';
 import {
   MGMT_SCOPE, createVault, credentialFor, expectRestError, mgmtRequest, pollUntil, putVault, uniqueName, vaultPath, vaultUrl,
@@ -226,5 +226,64 @@ describe('two Coffer nodes on one PostgreSQL', { skip: URL_ ? false : 'COFFER_TE
     const revoke = await mgmtRequest(a, { method: 'DELETE', path: `/_coffer/principals/${p.objectId}/secrets/${p.keyId}` });
     assert.ok([200, 204].includes(revoke.status), revoke.body);
     await refusedWithin(() => asP.getSecret(name), 401);
+  });
+});
+
+describe('coffer operator init on a shared PostgreSQL', { skip: URL_ ? false : 'COFFER_TEST_PG_URL is not set (scripts/test.sh sets it)' }, () => {
+  const schema = `coffer_init_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  const url = `${URL_}?options=-csearch_path%3D${schema}`;
+  let holder;
+  let init;
+  before(() => psql(`CREATE SCHEMA ${schema}`));
+  after(() => {
+    holder?.kill();
+    init?.kill();
+    if (URL_) psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+  test('waits for the start-up lock a starting node holds, like a server\'s first start', async () => {
+    // A session holding the deployment's start-up lock, as a node in its first start does
+    // (src/store/pg_cluster.cc: pg_advisory_lock(1129268551, hashtext(current_schema()))).
+    holder = spawn(PSQL, [url, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let held = '';
+    holder.stdout.on('data', (d) => { held += d; });
+    holder.stdin.write('SELECT pg_advisory_lock(1129268551, hashtext(current_schema())); SELECT \'held\';\n');
+    await pollUntil(async () => held.includes('held'), { timeoutMs: 10_000, intervalMs: 50, what: 'the lock held by psql' });
+
+    const dir = freshDataDir('init');
+    const config = path.join(dir, 'coffer.toml');
+    fs.writeFileSync(config, `[storage]\nengine = "postgres"\nurl = "${url}"\n`);
+    let out = '';
+    let err = '';
+    init = spawn(cofferBin(), ['operator', 'init', '--config', config, '--data-dir', path.join(dir, 'data'),
+      '--key-file', path.join(dir, 'unseal.key')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    init.stdout.on('data', (d) => { out += d; });
+    init.stderr.on('data', (d) => { err += d; });
+    const exited = new Promise((resolve) => init.on('exit', (code) => resolve(code)));
+    let done = false;
+    exited.then(() => { done = true; });
+
+    // init is waiting on that very lock (PostgreSQL shows its ungranted request), and has
+    // written nothing: no keyring, no unseal key.
+    await pollUntil(async () => psql(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 1129268551 AND objid::bigint = (hashtext('${schema}')::bigint & 4294967295)`) === '1',
+      { timeoutMs: 20_000, intervalMs: 100, what: 'init waiting on the start-up lock' });
+    assert.equal(done, false, `init finished while the lock was held: ${out} ${err}`);
+    assert.equal(psql(`SELECT count(*) FROM ${schema}.kv`), '0');
+    assert.equal(fs.existsSync(path.join(dir, 'unseal.key')), false);
+
+    // The holder goes: init takes the lock, initialises and prints the first credentials.
+    holder.stdin.end();
+    assert.equal(await exited, 0, err);
+    const printed = JSON.parse(out);
+    assert.match(printed.tenantId, /^[0-9a-f-]{36}$/);
+    assert.ok(printed.clientSecret);
+    assert.ok(Number(psql(`SELECT count(*) FROM ${schema}.kv`)) > 0);
+
+    // A second init on the initialised database stops at once with a message, and writes nothing.
+    const again = spawnSync(cofferBin(), ['operator', 'init', '--config', config, '--data-dir', path.join(dir, 'data2'),
+      '--key-file', path.join(dir, 'unseal2.key')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(again.status, 1, again.stderr);
+    assert.match(again.stderr, /init/);
+    assert.equal(fs.existsSync(path.join(dir, 'unseal2.key')), false);
   });
 });
