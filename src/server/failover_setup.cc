@@ -30,7 +30,12 @@ store::PgStorage& Pg(store::Storage& side) { return static_cast<store::PgStorage
 
 }  // namespace
 
-StatusOr<std::unique_ptr<store::FailoverStorage>> OpenFailoverStorage(const ServerConfig& config) {
+const std::string& WrittenUrl(const ServerConfig& config, store::FailoverMode mode) {
+  return mode == store::FailoverMode::kPromoted ? config.failover_paired_url : config.storage_url;
+}
+
+StatusOr<std::unique_ptr<store::FailoverStorage>> OpenFailoverStorage(
+    const ServerConfig& config, std::function<void(store::FailoverMode)> on_mode_change) {
   store::FailoverSides sides;
   sides.open_primary = [config] { return Open(config, config.storage_url, false); };
   sides.open_pair = [config] { return Open(config, config.failover_paired_url, true); };
@@ -39,6 +44,7 @@ StatusOr<std::unique_ptr<store::FailoverStorage>> OpenFailoverStorage(const Serv
   sides.open_promoted = [config] { return Open(config, config.failover_paired_url, false); };
   store::FailoverOptions options;
   options.after = std::chrono::seconds(config.failover_after_seconds);
+  options.on_mode_change = std::move(on_mode_change);
   auto storage = std::make_unique<store::FailoverStorage>(std::move(sides), options);
   RETURN_IF_ERROR(storage->Start());
   log::info("storage: PostgreSQL with paired-region failover (pair read-only after {} s), at "

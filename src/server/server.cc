@@ -188,9 +188,10 @@ void BuildAuth(Runtime* rt, const std::string& tenant_id) {
 
 // The engine [storage] names: SQLite in the data dir, or PostgreSQL at [storage] url (the data
 // dir still holds TLS, the dev unseal key, deployment.json and the audit log).
-StatusOr<std::unique_ptr<store::Storage>> OpenStorage(const ServerConfig& config) {
+StatusOr<std::unique_ptr<store::Storage>> OpenStorage(
+    const ServerConfig& config, std::function<void(store::FailoverMode)> on_mode_change) {
   if (!config.failover_paired_url.empty()) {
-    ASSIGN_OR_RETURN(auto failover, OpenFailoverStorage(config));
+    ASSIGN_OR_RETURN(auto failover, OpenFailoverStorage(config, std::move(on_mode_change)));
     return std::unique_ptr<store::Storage>(std::move(failover));
   }
   if (config.storage_engine == "postgres") {
@@ -206,12 +207,23 @@ StatusOr<std::unique_ptr<store::Storage>> OpenStorage(const ServerConfig& config
 }
 
 Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Runtime* rt) {
-  ASSIGN_OR_RETURN(rt->storage, OpenStorage(config));
+  store::PgCluster* pg_cluster = nullptr;
   if (config.storage_engine == "postgres") {
     store::PgOptions cluster_options;
     cluster_options.url = config.storage_url;
-    ASSIGN_OR_RETURN(rt->cluster, store::PgCluster::Open(cluster_options));
+    ASSIGN_OR_RETURN(auto cluster, store::PgCluster::Open(cluster_options));
+    pg_cluster = cluster.get();
+    rt->cluster = std::move(cluster);
   }
+  // With failover, the cache feed listens where the nodes write: on the pair once it is
+  // promoted (here or by another node), on the primary otherwise.
+  std::function<void(store::FailoverMode)> follow;
+  if (pg_cluster != nullptr) {
+    follow = [rt, pg_cluster, config](store::FailoverMode) {
+      if (rt->failover != nullptr) pg_cluster->Follow(WrittenUrl(config, rt->failover->mode()));
+    };
+  }
+  ASSIGN_OR_RETURN(rt->storage, OpenStorage(config, std::move(follow)));
   if (!config.failover_paired_url.empty()) {
     rt->failover = static_cast<store::FailoverStorage*>(rt->storage.get());
   }

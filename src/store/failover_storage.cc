@@ -94,15 +94,20 @@ StatusOr<std::shared_ptr<Storage>> FailoverStorage::Pair() {
   return pair_;
 }
 
+void FailoverStorage::Announce(FailoverMode mode) const {
+  if (options_.on_mode_change) options_.on_mode_change(mode);
+}
+
 void FailoverStorage::NotePrimary(const Status& st, TimePoint started) {
-  std::lock_guard lock(mu_);
-  if (mode_ != FailoverMode::kPrimary) return;
-  if (st.code() != StatusCode::kUnavailable) {
-    unreachable_since_.reset();
-    return;
-  }
-  if (!unreachable_since_) unreachable_since_ = started;
-  if (Now() - *unreachable_since_ >= options_.after) {
+  {
+    std::lock_guard lock(mu_);
+    if (mode_ != FailoverMode::kPrimary) return;
+    if (st.code() != StatusCode::kUnavailable) {
+      unreachable_since_.reset();
+      return;
+    }
+    if (!unreachable_since_) unreachable_since_ = started;
+    if (Now() - *unreachable_since_ < options_.after) return;
     mode_ = FailoverMode::kPaired;
     paired_since_ = Now();
     log::warn("storage: the primary has been unreachable for {} ms ({}); serving read-only "
@@ -111,6 +116,7 @@ void FailoverStorage::NotePrimary(const Status& st, TimePoint started) {
                   .count(),
               st.message());
   }
+  Announce(FailoverMode::kPaired);
 }
 
 Status FailoverStorage::ReadOnlyRefusal() const {
@@ -184,25 +190,36 @@ FailoverMode FailoverStorage::Probe() {
   if (auto pair = Pair(); pair.ok() && sides_.check_writable(**pair).ok()) {
     auto promoted = sides_.open_promoted();
     if (promoted.ok()) {
-      std::lock_guard lock(mu_);
-      if (mode_ == FailoverMode::kPaired) {
-        promoted_ = std::move(*promoted);
-        promoted_->SetCommitObserver(observer_);
-        mode_ = FailoverMode::kPromoted;
-        log::warn("storage: the paired replica was promoted; serving from it, writable, for good");
+      bool changed = false;
+      {
+        std::lock_guard lock(mu_);
+        if (mode_ == FailoverMode::kPaired) {
+          promoted_ = std::move(*promoted);
+          promoted_->SetCommitObserver(observer_);
+          mode_ = FailoverMode::kPromoted;
+          changed = true;
+          log::warn(
+              "storage: the paired replica was promoted; serving from it, writable, for good");
+        }
       }
-      return mode_;
+      if (changed) Announce(FailoverMode::kPromoted);
+      return this->mode();
     }
   }
   auto primary = Primary();
   if (primary.ok() && sides_.check_writable(**primary).ok()) {
-    std::lock_guard lock(mu_);
-    if (mode_ == FailoverMode::kPaired) {
-      mode_ = FailoverMode::kPrimary;
-      unreachable_since_.reset();
-      log::warn("storage: the primary answers again; failed back to it");
+    bool changed = false;
+    {
+      std::lock_guard lock(mu_);
+      if (mode_ == FailoverMode::kPaired) {
+        mode_ = FailoverMode::kPrimary;
+        unreachable_since_.reset();
+        changed = true;
+        log::warn("storage: the primary answers again; failed back to it");
+      }
     }
-    return mode_;
+    if (changed) Announce(FailoverMode::kPrimary);
+    return this->mode();
   }
   return this->mode();
 }
@@ -215,12 +232,15 @@ Status FailoverStorage::Promote() {
   // is fine: only its writable storage is missing.
   if (!sides_.check_writable(*pair).ok()) RETURN_IF_ERROR(sides_.promote(*pair));
   ASSIGN_OR_RETURN(auto promoted, sides_.open_promoted());
-  std::lock_guard lock(mu_);
-  promoted_ = std::move(promoted);
-  promoted_->SetCommitObserver(observer_);
-  mode_ = FailoverMode::kPromoted;
-  log::warn("storage: the paired replica was promoted by an operator; serving from it, "
-            "writable, for good");
+  {
+    std::lock_guard lock(mu_);
+    promoted_ = std::move(promoted);
+    promoted_->SetCommitObserver(observer_);
+    mode_ = FailoverMode::kPromoted;
+    log::warn("storage: the paired replica was promoted by an operator; serving from it, "
+              "writable, for good");
+  }
+  Announce(FailoverMode::kPromoted);
   return OkStatus();
 }
 

@@ -57,6 +57,8 @@ struct FailoverSides {
   std::function<StatusOr<std::shared_ptr<Storage>>()> open_promoted;
 };
 
+enum class FailoverMode { kPrimary, kPaired, kPromoted };
+
 struct FailoverOptions {
   // The primary unreachable this long → serve from the pair ([failover] after_seconds).
   std::chrono::milliseconds after{5000};
@@ -64,9 +66,12 @@ struct FailoverOptions {
   std::chrono::milliseconds retry_open{1000};
   // The monotonic clock; unset = std::chrono::steady_clock.
   std::function<std::chrono::steady_clock::time_point()> now;
+  // Optional: called after each change of mode, outside the wrapper's lock, on the thread that
+  // made it (a call, a probe or a promote), with the mode changed to. Changes that race may be
+  // reported out of order: an observer acting on the mode in force reads mode(). The
+  // composition root moves the cache feed to the promoted pair with it.
+  std::function<void(FailoverMode)> on_mode_change;
 };
-
-enum class FailoverMode { kPrimary, kPaired, kPromoted };
 
 class FailoverStorage final : public Storage {
  public:
@@ -106,6 +111,8 @@ class FailoverStorage final : public Storage {
   StatusOr<std::shared_ptr<Storage>> Pair();
   // Records the outcome of a call or probe on the primary (at `started`, when it began).
   void NotePrimary(const Status& st, TimePoint started);
+  // Reports a change to `mode` (options_.on_mode_change); called without mu_ held.
+  void Announce(FailoverMode mode) const;
   Status ReadOnlyRefusal() const;
 
   const FailoverSides sides_;

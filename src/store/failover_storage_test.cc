@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "store/memory_storage.h"
 
@@ -75,6 +77,10 @@ class FailoverStorageTest : public ::testing::Test {
     options.after = seconds(5);
     options.retry_open = seconds(1);
     options.now = [this] { return now_; };
+    options.on_mode_change = [this](FailoverMode mode) {
+      std::lock_guard lock(changes_mu_);
+      changes_.push_back(mode);
+    };
     pair_.standby = true;
     storage_ = std::make_unique<FailoverStorage>(std::move(sides), options);
   }
@@ -96,11 +102,17 @@ class FailoverStorageTest : public ::testing::Test {
     ASSERT_TRUE(pair_.data.Update([&](Transaction& txn) { return txn.Put(key, value); }).ok());
   }
   void Advance(milliseconds d) { now_ += d; }
+  std::vector<FailoverMode> Changes() {
+    std::lock_guard lock(changes_mu_);
+    return changes_;
+  }
 
   FakeServer primary_;
   FakeServer pair_;
   std::atomic<int> promotes_{0};
   std::chrono::steady_clock::time_point now_{seconds(1000)};
+  std::mutex changes_mu_;
+  std::vector<FailoverMode> changes_;  // what on_mode_change reported, in order
   std::unique_ptr<FailoverStorage> storage_;
 };
 
@@ -325,6 +337,40 @@ TEST_F(FailoverStorageTest, OtherErrorsOfThePrimaryDoNotCountAsAnOutage) {
   Status st = storage_->Update([](Transaction&) { return NotFoundError("no such vault"); });
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
   EXPECT_EQ(storage_->mode(), FailoverMode::kPrimary);
+}
+
+// The composition root moves the cache feed with these reports (server/failover_setup.h).
+TEST_F(FailoverStorageTest, EveryChangeOfModeIsReportedOnce) {
+  ASSERT_TRUE(storage_->Start().ok());
+  primary_.up = false;
+  EXPECT_EQ(Put("a", "1").code(), StatusCode::kUnavailable);
+  storage_->Probe();
+  EXPECT_TRUE(Changes().empty());  // lost, but not for `after` yet
+  Advance(seconds(5));
+  ASSERT_EQ(storage_->Probe(), FailoverMode::kPaired);
+  EXPECT_EQ(storage_->Probe(), FailoverMode::kPaired);
+  EXPECT_EQ(Changes(), std::vector<FailoverMode>{FailoverMode::kPaired});
+  primary_.up = true;
+  ASSERT_EQ(storage_->Probe(), FailoverMode::kPrimary);
+  ASSERT_TRUE(Put("a", "1").ok());
+  EXPECT_EQ(Changes(), (std::vector<FailoverMode>{FailoverMode::kPaired, FailoverMode::kPrimary}));
+
+  ASSERT_TRUE(storage_->Promote().ok());
+  EXPECT_TRUE(storage_->Promote().ok());  // already promoted: no second report
+  storage_->Probe();
+  EXPECT_EQ(Changes(), (std::vector<FailoverMode>{FailoverMode::kPaired, FailoverMode::kPrimary,
+                                                  FailoverMode::kPromoted}));
+}
+
+TEST_F(FailoverStorageTest, APromotionSeenByAProbeIsReported) {
+  ASSERT_TRUE(storage_->Start().ok());
+  primary_.up = false;
+  storage_->Probe();
+  Advance(seconds(5));
+  ASSERT_EQ(storage_->Probe(), FailoverMode::kPaired);
+  pair_.standby = false;  // promoted through another node
+  ASSERT_EQ(storage_->Probe(), FailoverMode::kPromoted);
+  EXPECT_EQ(Changes(), (std::vector<FailoverMode>{FailoverMode::kPaired, FailoverMode::kPromoted}));
 }
 
 }  // namespace

@@ -28,9 +28,9 @@ class PgStartupLock final : public Cluster::Lock {
 
 }  // namespace
 
-PgCluster::PgCluster(const PgOptions& o) : schema_(o.schema) {
+PgCluster::PgCluster(const PgOptions& o) : url_(o.url), schema_(o.schema) {
   // As the storage's connections (pg_storage.cc): ours first, the URL's settings win.
-  conninfo_ = {
+  settings_ = {
       {"connect_timeout", std::to_string(o.connect_timeout_seconds)},
       {"keepalives", "1"},
       {"keepalives_idle", std::to_string(o.keepalives_idle_seconds)},
@@ -38,8 +38,29 @@ PgCluster::PgCluster(const PgOptions& o) : schema_(o.schema) {
       {"keepalives_count", std::to_string(o.keepalives_count)},
       {"tcp_user_timeout", std::to_string(o.tcp_user_timeout_ms)},
       {"application_name", o.application_name + "-cluster"},
-      {"dbname", o.url},
   };
+}
+
+std::vector<std::pair<std::string, std::string>> PgCluster::Conninfo() const {
+  auto conninfo = settings_;
+  conninfo.emplace_back("dbname", url());
+  return conninfo;
+}
+
+std::string PgCluster::url() const {
+  std::lock_guard lock(url_mu_);
+  return url_;
+}
+
+void PgCluster::Follow(const std::string& url) {
+  {
+    std::lock_guard lock(url_mu_);
+    if (url == url_) return;
+    url_ = url;
+  }
+  moved_ = true;
+  char b = 1;
+  (void)!write(wake_[1], &b, 1);
 }
 
 PgCluster::~PgCluster() {
@@ -76,7 +97,7 @@ static Status UseSchema(PgConnection& conn, const std::string& schema) {
 }
 
 StatusOr<std::unique_ptr<Cluster::Lock>> PgCluster::LockStartup() {
-  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_));
+  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(Conninfo()));
   RETURN_IF_ERROR(UseSchema(*conn, schema_));
   RETURN_IF_ERROR(conn->QueryText((std::string("SELECT pg_advisory_lock(") + kStartupLockClass +
                                    ", hashtext(current_schema()))::text")
@@ -86,7 +107,7 @@ StatusOr<std::unique_ptr<Cluster::Lock>> PgCluster::LockStartup() {
 }
 
 StatusOr<std::unique_ptr<PgConnection>> PgCluster::ListenConnection() {
-  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_));
+  ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(Conninfo()));
   RETURN_IF_ERROR(UseSchema(*conn, schema_));
   ASSIGN_OR_RETURN(std::string channel, conn->QueryText("SELECT " COFFER_PG_FEED_CHANNEL_SQL));
   ASSIGN_OR_RETURN(std::string quoted, conn->QuoteIdentifier(channel));
@@ -119,6 +140,13 @@ void PgCluster::StopFeed() {
 bool PgCluster::Wait(int fd, int timeout_ms) {
   pollfd fds[2] = {{wake_[0], POLLIN, 0}, {fd, POLLIN, 0}};
   (void)poll(fds, fd >= 0 ? 2 : 1, timeout_ms);
+  if (stopping_.load()) return false;
+  // A wake-up from Follow: drained here (the pipe is non-blocking), so the next wait waits.
+  if (fds[0].revents & POLLIN) {
+    char drain[16];
+    while (read(wake_[0], drain, sizeof drain) > 0) {
+    }
+  }
   return !stopping_.load();
 }
 
@@ -126,12 +154,13 @@ void PgCluster::RunFeed() {
   int backoff_ms = 50;
   bool was_lost = false;
   while (!stopping_.load()) {
+    moved_ = false;  // connecting to the URL followed now
     auto conn = ListenConnection();
     if (!conn.ok()) {
       if (!was_lost) log::warn("cache feed: {}; retrying", conn.status().message());
       was_lost = true;
       if (!Wait(-1, backoff_ms)) return;
-      backoff_ms = std::min(backoff_ms * 2, 2000);
+      backoff_ms = moved_.load() ? 50 : std::min(backoff_ms * 2, 2000);
       continue;
     }
     if (was_lost) log::info("cache feed: listening again; every cache is dropped");
@@ -149,6 +178,12 @@ void PgCluster::RunFeed() {
         break;
       }
       if (!Wait((*conn)->Socket(), 1000)) return;
+      if (moved_.load()) {
+        // Follow: this server is no longer the one written to. Whatever was published on the
+        // new one before we listen there is covered by the reset that follows the LISTEN.
+        log::info("cache feed: following the database written to now; every cache is dropped");
+        break;
+      }
       if (handler_.on_idle) handler_.on_idle();
     }
   }

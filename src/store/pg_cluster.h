@@ -14,6 +14,12 @@
 // (back-off from 50 ms doubling to 2 s) and, once it listens again, calls on_reset, as it does
 // after its first LISTEN: PostgreSQL does not keep notifications for a listener that was away.
 //
+// Following another server: with paired-region failover the writable database can change
+// (`coffer operator failover promote` makes the pair the primary, for good). Follow(url) makes
+// the feed drop its connection and listen on `url` from then on, with an on_reset once it
+// listens there (what was published on the new server before is re-read); LockStartup uses the
+// URL followed last.
+//
 // Thread-safety: as Cluster.
 #pragma once
 
@@ -41,6 +47,12 @@ class PgCluster final : public Cluster {
   Status StartFeed(FeedHandler handler) override;
   void StopFeed() override;
 
+  // From now on the feed (and LockStartup) connect to `url` instead (a libpq URL, as
+  // PgOptions::url); a running feed moves at once. The same URL again changes nothing.
+  void Follow(const std::string& url);
+  // The URL the feed connects to now.
+  std::string url() const;
+
   // How many times the feed has (re)connected and called on_reset (tests and metrics).
   uint64_t feed_resets() const { return resets_.load(); }
 
@@ -49,10 +61,16 @@ class PgCluster final : public Cluster {
   void RunFeed();
   // Connects and runs LISTEN; Unavailable on failure.
   StatusOr<std::unique_ptr<class PgConnection>> ListenConnection();
-  // Waits on `fd` (and the stop pipe) up to `timeout_ms`; false when stopping.
+  // Waits on `fd` (and the wake-up pipe) up to `timeout_ms`; false when stopping.
   bool Wait(int fd, int timeout_ms);
+  // The connection parameters for the URL followed now.
+  std::vector<std::pair<std::string, std::string>> Conninfo() const;
 
-  std::vector<std::pair<std::string, std::string>> conninfo_;
+  // Our settings; "dbname" (the URL) is added last by Conninfo, so the URL's settings win.
+  std::vector<std::pair<std::string, std::string>> settings_;
+  mutable std::mutex url_mu_;
+  std::string url_;                   // guarded by url_mu_
+  std::atomic<bool> moved_{false};    // Follow changed the URL; the feed reconnects
   std::string schema_;
   FeedHandler handler_;
   std::thread thread_;

@@ -203,6 +203,72 @@ TEST_F(PgClusterTest, LostFeedConnectionReconnectsWithAReset) {
   (*node)->StopFeed();
 }
 
+// Failover promote: the database written to changes, and the feed (and the start-up lock) move
+// to it. Two schemas stand for the two servers: a URL's search_path picks one.
+TEST_F(PgClusterTest, FollowMovesTheFeedToAnotherDatabaseWithAReset) {
+  const std::string promoted_schema = schema_ + "_pair";
+  auto url_for = [](const std::string& schema) {
+    std::string url = TestUrl();
+    return url + (url.find('?') == std::string::npos ? "?" : "&") +
+           "options=-csearch_path%3D" + schema;
+  };
+  auto old_primary = PgStorage::Open(Options());  // makes both schemas
+  PgOptions pair_options = Options();
+  pair_options.schema = promoted_schema;
+  auto pair = PgStorage::Open(pair_options);
+  ASSERT_TRUE(old_primary.ok() && pair.ok());
+  auto publish = [](PgStorage& storage, std::string topic) {
+    ASSERT_TRUE(storage.Update([&](Transaction& t) -> Status {
+                  t.Publish(topic);
+                  return OkStatus();
+                }).ok());
+  };
+
+  PgOptions node_options = Options();
+  node_options.schema.clear();  // the URL says where
+  node_options.url = url_for(schema_);
+  auto node = PgCluster::Open(node_options);
+  ASSERT_TRUE(node.ok());
+  Heard heard;
+  ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
+  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
+  publish(**pair, "pair-before");
+  publish(**old_primary, "primary-before");
+  ASSERT_TRUE(heard.WaitFor([&] { return !heard.topics_.empty(); }));
+  EXPECT_EQ(heard.topics(), std::vector<std::string>{"primary-before"});
+
+  (*node)->Follow(url_for(promoted_schema));
+  EXPECT_EQ((*node)->url(), url_for(promoted_schema));
+  // Listening on the pair: the reset drops what may have been missed there.
+  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 2; }));
+  publish(**old_primary, "primary-after");
+  publish(**pair, "pair-after");
+  ASSERT_TRUE(heard.WaitFor([&] { return heard.topics_.size() >= 2; }));
+  EXPECT_EQ(heard.topics(), (std::vector<std::string>{"primary-before", "pair-after"}));
+
+  // The same URL again changes nothing: no reconnection, no reset.
+  (*node)->Follow(url_for(promoted_schema));
+  publish(**pair, "pair-again");
+  ASSERT_TRUE(heard.WaitFor([&] { return heard.topics_.size() >= 3; }));
+  EXPECT_EQ(heard.topics().back(), "pair-again");
+  EXPECT_EQ(heard.resets(), 2);
+  (*node)->StopFeed();
+
+  // The start-up lock is taken where the node follows.
+  auto lock = (*node)->LockStartup();
+  ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+  auto admin = AdminConnection();
+  auto held = admin->QueryText(
+      "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+      "classid = 1129268551 AND objid::bigint = (hashtext($1)::bigint & 4294967295)",
+      {promoted_schema});
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_EQ(*held, "1");
+  lock->reset();
+  pair->reset();
+  ASSERT_TRUE(admin->Exec(("DROP SCHEMA IF EXISTS " + promoted_schema + " CASCADE").c_str()).ok());
+}
+
 TEST_F(PgClusterTest, StartupLockAdmitsOneNodeAtATime) {
   auto storage = PgStorage::Open(Options());  // makes the schema
   ASSERT_TRUE(storage.ok());

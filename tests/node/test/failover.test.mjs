@@ -5,7 +5,9 @@
 // after_seconds + 2 s and refuses writes with a read-only failover message; the node fails back
 // by itself when the primary returns; a whole-vault backup taken while paired (its job on this
 // node) is still served after failback and restores; the unmodified SecretClient reads through a
-// failover; and `coffer operator failover promote` makes the pair writable for good.
+// failover; and `coffer operator failover promote` makes the pair writable for good. A second
+// node of the deployment fails over, back and to the promoted pair with the first, and its
+// caches keep hearing the first node's writes (the cache feed follows the database written to).
 // Runs when COFFER_TEST_PG_PAIR=1 (scripts/test.sh sets it) and Debian's postgresql-15 is here.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +16,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDataDir, repoRoot, startServer } from '../support/server.mjs';
-import { createVault, dataToken, expectRestError, pollUntil, secretClient, uniqueName } from '../support/azure.mjs';
+import {
+  createVault, dataToken, expectRestError, mgmtRequest, pollUntil, secretClient, uniqueName, vaultPath,
+} from '../support/azure.mjs';
 import { cliJson } from '../support/cli.mjs';
 import { API, rawRequest } from '../support/http.mjs';
 
@@ -32,18 +36,45 @@ function pair(cmd, dir) {
 describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFFER_TEST_PG_PAIR is not 1 or postgresql-15 is missing (scripts/test.sh sets it)' }, () => {
   let dir;
   let server;
+  let other;  // a second node of the deployment, on the same primary and pair
   let token;
-  const healthz = async () => (await rawRequest({ port: server.port, path: '/healthz' })).json;
+  let otherToken;
+  const healthz = async (node = server) => (await rawRequest({ port: node.port, path: '/healthz' })).json;
   const put = (name, value) => rawRequest({
     port: server.port, host: 'dev.vault.localhost', method: 'PUT', path: `/secrets/${name}?${API}`, token, body: { value },
   });
   const get = (name) => rawRequest({
     port: server.port, host: 'dev.vault.localhost', path: `/secrets/${name}?${API}`, token,
   });
-  const waitFor = (storage, writable) => pollUntil(async () => {
-    const h = await healthz();
+  const waitFor = (storage, writable, node = server) => pollUntil(async () => {
+    const h = await healthz(node);
     return h.storage === storage && h.writable === writable;
   }, { timeoutMs: 20_000, intervalMs: 100, what: `healthz storage ${storage}, writable ${writable}` });
+  // Resolves once `call()` answers HTTP `status`, trying for at most one second (a change made
+  // through one node reaches the other's caches through the LISTEN/NOTIFY feed).
+  const answersWithin = async (call, status) => {
+    const deadline = Date.now() + 1000;
+    for (;;) {
+      const res = await call();
+      if (res.status === status) return;
+      assert.ok(Date.now() < deadline, `still ${res.status} one second later (expected ${status}): ${res.body}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  // A vault made through `server` and read through `other` (so `other` caches it), then deleted
+  // through `server`: `other` must forget it at once.
+  const vaultDeletionReachesTheOtherNode = async () => {
+    const sub = server.creds.subscriptions[0];
+    const vault = uniqueName('fov').slice(0, 20);
+    await createVault(server, { name: vault, sub, rg: 'rg1' });
+    const readOnOther = () => rawRequest({
+      port: other.port, host: `${vault}.vault.localhost`, path: `/secrets?${API}`, token: otherToken,
+    });
+    await answersWithin(readOnOther, 200);
+    const del = await mgmtRequest(server, { method: 'DELETE', path: `${vaultPath(sub, 'rg1', vault)}?api-version=2026-02-01` });
+    assert.ok([200, 204].includes(del.status), del.body);
+    await answersWithin(readOnOther, 404);
+  };
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-failover-'));
@@ -54,9 +85,12 @@ describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFF
       // The load is thousands of writes in seconds: above the default secret_create limit.
       `[limits]\nsecret_create = 1000000\nvault_other = 1000000\nsubscription_factor = 5\n`);
     server = await startServer({ args: ['--config', config] });
+    other = await startServer({ args: ['--config', config, '--unseal-key-file', path.join(server.dataDir, 'unseal.key')] });
     token = await dataToken(server);
+    otherToken = await dataToken(other);
   });
   after(async () => {
+    await other?.remove();
     await server?.remove();
     if (dir) {
       spawnSync('bash', [path.join(repoRoot, 'scripts/pg-pair.sh'), 'stop', dir], { timeout: 120_000 });
@@ -192,6 +226,9 @@ describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFF
     const res = await put('after-failback', 'back');
     assert.equal(res.status, 200, res.body);
     assert.equal((await secretClient(server).getSecret('after-failback')).value, 'back');
+    // The other node failed back too, and its caches hear the primary again.
+    await waitFor('primary', true, other);
+    await vaultDeletionReachesTheOtherNode();
   });
 
   test('the backup taken while paired is still served after failback and restores', async () => {
@@ -233,5 +270,12 @@ describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFF
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(await healthz(), { status: 'ok', sealed: false, storage: 'paired', writable: true });
     assert.equal((await client.getSecret('after-promote')).value, 'promoted');
+  });
+
+  test('the other node follows the promoted pair, and its caches hear the writes made there', async () => {
+    // Its probe sees the pair out of recovery; its cache feed then listens on the pair, not on
+    // the old primary (which is back, with a history of its own).
+    await waitFor('paired', true, other);
+    await vaultDeletionReachesTheOtherNode();
   });
 });
