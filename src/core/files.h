@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,8 +28,17 @@ Status ErrnoStatus(int err, std::string_view what, const std::string& path);
 
 // Writes all of `data` to `fd` (retrying short writes and EINTR); `path` names it in errors.
 Status WriteAll(int fd, std::string_view data, const std::string& path);
+// Reads up to `n` bytes at `offset` of `fd` (retrying short reads and EINTR; fewer only at the
+// end of the file); `path` names it in errors.
+StatusOr<size_t> ReadAllAt(int fd, uint64_t offset, char* out, size_t n, const std::string& path);
 // fsyncs the directory `dir` (after a rename or an unlink in it, so the change is durable).
 Status FsyncDirectory(const std::string& dir);
+
+// A file without a name in `dir`, open for reading and writing with mode 0600: O_TMPFILE, or
+// where the filesystem lacks it a mkostemp file unlinked at once. Nothing is left on disk once
+// the descriptor is closed, however the process ends. Returns the descriptor (the caller
+// closes it).
+StatusOr<int> OpenUnnamedFile(const std::string& dir);
 
 // Replaces `path` with `data` atomically and durably; the file gets exactly `mode` (umask is
 // not applied). The directory must exist.

@@ -1,9 +1,12 @@
 // Header lookup and percent-encoding for the plain HTTP value types (see message.h).
 #include "http/message.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "core/encoding.h"
+#include "core/files.h"
 
 namespace coffer::http {
 namespace {
@@ -75,6 +78,23 @@ std::string PercentEncode(std::string_view s) {
     }
   }
   return out;
+}
+
+StatusOr<std::shared_ptr<BodyFile>> BodyFile::Create(const std::string& dir) {
+  ASSIGN_OR_RETURN(int fd, OpenUnnamedFile(dir));
+  return std::shared_ptr<BodyFile>(new BodyFile(fd, dir));
+}
+
+BodyFile::~BodyFile() { ::close(fd_); }
+
+Status BodyFile::Append(std::string_view bytes) {
+  RETURN_IF_ERROR(WriteAll(fd_, bytes, dir_ + " (request body)"));
+  size_ += bytes.size();
+  return OkStatus();
+}
+
+StatusOr<size_t> BodyFile::ReadAt(uint64_t offset, char* out, size_t n) const {
+  return ReadAllAt(fd_, offset, out, n, dir_ + " (request body)");
 }
 
 }  // namespace coffer::http

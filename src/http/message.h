@@ -7,11 +7,14 @@
 #include <any>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/status.h"
 
 namespace coffer::http {
 
@@ -47,8 +50,32 @@ struct RequestHead {
   std::optional<std::string_view> Query(std::string_view name) const;
 };
 
+// A request body kept on disk instead of in memory (HeadDecision::body_spool_dir): an unnamed
+// temporary file (core OpenUnnamedFile), removed with the last reference. Append is the
+// server's, while it reads the body; afterwards the file is only read.
+class BodyFile {
+ public:
+  static StatusOr<std::shared_ptr<BodyFile>> Create(const std::string& dir);
+  ~BodyFile();
+  BodyFile(const BodyFile&) = delete;
+  BodyFile& operator=(const BodyFile&) = delete;
+
+  Status Append(std::string_view bytes);
+  uint64_t size() const { return size_; }
+  // Up to `n` bytes from `offset` (fewer only at the end).
+  StatusOr<size_t> ReadAt(uint64_t offset, char* out, size_t n) const;
+
+ private:
+  BodyFile(int fd, std::string dir) : fd_(fd), dir_(std::move(dir)) {}
+  int fd_;
+  std::string dir_;  // for messages
+  uint64_t size_ = 0;
+};
+
 struct Request : RequestHead {
   std::string body;
+  // Instead of `body`, when OnHead asked for the body on disk.
+  std::shared_ptr<BodyFile> body_file;
   // Whatever the handler's OnHead attached (e.g. the authenticated principal, the route).
   std::any context;
 };

@@ -106,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                        options.max_target_bytes));
         return 0;
       }
-      const std::string& bytes = body.get().body();
+      const std::string& bytes = body.get().body().text;
       if (bytes.size() > kBodyLimit) std::abort();
       if (request.content_length && bytes.size() != *request.content_length) std::abort();
       keep_alive = body.get().keep_alive();

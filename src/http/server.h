@@ -14,6 +14,7 @@
 //     that does not fit waits, without holding a thread, up to body_budget_wait, then gets
 //     Handler::ErrorResponse(503, ...) with `Retry-After: 1` and the connection is closed.
 //     `Expect: 100-continue` is answered only once the bytes are reserved.
+//     A body spooled to a file (HeadDecision::body_spool_dir) reserves at most 256 KiB.
 //  4. The body is read (timeout), then Handler::Handle(request) runs on a worker thread; it may
 //     block (storage commits, RSA). The response is written back on the connection's strand.
 //     A head accepted with `run_inline` runs Handle on the I/O thread instead. The body's
@@ -49,6 +50,10 @@ struct HeadDecision {
   // that never wait on a commit or a slow operation (e.g. snapshot reads): it saves two thread
   // hand-offs per request.
   bool run_inline = false;
+  // Non-empty: the body goes to an unnamed file in this directory (Request::body_file) instead
+  // of memory, for uploads too large to hold (a whole-vault archive). It then takes from the
+  // body budget only a read buffer's worth, whatever its size; body_limit still bounds it.
+  std::string body_spool_dir;
 };
 
 class Handler {

@@ -31,6 +31,8 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // reads 64 KiB at a time) — so the body's string, reserved to match, never grows on its own.
 constexpr uint64_t kChunkedStep = 256 * 1024;
 constexpr uint64_t kChunkedMargin = 128 * 1024;
+// What a body spooled to a file holds of the budget however large it is: Beast's read buffer.
+constexpr uint64_t kSpooledBodyMemory = 256 * 1024;
 
 }  // namespace
 
@@ -223,6 +225,7 @@ void Connection::Dispatch(HeadDecision decision) {
   context_ = std::move(decision.context);
   run_inline_ = decision.run_inline;
   body_memory_factor_ = std::max<uint64_t>(1, decision.body_memory_factor);
+  spool_dir_ = std::move(decision.body_spool_dir);
   if (head_.content_length && *head_.content_length > body_limit_) {
     SendError(413, "request body is larger than allowed");
     return;
@@ -235,8 +238,10 @@ void Connection::Dispatch(HeadDecision decision) {
     return;
   }
   expect_continue_ = expect_continue;
-  ReserveBody(head_.chunked ? std::min<uint64_t>(body_limit_, kChunkedStep)
-                            : *head_.content_length);
+  uint64_t first = head_.chunked ? std::min<uint64_t>(body_limit_, kChunkedStep)
+                                 : *head_.content_length;
+  if (!spool_dir_.empty()) first = std::min(first, kSpooledBodyMemory);
+  ReserveBody(first);
 }
 
 // ---- body budget ----------------------------------------------------------------------------
@@ -284,7 +289,7 @@ void Connection::OnBudgetGranted() {
 
 void Connection::OnBudgetReserved() {
   if (body_parser_) {  // a chunked body, part read: go on
-    body_parser_->get().body().reserve(static_cast<size_t>(CoveredBodyBytes()));
+    body_parser_->get().body().text.reserve(static_cast<size_t>(CoveredBodyBytes()));
     ArmUntil(body_deadline_, OnTimeout::kRespond408);
     ReadChunkedBody();
     return;
@@ -295,7 +300,7 @@ void Connection::OnBudgetReserved() {
 void Connection::SendOverloaded() {
   reservation_.Reset();
   if (body_parser_) {
-    SecureClear(body_parser_->get().body());
+    SecureClear(body_parser_->get().body().text);
     body_parser_.reset();
   }
   uint64_t budget_mib = env_.body_budget->capacity() >> 20;
@@ -311,6 +316,18 @@ void Connection::SendOverloaded() {
   Response response = SafeErrorResponse(503, message);
   response.headers.Set("Retry-After", "1");
   // The body was not read: close (lingering) rather than parse it as the next request.
+  SendResponse(std::move(response), false, AfterWrite::kClose);
+}
+
+void Connection::SendSpoolFailure(const Status& why) {
+  // The detail names a server directory: the log has it, the client gets what to do.
+  log::warn("http: cannot keep a request body from {} on disk: {}", remote_address_,
+            why.ToString());
+  reservation_.Reset();
+  Response response = SafeErrorResponse(
+      503, "The server could not store this request's body in its temporary directory; the "
+           "request was not processed. Retry after the time in Retry-After.");
+  response.headers.Set("Retry-After", "1");
   SendResponse(std::move(response), false, AfterWrite::kClose);
 }
 
@@ -335,6 +352,14 @@ void Connection::ReadBody() {
   if (closed_) return;
   body_parser_.emplace(std::move(*head_parser_));
   body_parser_->body_limit(body_limit_);
+  if (!spool_dir_.empty()) {
+    auto file = BodyFile::Create(spool_dir_);
+    if (!file.ok()) {
+      SendSpoolFailure(file.status());
+      return;
+    }
+    body_parser_->get().body().file = std::move(*file);
+  }
   body_deadline_ = std::chrono::steady_clock::now() + env_.options->body_timeout;
   ArmUntil(body_deadline_, OnTimeout::kRespond408);
   if (head_.chunked) {
@@ -363,7 +388,7 @@ void Connection::OnChunkedBody(ErrorCode ec) {
   // body timer stops while waiting, the body deadline stays.
   uint64_t size = body_parser_->get().body().size();
   uint64_t covered = CoveredBodyBytes();
-  if (size + kChunkedMargin > covered) {
+  if (spool_dir_.empty() && size + kChunkedMargin > covered) {
     uint64_t total = std::min<uint64_t>(body_limit_, std::max(2 * covered, size + kChunkedStep));
     if (env_.body_budget != nullptr &&
         env_.body_budget->Clamp(MemoryFor(total)) > reservation_.bytes()) {
@@ -379,17 +404,25 @@ void Connection::OnBody(ErrorCode ec) {
   Disarm();
   if (closed_) return;
   if (ec) {
+    Status failure;
     if (body_parser_) {
-      SecureClear(body_parser_->get().body());
-      body_parser_->get().body().shrink_to_fit();
+      failure = std::move(body_parser_->get().body().failure);
+      SecureClear(body_parser_->get().body().text);
+      body_parser_->get().body().text.shrink_to_fit();
+      body_parser_.reset();  // a spooled body's file goes with it
     }
     reservation_.Reset();
+    if (!failure.ok()) {
+      SendSpoolFailure(failure);
+      return;
+    }
     FailRead(ec, "body");
     return;
   }
   Request request;
   static_cast<RequestHead&>(request) = std::move(head_);
-  request.body = std::move(body_parser_->get().body());
+  request.body = std::move(body_parser_->get().body().text);
+  request.body_file = std::move(body_parser_->get().body().file);
   request.context = std::move(context_);
   body_parser_.reset();
   RunHandler(std::move(request));
@@ -403,7 +436,7 @@ void Connection::DrainBody() {
   bhttp::async_read(stream_, buffer_, *body_parser_,
                     [self = shared_from_this()](ErrorCode ec, size_t) {
                       self->Disarm();
-                      if (self->body_parser_) SecureClear(self->body_parser_->get().body());
+                      if (self->body_parser_) SecureClear(self->body_parser_->get().body().text);
                       self->body_parser_.reset();
                       if (ec) {
                         self->CloseNow();

@@ -95,6 +95,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnBudgetGranted();
   void OnBudgetReserved();
   void SendOverloaded();
+  // 503 with Retry-After, closing: a spooled body's file could not be made or written.
+  void SendSpoolFailure(const Status& why);
   void StartBody();
   void ReadBody();
   void ReadChunkedBody();
@@ -126,7 +128,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> head_parser_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
+  std::optional<BodyParser> body_parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
   // A streamed response in progress (Response::source).
   std::optional<bhttp::response<bhttp::buffer_body>> stream_response_;
@@ -140,6 +142,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::any context_;
   size_t body_limit_ = 0;
   uint64_t body_memory_factor_ = 1;  // HeadDecision::body_memory_factor, at least 1
+  std::string spool_dir_;            // HeadDecision::body_spool_dir: the body goes to a file
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool run_inline_ = false;

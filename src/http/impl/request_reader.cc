@@ -36,6 +36,30 @@ int TargetStatusForHeaderLimit(const HeadParser* head, std::string_view buffered
 
 }  // namespace
 
+void SpoolableBody::reader::init(const boost::optional<std::uint64_t>& length,
+                                 boost::system::error_code& ec) {
+  ec = {};
+  if (body_.file || !length) return;
+  if (*length > body_.text.max_size()) {
+    ec = bhttp::error::buffer_overflow;
+    return;
+  }
+  body_.text.reserve(static_cast<size_t>(*length));
+}
+
+bool SpoolableBody::reader::Append(std::string_view bytes, boost::system::error_code& ec) {
+  ec = {};
+  if (!body_.file) {
+    body_.text.append(bytes);
+    return true;
+  }
+  Status s = body_.file->Append(bytes);
+  if (s.ok()) return true;
+  body_.failure = std::move(s);
+  ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
+  return false;
+}
+
 void ConfigureHeadParser(HeadParser& parser, const ServerOptions& options) {
   parser.header_limit(static_cast<uint32_t>(
       std::min<size_t>(options.max_header_bytes, std::numeric_limits<uint32_t>::max())));

@@ -6,9 +6,12 @@
 // Thread-safety: pure functions over the caller's parser.
 #pragma once
 
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,8 +21,40 @@
 
 namespace coffer::http::impl {
 
+// A Beast body that holds the bytes in memory, or appends them to a BodyFile when one is set
+// before the body is read (HeadDecision::body_spool_dir).
+struct SpoolableBody {
+  struct value_type {
+    std::string text;
+    std::shared_ptr<BodyFile> file;
+    Status failure;  // why the file refused a write (the read then ends with an error)
+    uint64_t size() const { return file ? file->size() : text.size(); }
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(boost::beast::http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>& length, boost::system::error_code& ec);
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+      std::size_t n = 0;
+      for (auto b : boost::beast::buffers_range_ref(buffers)) {
+        if (!Append(std::string_view(static_cast<const char*>(b.data()), b.size()), ec)) return n;
+        n += b.size();
+      }
+      return n;
+    }
+    void finish(boost::system::error_code& ec) { ec = {}; }
+
+   private:
+    bool Append(std::string_view bytes, boost::system::error_code& ec);
+    value_type& body_;
+  };
+};
+
 using HeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
-using BodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+using BodyParser = boost::beast::http::request_parser<SpoolableBody>;
 
 // A refused request: the status to answer with and why; status 0 means close without answering
 // (the peer went away or the transport failed).
