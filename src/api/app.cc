@@ -186,6 +186,9 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
   d.body_limit = route->body_limit;
   d.body_memory_factor = route->body_memory_factor;
   d.run_inline = route->run_inline;
+  if (route->spool_body && services_.vault_backups != nullptr) {
+    d.body_spool_dir = services_.vault_backups->spool_dir();
+  }
   d.context = std::move(ctx);
   return d;
 }

@@ -382,6 +382,7 @@ std::vector<Route> BuildTable() {
     // and the opened plaintext at once: about 5× the body (bench/body_budget.sh measured 5.5×
     // of the peak RSS per body in flight).
     if (r.body_limit == kRestoreBody) r.body_memory_factor = 5;
+    r.spool_body = r.handler == StartVaultRestore;
   }
   return t;
 }

@@ -77,6 +77,9 @@ struct Route {
   // How many times its body the handler holds at its peak (http::HeadDecision); the body
   // budget reserves that much. Set in route_table.cc from the body limit (restores: 5).
   uint32_t body_memory_factor = 1;
+  // The body goes to an unnamed file in the backup spool directory (http::Request::body_file),
+  // not memory: a whole-vault archive upload.
+  bool spool_body = false;
 };
 
 struct RouteParams {

@@ -359,6 +359,13 @@ TEST(RouteTableTest, WholeVaultBackupRoutesNeedTheVaultWideActions) {
   }
   EXPECT_EQ(Match("PUT", "/restore").route->body_limit, kMaxArchiveHttpBytes);
   EXPECT_EQ(Match("GET", "/backup/j1/pending").params.Get("job"), "j1");
+  // Only the whole-vault archive upload goes to a file instead of memory.
+  EXPECT_TRUE(Match("PUT", "/restore").route->spool_body);
+  for (const Route& r : CofferRoutes().routes()) {
+    if (r.handler != StartVaultRestore) {
+      EXPECT_FALSE(r.spool_body) << r.method << " " << r.pattern;
+    }
+  }
 }
 
 }  // namespace

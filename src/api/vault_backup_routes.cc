@@ -3,9 +3,10 @@
 // Azure-AsyncOperation URL to poll; GET /backup/{jobId}/content returns the archive.
 //
 // The content is streamed out chunk by chunk as it is stored (http::Response::source): memory
-// stays flat whatever the archive's size. A restore's body is still read whole, so an archive
-// comes in in one piece of at most kMaxArchiveHttpBytes (the PUT's body cap, route_table.cc);
-// scheduled backups to a directory have no such cap (docs/decisions.md).
+// stays flat whatever the archive's size. A restore's body goes to an unnamed file in the backup
+// spool directory as it arrives (http::HeadDecision::body_spool_dir), and the job reads it from
+// there; its cap is kMaxArchiveHttpBytes (route_table.cc). Scheduled backups to a directory have
+// no cap (docs/decisions.md).
 #include "api/errors.h"
 #include "api/json_body.h"
 #include "api/routes.h"
@@ -17,6 +18,27 @@ namespace {
 
 using backup::BackupJob;
 using backup::JobKind;
+
+// An uploaded archive read from its spooled file, from the first byte on every open.
+class SpooledSource final : public backup::ByteSource {
+ public:
+  explicit SpooledSource(std::shared_ptr<const http::BodyFile> file) : file_(std::move(file)) {}
+  StatusOr<size_t> Read(char* out, size_t n) override {
+    ASSIGN_OR_RETURN(size_t got, file_->ReadAt(offset_, out, n));
+    offset_ += got;
+    return got;
+  }
+
+ private:
+  std::shared_ptr<const http::BodyFile> file_;
+  uint64_t offset_ = 0;
+};
+
+backup::ByteSourceOpener SpooledArchive(std::shared_ptr<const http::BodyFile> file) {
+  return [file = std::move(file)]() -> StatusOr<std::unique_ptr<backup::ByteSource>> {
+    return std::unique_ptr<backup::ByteSource>(std::make_unique<SpooledSource>(file));
+  };
+}
 
 Status NotAvailable() {
   return FailedPreconditionError("Whole-vault backup is not available in this server.",
@@ -109,7 +131,12 @@ COFFER_ROUTE_HANDLER(StartVaultRestore) {
   if (jobs == nullptr) return ErrorResponse(NotAvailable());
   auto selection = backup::ArchiveSelection::Parse(req.Query("objects").value_or(""));
   if (!selection.ok()) return ErrorResponse(selection.status());
-  auto job = jobs->StartRestore(*ctx.vault, std::move(req.body), std::move(*selection));
+  // The route spools its body to a file (route_table.cc): the archive is read from there, as
+  // often as the restore needs, and never held in memory.
+  auto job = req.body_file != nullptr
+                 ? jobs->StartRestore(*ctx.vault, SpooledArchive(std::move(req.body_file)),
+                                      std::move(*selection))
+                 : jobs->StartRestore(*ctx.vault, std::move(req.body), std::move(*selection));
   if (!job.ok()) return ErrorResponse(job.status());
   return Accepted(ctx, "restore", *job);
 }

@@ -58,13 +58,7 @@ StatusOr<size_t> ReadFully(ByteSource& source, char* out, size_t n) {
 // --- SpoolFile ---
 
 StatusOr<SpoolFile> SpoolFile::Create(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-    std::string name = dir + "/.coffer-spool-XXXXXX";
-    fd = ::mkostemp(name.data(), O_CLOEXEC);
-    if (fd >= 0) ::unlink(name.c_str());
-  }
-  if (fd < 0) return ErrnoStatus(errno, "cannot create a temporary file in", dir);
+  ASSIGN_OR_RETURN(int fd, OpenUnnamedFile(dir));
   return SpoolFile(fd, dir);
 }
 
@@ -99,17 +93,7 @@ StatusOr<size_t> SpoolFile::Read(char* out, size_t n) {
 }
 
 StatusOr<size_t> SpoolFile::ReadAt(uint64_t offset, char* out, size_t n) const {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
-    if (got == 0) break;
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "cannot read", dir_ + " (temporary file)");
-    }
-    done += static_cast<size_t>(got);
-  }
-  return done;
+  return ReadAllAt(fd_, offset, out, n, dir_ + " (temporary file)");
 }
 
 // --- AtomicFile ---

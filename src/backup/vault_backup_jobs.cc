@@ -179,14 +179,22 @@ StatusOr<BackupJob> VaultBackupJobs::StartBackup(const model::VaultRecord& vault
 StatusOr<BackupJob> VaultBackupJobs::StartRestore(const model::VaultRecord& vault,
                                                   std::string archive,
                                                   ArchiveSelection selection) {
-  StringSource verify(archive);
-  ASSIGN_OR_RETURN(ArchiveSummary summary, archiver_.Verify(vault, verify, selection));
+  auto shared = std::make_shared<const std::string>(std::move(archive));
+  return StartRestore(
+      vault, [shared] { return StringSourceOpener(*shared)(); }, std::move(selection));
+}
+
+StatusOr<BackupJob> VaultBackupJobs::StartRestore(const model::VaultRecord& vault,
+                                                  ByteSourceOpener open,
+                                                  ArchiveSelection selection) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> verify, open());
+  ASSIGN_OR_RETURN(ArchiveSummary summary, archiver_.Verify(vault, *verify, selection));
+  verify.reset();
   if (selection.all()) RETURN_IF_ERROR(archiver_.CheckEmpty(vault));
   ASSIGN_OR_RETURN(BackupJob job, CreateJob(vault, JobKind::kRestore, summary));
-  auto shared = std::make_shared<const std::string>(std::move(archive));
-  Dispatch(vault.id, job.id, [this, vault, id = job.id, shared, selection = std::move(selection)] {
-    StatusOr<RestoreOutcome> outcome =
-        archiver_.Restore(vault, StringSourceOpener(*shared), selection);
+  Dispatch(vault.id, job.id, [this, vault, id = job.id, open = std::move(open),
+                               selection = std::move(selection)] {
+    StatusOr<RestoreOutcome> outcome = archiver_.Restore(vault, open, selection);
     Status s = outcome.ok()
                    ? Finish(vault.id, id,
                             [&](barrier::Txn&, BackupJob& j) -> Status {

@@ -84,10 +84,18 @@ class VaultBackupJobs {
                   const Clock& clock, const Clock& wall, BackupJobOptions options = {});
   ~VaultBackupJobs();
 
+  // Where jobs keep their unnamed temporary files (BackupJobOptions::spool_dir, resolved).
+  const std::string& spool_dir() const { return options_.spool_dir; }
+
   // Records a new InProgress backup job of `vault` and starts it.
   StatusOr<BackupJob> StartBackup(const model::VaultRecord& vault);
-  // Verifies `archive` for `vault` (and, without a selection, that the vault is empty), then
-  // records a restore job and starts it; the archive is kept until the job ends.
+  // Verifies the archive `open` gives for `vault` (and, without a selection, that the vault is
+  // empty), then records a restore job and starts it. `open`, and whatever it reads (a spooled
+  // upload), is kept until the job ends: the job opens the archive again for every run of its
+  // transaction.
+  StatusOr<BackupJob> StartRestore(const model::VaultRecord& vault, ByteSourceOpener open,
+                                   ArchiveSelection selection);
+  // The same for an archive held in memory.
   StatusOr<BackupJob> StartRestore(const model::VaultRecord& vault, std::string archive,
                                    ArchiveSelection selection);
   // A job of `vault` of that kind, with an interrupted one reported Failed.

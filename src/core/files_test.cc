@@ -41,6 +41,26 @@ TEST_F(FilesTest, WriteThenReadRoundTripsBinaryData) {
   EXPECT_EQ(*read, data);
 }
 
+TEST_F(FilesTest, AnUnnamedFileLeavesNothingInItsDirectoryAndReadsBackAtOffsets) {
+  auto fd = OpenUnnamedFile(dir_);
+  ASSERT_TRUE(fd.ok()) << fd.status().ToString();
+  EXPECT_TRUE(fs::is_empty(dir_));
+  std::string data(100000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i % 251);
+  ASSERT_TRUE(WriteAll(*fd, data, dir_).ok());
+  std::string part(1000, '\0');
+  auto got = ReadAllAt(*fd, 54321, part.data(), part.size(), dir_);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, part.size());
+  EXPECT_EQ(part, data.substr(54321, 1000));
+  auto tail = ReadAllAt(*fd, data.size() - 10, part.data(), part.size(), dir_);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(*tail, 10u);  // fewer only at the end
+  EXPECT_TRUE(fs::is_empty(dir_));
+  ::close(*fd);
+  EXPECT_EQ(OpenUnnamedFile(dir_ + "/missing").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(FilesTest, WriteReplacesExistingFileAndLeavesNoTempFiles) {
   std::string path = dir_ + "/creds";
   ASSERT_TRUE(WriteFileAtomically(path, "old contents that are longer", 0600).ok());
