@@ -331,6 +331,14 @@ StatusOr<bool> PrincipalRegistry::EnsureTenantAdministrator(std::string_view obj
   stored.principal.created = clock_.Now();
   ASSIGN_OR_RETURN(std::string client_key, ClientKey(barrier_, client_id));
   ASSIGN_OR_RETURN(std::string principal_key, PrincipalKey(barrier_, object_id));
+  // Usually there already: a read, so a node starting on a read-only pair gets this far.
+  bool exists = false;
+  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+    ASSIGN_OR_RETURN(auto existing, t.Get(principal_key));
+    exists = existing.has_value();
+    return OkStatus();
+  }));
+  if (exists) return false;
   bool created = false;
   RETURN_IF_ERROR(PublishingUpdate(barrier_, [&](barrier::Txn& t) -> Status {
     created = false;

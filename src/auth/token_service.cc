@@ -44,16 +44,28 @@ TokenService::TokenService(barrier::Barrier& barrier, const Clock& real_clock,
 
 Status TokenService::LoadOrCreateKey() {
   std::optional<crypto::EcSigningKey> key;
-  RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+  // Read first (a node starting on a read-only pair only reads); create if absent, in a
+  // create-if-absent transaction.
+  RETURN_IF_ERROR(barrier_.View([&](barrier::Txn& t) -> Status {
+    key.reset();
     ASSIGN_OR_RETURN(auto pem, t.Get(kTokenKeyRecord));
     if (pem) {
       ASSIGN_OR_RETURN(key, crypto::EcSigningKey::FromPrivatePem(*pem));
-      return OkStatus();
     }
-    ASSIGN_OR_RETURN(key, crypto::EcSigningKey::GenerateP256());
-    ASSIGN_OR_RETURN(SecretBytes fresh, key->PrivatePem());
-    return t.Put(kTokenKeyRecord, fresh);
+    return OkStatus();
   }));
+  if (!key) {
+    RETURN_IF_ERROR(barrier_.Update([&](barrier::Txn& t) -> Status {
+      ASSIGN_OR_RETURN(auto pem, t.Get(kTokenKeyRecord));
+      if (pem) {
+        ASSIGN_OR_RETURN(key, crypto::EcSigningKey::FromPrivatePem(*pem));
+        return OkStatus();
+      }
+      ASSIGN_OR_RETURN(key, crypto::EcSigningKey::GenerateP256());
+      ASSIGN_OR_RETURN(SecretBytes fresh, key->PrivatePem());
+      return t.Put(kTokenKeyRecord, fresh);
+    }));
+  }
   // kid: RFC 7638 thumbprint of the public JWK.
   std::string thumb_input = R"({"crv":"P-256","kty":"EC","x":")" +
                             EncodeBase64Url(key->PublicX()) + R"(","y":")" +

@@ -17,6 +17,9 @@ constexpr uint8_t kEnvelopeV1 = 1;
 constexpr size_t kEnvelopeHeader = 1 + 4 + crypto::kGcmNonceSize;
 // The reason of Decrypt's DataLoss for a term this node's keyring lacks (DecryptIn learns it).
 constexpr const char* kUnknownTermReason = "UnknownTerm";
+// Keyring::current_term of a node unsealed while the storage took no writes: it has added no
+// term of its own yet, and encrypts nothing until it has (terms are numbered from 1).
+constexpr uint32_t kNoOwnTerm = 0;
 
 Status SealedError() {
   return UnavailableError(
@@ -169,7 +172,20 @@ Status Barrier::Unseal(const SecretBytes& unseal_key) {
   auto root = UnwrapWith(unseal_key, *wrapped_root, kSealAad);
   if (!root.ok()) return PermissionDeniedError("The unseal key is not valid for this deployment.");
   // A fresh term per unseal bounds how many records one term key ever encrypts.
-  ASSIGN_OR_RETURN(Keyring keyring, AddStoredTerm(*root));
+  Keyring keyring;
+  if (auto added = AddStoredTerm(*root); added.ok()) {
+    keyring = std::move(*added);
+  } else if (added.status().code() == StatusCode::kUnavailable) {
+    // The storage answers reads but takes no writes (a node starting on its paired replica,
+    // read-only, while the primary is down): unseal with the stored terms and none of this
+    // node's own (current_term 0). Every record decrypts; nothing is encrypted until a write
+    // is possible, and the first Update then adds this node's term.
+    ASSIGN_OR_RETURN(SecretBytes plain, UnwrapWith(*root, *wrapped_keyring, kKeyringAad));
+    ASSIGN_OR_RETURN(keyring, DecodeKeyring(plain.view()));
+    keyring.current_term = kNoOwnTerm;
+  } else {
+    return added.status();
+  }
   std::unique_lock lock(mu_);
   keyring_ = std::make_unique<Keyring>(std::move(keyring));
   root_key_ = std::move(*root);
@@ -223,6 +239,10 @@ StatusOr<std::string> Barrier::Encrypt(std::string_view storage_key,
   std::shared_lock lock(mu_);
   if (!keyring_) return SealedError();
   uint32_t term = keyring_->current_term;
+  if (term == kNoOwnTerm) {
+    return UnavailableError("This node has no keyring term of its own yet (it was unsealed while "
+                            "the storage took no writes); retry.");
+  }
   const SecretBytes& key = keyring_->terms.at(term);
   std::string nonce = rng_.Bytes(crypto::kGcmNonceSize);
   ASSIGN_OR_RETURN(std::string ct, crypto::AesGcmSeal(key, nonce, plaintext.view(),
@@ -265,6 +285,14 @@ StatusOr<SecretBytes> Barrier::Decrypt(std::string_view storage_key, std::string
 
 Status Barrier::Update(const BarrierFn& fn) {
   if (sealed()) return SealedError();
+  bool own_term = true;
+  {
+    std::shared_lock lock(mu_);
+    own_term = keyring_ != nullptr && keyring_->current_term != kNoOwnTerm;
+  }
+  // Unsealed while the storage took no writes: add this node's term first. While the storage
+  // still refuses writes this fails as the write itself would have (failover: 503 read-only).
+  if (!own_term) RETURN_IF_ERROR(RotateTerm());
   MaybeRotate();
   return storage_.Update([&](store::Transaction& t) {
     Txn txn(*this, t);

@@ -182,6 +182,59 @@ TEST_F(BarrierTest, NodesSharingStorageReadEachOthersNewTerms) {
   EXPECT_EQ(from_a->view(), "from-a");
 }
 
+// A storage that answers reads but, while `writable` is false, refuses every write Unavailable
+// (a node on its paired replica, read-only, during failover).
+class ReadOnlyWhileAway final : public store::Storage {
+ public:
+  explicit ReadOnlyWhileAway(store::Storage& inner) : inner_(inner) {}
+  Status Update(const store::TxnFn& fn) override {
+    if (!writable) return UnavailableError("read-only failover");
+    return inner_.Update(fn);
+  }
+  Status View(const store::TxnFn& fn) override { return inner_.View(fn); }
+  bool writable = false;
+
+ private:
+  store::Storage& inner_;
+};
+
+TEST_F(BarrierTest, UnsealsWhileTheStorageTakesNoWritesAndAddsItsTermAtTheFirstWrite) {
+  ASSERT_TRUE(Put("obj/old", "before").ok());
+  ReadOnlyWhileAway paired(storage_);
+  Barrier node(paired, crypto::SystemRandom());
+  // A wrong key is still refused.
+  SecretBytes wrong(kUnsealKeySize);
+  EXPECT_EQ(node.Unseal(wrong).code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(node.Unseal(unseal_key_).ok());
+  EXPECT_FALSE(node.sealed());
+  const std::string keyring_before = RawGet("sys/keyring");
+
+  // Reads work; a write is refused as the storage refuses it, and nothing is written.
+  std::optional<SecretBytes> out;
+  ASSERT_TRUE(node.View([&](Txn& t) -> Status {
+                    ASSIGN_OR_RETURN(out, t.Get("obj/old"));
+                    return OkStatus();
+                  }).ok());
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->view(), "before");
+  Status refused = node.Update([](Txn& t) { return t.Put("obj/new", SecretBytes("x")); });
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(refused.message(), "read-only failover");
+  EXPECT_EQ(RawGet("sys/keyring"), keyring_before);
+  EXPECT_EQ(RawGet("obj/new"), "");
+
+  // Writable again: the first write adds this node's own term, past every stored one, and
+  // what it wrote is read by the first node.
+  paired.writable = true;
+  ASSERT_TRUE(node.Update([](Txn& t) { return t.Put("obj/new", SecretBytes("after")); }).ok());
+  EXPECT_NE(RawGet("sys/keyring"), keyring_before);
+  EXPECT_GT(*node.CurrentTerm(), *barrier_.CurrentTerm());
+  auto got = Get("obj/new");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->view(), "after");
+}
+
 TEST_F(BarrierTest, FailedCommitWritesNothing) {
   storage_.FailNextCommits(1);
   EXPECT_FALSE(Put("obj/x", "v").ok());

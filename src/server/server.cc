@@ -274,6 +274,32 @@ Status WriteDeployment(const std::string& data_dir, const std::string& tenant) {
                              0644);
 }
 
+// A node whose primary is down at start, with [failover] paired_url: like a running node it
+// turns to the pair once the primary has been unreachable for after_seconds, and starts there,
+// read-only (it unseals without a keyring term of its own; its first write after failback adds
+// one). Waits at most after_seconds plus a few seconds of connection attempts; returns the
+// storage's answer to one read then. Without failover: OK at once.
+Status AwaitStorage(Runtime& rt, const ServerConfig& config) {
+  if (rt.failover == nullptr) return OkStatus();
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(config.failover_after_seconds + 5);
+  for (bool told = false;; told = true) {
+    Status st = rt.storage->View([](store::Transaction&) { return OkStatus(); });
+    if (st.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
+      if (st.ok() && rt.failover->mode() == store::FailoverMode::kPaired) {
+        log::warn("storage: starting on the paired replica, read-only (the primary is down)");
+      }
+      return st;
+    }
+    if (!told) {
+      log::warn("storage: the primary is unreachable at start; waiting up to {} s to serve "
+                "read-only from the paired replica",
+                config.failover_after_seconds);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 // Several nodes on one database: one start at a time from here to the end of bootstrap, so
 // concurrent first starts make one deployment. Null (no lock) on SQLite.
 StatusOr<std::unique_ptr<store::Cluster::Lock>> LockStartup(Runtime& rt) {
@@ -359,6 +385,7 @@ int RunServer(const ServerConfig& config) {
     std::string runtime_tenant =
         existing_tenant.ok() ? *existing_tenant : NewGuid(crypto::SystemRandom());
     if (Status s = OpenRuntime(config, runtime_tenant, &rt); !s.ok()) return Fail("storage", s);
+    if (Status s = AwaitStorage(rt, config); !s.ok()) return Fail("storage", s);
     // A node joining a deployment that another node initialised in the shared database unseals
     // with that node's key (--unseal-key-file) and gets a client secret of its own. Started
     // with the first node, it waits (up to 60 s) for that node's bootstrap.
@@ -441,6 +468,7 @@ int RunServer(const ServerConfig& config) {
     options.cert_chain_pem = *cert;
     options.private_key_pem = *key;
     if (Status s = OpenRuntime(config, tenant, &rt); !s.ok()) return Fail("storage", s);
+    if (Status s = AwaitStorage(rt, config); !s.ok()) return Fail("storage", s);
     if (!config.unseal_key_file.empty()) {
       if (config.unseal_key_file.rfind(config.data_dir, 0) == 0) {
         log::warn("the unseal key file is inside the data dir; keep it elsewhere in production");

@@ -256,6 +256,32 @@ describe('paired-region failover on PostgreSQL', { skip: ENABLED ? false : 'COFF
     assert.equal((await secretClient(server, copy).getSecret(secret)).value, `value-${w}-${n}`);
   });
 
+  test('a node started while its primary is down serves read-only from the pair, then fails back', async () => {
+    pair('kill-primary', dir);
+    await waitFor('paired', false);
+    // Restarted with the primary down: it starts (after after_seconds) on the pair.
+    other = await other.restart();
+    assert.deepEqual(await healthz(other), { status: 'ok', sealed: false, storage: 'paired', writable: false });
+    otherToken = await dataToken(other);  // issuing a token writes nothing
+    const onOther = (method, name, body) => rawRequest({
+      port: other.port, host: 'dev.vault.localhost', method, path: `/secrets/${name}?${API}`, token: otherToken, body,
+    });
+    const read = await onOther('GET', 'after-failback');
+    assert.equal(read.status, 200, read.body);
+    assert.equal(read.json.value, 'back');
+    const refused = await onOther('PUT', 'started-on-pair', { value: 'x' });
+    assert.equal(refused.status, 503, refused.body);
+    assert.ok(refused.headers['retry-after']);
+    assert.match(refused.json.error.message, /read-only/);
+    // The primary returns: the node fails back and writes (adding its keyring term first).
+    pair('start-primary', dir);
+    await waitFor('primary', true, other);
+    await waitFor('primary', true);
+    const written = await onOther('PUT', 'started-on-pair', { value: 'written' });
+    assert.equal(written.status, 200, written.body);
+    assert.equal((await get('started-on-pair')).json.value, 'written');
+  });
+
   test('operator failover promote makes the pair writable for good', async () => {
     pair('kill-primary', dir);
     await waitFor('paired', false);
