@@ -3,7 +3,11 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+
+#include "core/log.h"
 
 namespace coffer::store {
 namespace {
@@ -68,10 +72,45 @@ std::string TrimMessage(const char* msg) {
   return s;
 }
 
+// Logs why a connection failed, at most once every 10 s per process (while the database is down
+// every request tries to connect), with the number of failures not logged meanwhile.
+void LogConnectFailure(const std::string& reason) {
+  static std::atomic<int64_t> last_logged_ms{INT64_MIN / 2};
+  static std::atomic<uint64_t> unlogged{0};
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t last = last_logged_ms.load();
+  if (now - last < 10'000 || !last_logged_ms.compare_exchange_strong(last, now)) {
+    unlogged.fetch_add(1);
+    return;
+  }
+  std::string flat = reason;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  uint64_t before = unlogged.exchange(0);
+  if (before > 0) {
+    log::warn("cannot connect to PostgreSQL: {} ({} more failures since the last report)", flat,
+              before);
+  } else {
+    log::warn("cannot connect to PostgreSQL: {}", flat);
+  }
+}
+
 }  // namespace
 
 bool IsPgConflict(std::string_view sqlstate) {
   return sqlstate == "40001" || sqlstate == "40P01";
+}
+
+Status CommitOutcome(const std::vector<PgNotice>& warnings) {
+  if (warnings.empty()) return OkStatus();
+  // Any WARNING, not only the synchronous-replication one by its (translatable) text: a COMMIT
+  // that answers with a warning did something unusual, and "outcome unknown" is the answer
+  // that is never wrong.
+  return UnavailableError(
+      "PostgreSQL: the outcome of this write is unknown: the database committed it locally but "
+      "warned that it may not have reached the synchronous standby; read the object back "
+      "before retrying");
 }
 
 Status PgStatus(std::string_view what, std::string_view sqlstate, std::string_view message) {
@@ -98,19 +137,86 @@ StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string msg = TrimMessage(PQerrorMessage(conn));
     PQfinish(conn);
-    return UnavailableError("cannot connect to PostgreSQL: " + msg);
+    LogConnectFailure(msg);
+    // libpq's reason names the server's host and port ("connection to server at …, port …
+    // failed"): the server log keeps it, the Status (which may reach an HTTP client) does not.
+    return UnavailableError(
+        "cannot connect to PostgreSQL; the Coffer server log has the reason. Retry later");
   }
+  std::unique_ptr<PgConnection> out(new PgConnection(conn));
   // libpq prints the server's notices ("relation already exists, skipping") to stderr; the
-  // engine has nothing to say about them.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+  // engine keeps only the WARNINGs a COMMIT answers with (Commit).
+  PQsetNoticeReceiver(conn, &PgConnection::OnNotice, out.get());
+  return out;
+}
+
+void PgConnection::OnNotice(void* self, const PGresult* notice) {
+  auto* c = static_cast<PgConnection*>(self);
+  if (!c->collect_warnings_) return;
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity == nullptr || std::string_view(severity) != "WARNING") return;
+  const char* state = PQresultErrorField(notice, PG_DIAG_SQLSTATE);
+  const char* primary = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+  c->warnings_.push_back(PgNotice{severity, state ? state : "", TrimMessage(primary)});
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
 bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
-bool PgConnection::idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+bool PgConnection::idle() const {
+  // Pending deferred answers: the last one ends the transaction (Defer sends only COMMIT or
+  // ROLLBACK), and the next use reads them before anything else.
+  return deferred_syncs_ > 0 || PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
+Status PgConnection::ReadSegment(std::vector<PGresult*>& out) {
+  // Each statement's results end with a null; two nulls in a row mean libpq has nothing more
+  // queued, which before the Sync only happens when the connection is gone.
+  int nulls = 0;
+  while (true) {
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) {
+      if (broken() || ++nulls > 1) {
+        return UnavailableError("PostgreSQL: the connection was lost: " +
+                                TrimMessage(PQerrorMessage(conn_)));
+      }
+      continue;
+    }
+    nulls = 0;
+    if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+      PQclear(res);
+      return OkStatus();
+    }
+    out.push_back(res);
+  }
+}
+
+Status PgConnection::Settle() {
+  Status st;
+  while (deferred_syncs_ > 0 && st.ok()) {
+    std::vector<PGresult*> results;
+    st = ReadSegment(results);
+    for (PGresult* r : results) PQclear(r);
+    --deferred_syncs_;
+  }
+  deferred_syncs_ = 0;
+  if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF && PQexitPipelineMode(conn_) == 0 && st.ok()) {
+    st = UnavailableError("PostgreSQL: cannot leave pipeline mode: " +
+                          TrimMessage(PQerrorMessage(conn_)));
+  }
+  if (!st.ok()) last_sqlstate_ = "08006";
+  return st;
+}
+
+void PgConnection::Defer(const char* sql) {
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) == 0) return;
+  if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0 ||
+      PQpipelineSync(conn_) == 0) {
+    return;  // the connection is broken (or will show so at its next use)
+  }
+  ++deferred_syncs_;
+}
 
 Status PgConnection::Check(std::string_view what, PGresult* res, int ok_status) {
   last_sqlstate_.clear();
@@ -130,6 +236,8 @@ Status PgConnection::Check(std::string_view what, PGresult* res, int ok_status) 
 }
 
 Status PgConnection::Exec(const char* sql, const char* expect_tag) {
+  RETURN_IF_ERROR(Settle());
+  ++round_trips_;
   PGresult* res = PQexec(conn_, sql);
   Status st = Check(sql, res, PGRES_COMMAND_OK);
   if (st.ok() && expect_tag != nullptr && std::string_view(PQcmdStatus(res)) != expect_tag) {
@@ -139,10 +247,34 @@ Status PgConnection::Exec(const char* sql, const char* expect_tag) {
   return st;
 }
 
+Status PgConnection::Commit() {
+  RETURN_IF_ERROR(Settle());
+  warnings_.clear();
+  collect_warnings_ = true;
+  ++round_trips_;
+  PGresult* res = PQexec(conn_, "COMMIT");
+  collect_warnings_ = false;
+  Status st = Check("COMMIT", res, PGRES_COMMAND_OK);
+  if (st.ok() && std::string_view(PQcmdStatus(res)) != "COMMIT") {
+    st = UnavailableError(std::string("PostgreSQL: COMMIT answered ") + PQcmdStatus(res));
+  }
+  PQclear(res);
+  if (st.ok()) {
+    st = CommitOutcome(warnings_);
+    for (const auto& w : warnings_) {
+      log::warn("PostgreSQL warned at COMMIT (SQLSTATE {}): {}", w.sqlstate, w.message);
+    }
+  }
+  warnings_.clear();
+  return st;
+}
+
 StatusOr<std::string> PgConnection::QueryText(const char* sql,
                                               const std::vector<std::string>& params) {
+  RETURN_IF_ERROR(Settle());
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
+  ++round_trips_;
   PGresult* res = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr,
                                values.data(), nullptr, nullptr, /*resultFormat=*/0);
   Status st = Check(sql, res, PGRES_TUPLES_OK);
@@ -154,7 +286,9 @@ StatusOr<std::string> PgConnection::QueryText(const char* sql,
 }
 
 Status PgConnection::PrepareStatements() {
+  RETURN_IF_ERROR(Settle());
   for (const auto& def : Statements()) {
+    ++round_trips_;
     PGresult* res = PQprepare(conn_, def.name, def.sql, static_cast<int>(def.types.size()),
                               def.types.data());
     Status st = Check(std::string("preparing ") + def.name, res, PGRES_COMMAND_OK);
@@ -166,22 +300,81 @@ Status PgConnection::PrepareStatements() {
 
 StatusOr<PgConnection::Result> PgConnection::Run(const char* name,
                                                  const std::vector<std::string_view>& params) {
-  std::vector<const char*> values;
-  std::vector<int> lengths, formats(params.size(), 1);
-  for (auto p : params) {
-    values.push_back(p.data());
-    lengths.push_back(static_cast<int>(p.size()));
+  ASSIGN_OR_RETURN(auto results, RunBatch(nullptr, name, {params}));
+  return std::move(results.front());
+}
+
+StatusOr<std::vector<PgConnection::Result>> PgConnection::RunBatch(
+    const char* begin, const char* name,
+    const std::vector<std::vector<std::string_view>>& param_sets) {
+  last_sqlstate_.clear();
+  auto lost = [&](std::string_view what) -> Status {
+    last_sqlstate_ = "08006";
+    return UnavailableError("PostgreSQL: " + std::string(what) + " failed: " +
+                            TrimMessage(PQerrorMessage(conn_)));
+  };
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) == 0) {
+    return lost("entering pipeline mode");
   }
-  PGresult* res = PQexecPrepared(conn_, name, static_cast<int>(params.size()), values.data(),
-                                 lengths.data(), formats.data(), /*resultFormat=*/1);
-  int expect = (res != nullptr && PQresultStatus(res) == PGRES_COMMAND_OK) ? PGRES_COMMAND_OK
-                                                                          : PGRES_TUPLES_OK;
-  Status st = Check(name, res, expect);
-  if (!st.ok()) {
-    PQclear(res);
-    return st;
+  // Everything goes out before anything is read: the deferred answers, BEGIN and the
+  // statements share one round trip.
+  if (begin != nullptr &&
+      PQsendQueryParams(conn_, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
+    return lost(begin);
   }
-  return Result(res);
+  for (const auto& params : param_sets) {
+    std::vector<const char*> values;
+    std::vector<int> lengths, formats(params.size(), 1);
+    for (auto p : params) {
+      values.push_back(p.data());
+      lengths.push_back(static_cast<int>(p.size()));
+    }
+    if (PQsendQueryPrepared(conn_, name, static_cast<int>(params.size()), values.data(),
+                            lengths.data(), formats.data(), /*resultFormat=*/1) == 0) {
+      return lost(name);
+    }
+  }
+  if (PQpipelineSync(conn_) == 0) return lost(name);
+  ++round_trips_;
+  // The deferred statements' answers first (their failures do not matter; a lost connection
+  // does), then ours.
+  while (deferred_syncs_ > 0) {
+    std::vector<PGresult*> old;
+    Status st = ReadSegment(old);
+    for (PGresult* r : old) PQclear(r);
+    --deferred_syncs_;
+    if (!st.ok()) {
+      deferred_syncs_ = 0;
+      return lost(name);
+    }
+  }
+  std::vector<PGresult*> raw;
+  Status read = ReadSegment(raw);
+  std::vector<Result> owned;
+  owned.reserve(raw.size());
+  for (PGresult* r : raw) owned.emplace_back(r);  // frees them whatever happens next
+  if (!read.ok()) return lost(name);
+  if (PQexitPipelineMode(conn_) == 0) return lost("leaving pipeline mode");
+
+  size_t expected = param_sets.size() + (begin != nullptr ? 1 : 0);
+  if (owned.size() != expected) {
+    return InternalError("PostgreSQL: " + std::to_string(owned.size()) + " results for " +
+                         std::to_string(expected) + " statements");
+  }
+  size_t i = 0;
+  if (begin != nullptr) {
+    RETURN_IF_ERROR(Check(begin, owned[0].get(), PGRES_COMMAND_OK));
+    i = 1;
+  }
+  std::vector<Result> out;
+  out.reserve(param_sets.size());
+  for (; i < owned.size(); ++i) {
+    PGresult* res = owned[i].get();
+    int expect = PQresultStatus(res) == PGRES_COMMAND_OK ? PGRES_COMMAND_OK : PGRES_TUPLES_OK;
+    RETURN_IF_ERROR(Check(name, res, expect));
+    out.push_back(std::move(owned[i]));
+  }
+  return out;
 }
 
 StatusOr<std::string> PgConnection::QuoteIdentifier(std::string_view ident) const {
@@ -222,17 +415,58 @@ std::string_view PgConnection::Result::value(int row, int col) const {
 Status PgTxn::Fail(Status st) {
   if (first_error_.ok()) {
     first_error_ = st;
-    conflict_ = IsPgConflict(conn_.last_sqlstate());
+    conflict_ = conn_ != nullptr && IsPgConflict(conn_->last_sqlstate());
   }
   return st;
 }
 
+StatusOr<std::vector<PgConnection::Result>> PgTxn::Send(
+    const char* name, const std::vector<std::vector<std::string_view>>& param_sets) {
+  if (begun_) return conn_->RunBatch(nullptr, name, param_sets);
+  begun_ = true;
+  auto res = conn_->RunBatch(begin_, name, param_sets);
+  while (!res.ok() && conn_->broken() && replace_stale_) {
+    auto fresh = replace_stale_();
+    if (!fresh.ok()) {
+      conn_ = nullptr;
+      return fresh.status();
+    }
+    if (*fresh == nullptr) break;
+    conn_ = *fresh;
+    res = conn_->RunBatch(begin_, name, param_sets);
+  }
+  return res;
+}
+
+StatusOr<PgConnection::Result> PgTxn::SendOne(const char* name,
+                                             const std::vector<std::string_view>& params) {
+  ASSIGN_OR_RETURN(auto results, Send(name, {params}));
+  return std::move(results.front());
+}
+
 StatusOr<std::optional<std::string>> PgTxn::Get(std::string_view key) {
   if (!first_error_.ok()) return first_error_;
-  auto res = conn_.Run("get", {key});
+  auto res = SendOne("get", {key});
   if (!res.ok()) return Fail(res.status());
   if (res->rows() == 0) return std::optional<std::string>();
   return std::optional<std::string>(std::string(res->value(0, 0)));
+}
+
+StatusOr<std::vector<std::optional<std::string>>> PgTxn::GetMany(
+    const std::vector<std::string_view>& keys) {
+  if (!first_error_.ok()) return first_error_;
+  std::vector<std::optional<std::string>> out;
+  if (keys.empty()) return out;
+  std::vector<std::vector<std::string_view>> sets;
+  sets.reserve(keys.size());
+  for (std::string_view key : keys) sets.push_back({key});
+  auto res = Send("get", sets);
+  if (!res.ok()) return Fail(res.status());
+  out.reserve(keys.size());
+  for (const auto& r : *res) {
+    out.push_back(r.rows() == 0 ? std::nullopt : std::optional<std::string>(r.value(0, 0)));
+  }
+  return out;
 }
 
 StatusOr<std::vector<Entry>> PgTxn::Scan(std::string_view prefix, std::string_view start_after,
@@ -255,7 +489,7 @@ StatusOr<std::vector<Entry>> PgTxn::Scan(std::string_view prefix, std::string_vi
     std::vector<std::string_view> params{after};
     if (upper) params.push_back(*upper);
     params.push_back(n);
-    auto res = conn_.Run(name, params);
+    auto res = SendOne(name, params);
     if (!res.ok()) return Fail(res.status());
     int rows = res->rows();
     for (int r = 0; r < rows; ++r) {
@@ -271,7 +505,7 @@ StatusOr<std::vector<Entry>> PgTxn::Scan(std::string_view prefix, std::string_vi
 Status PgTxn::Put(std::string_view key, std::string_view value) {
   if (!writable_) return FailedPreconditionError("Put in a read-only transaction");
   if (!first_error_.ok()) return first_error_;
-  auto res = conn_.Run("put", {key, value});
+  auto res = SendOne("put", {key, value});
   if (!res.ok()) return Fail(res.status());
   return OkStatus();
 }
@@ -281,7 +515,7 @@ void PgTxn::Publish(std::string_view topic) {
   for (const auto& done : published_) {
     if (done == topic) return;
   }
-  auto res = conn_.Run("notify", {topic});
+  auto res = SendOne("notify", {topic});
   if (!res.ok()) {
     (void)Fail(res.status());  // the engine sees first_error() and does not commit
     return;
@@ -292,7 +526,7 @@ void PgTxn::Publish(std::string_view topic) {
 Status PgTxn::Delete(std::string_view key) {
   if (!writable_) return FailedPreconditionError("Delete in a read-only transaction");
   if (!first_error_.ok()) return first_error_;
-  auto res = conn_.Run("del", {key});
+  auto res = SendOne("del", {key});
   if (!res.ok()) return Fail(res.status());
   return OkStatus();
 }

@@ -5,6 +5,12 @@
 // Every statement that carries data is a prepared statement with binary parameters and binary
 // results (bytea travels as raw bytes); no SQL is ever built from a key or a value.
 //
+// Round trips (docs/decisions.md "PostgreSQL engine"): a transaction's statements go through
+// libpq's pipeline mode. PgTxn sends its BEGIN in the same round trip as its first statement
+// (and GetMany all its reads at once), and Defer sends a statement whose answer nobody waits
+// for (a read-only COMMIT, a ROLLBACK): it is read at the connection's next use, in the round
+// trip that use makes anyway.
+//
 // Errors: a statement's SQLSTATE picks the Status (PgStatus): 40001/40P01 (serialization
 // failure, deadlock) are remembered as `conflict()` so that the engine retries the whole
 // transaction; connection failures (no SQLSTATE, class 08), 57P0x (server shutting down or
@@ -15,7 +21,10 @@
 // one Update or View).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +43,19 @@ namespace coffer::store {
 
 // True for the SQLSTATEs after which the transaction should be run again from the start.
 bool IsPgConflict(std::string_view sqlstate);
+
+// A notice the server sent with a statement's answer.
+struct PgNotice {
+  std::string severity;  // not localized: "WARNING", "NOTICE" ...
+  std::string sqlstate;
+  std::string message;
+};
+// What a COMMIT answered "COMMIT" means, given the WARNINGs it came with: OK without any;
+// Unavailable with one — PostgreSQL warns (SQLSTATE 01000, "canceling wait for synchronous
+// replication due to user request") when the commit's wait for the synchronous standby was
+// cancelled: the transaction committed locally but may not be on the standby, so the caller
+// must not be told it is durable there, nor that it failed.
+Status CommitOutcome(const std::vector<PgNotice>& warnings);
 // The Status for a failed statement: see the header comment. `what` says what was attempted.
 Status PgStatus(std::string_view what, std::string_view sqlstate, std::string_view message);
 
@@ -47,10 +69,18 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Runs SQL without parameters whose rows are not read (BEGIN, COMMIT, CREATE ... IF NOT
-  // EXISTS). OK only if it completed as `expect_tag` when one is given (e.g. "COMMIT": a COMMIT
-  // of a failed transaction answers ROLLBACK).
+  // Runs SQL without parameters whose rows are not read (BEGIN, CREATE ... IF NOT EXISTS).
+  // OK only if it completed as `expect_tag` when one is given.
   Status Exec(const char* sql, const char* expect_tag = nullptr);
+  // COMMIT, waiting for its answer. OK only if the server answered COMMIT with no warning;
+  // Unavailable ("outcome unknown") if it answered COMMIT with a WARNING (a cancelled wait for
+  // synchronous replication: committed locally, perhaps not on the standby; CommitOutcome), if
+  // it answered ROLLBACK (a failed transaction), or if the answer was lost.
+  Status Commit();
+  // Sends `sql` (no parameters, no rows: COMMIT of a read-only transaction, ROLLBACK) without
+  // waiting for the answer; the connection's next use reads it. A connection lost meanwhile
+  // shows at that use (broken()).
+  void Defer(const char* sql);
   // The first column of the first row as text, for SHOW and one-value queries; params are text.
   StatusOr<std::string> QueryText(const char* sql, const std::vector<std::string>& params = {});
   // Prepares every statement PgTxn uses. Call once after connecting (and after search_path).
@@ -59,11 +89,21 @@ class PgConnection {
   // Runs prepared statement `name` with binary parameters; rows come back binary.
   class Result;
   StatusOr<Result> Run(const char* name, const std::vector<std::string_view>& params);
+  // Runs `begin` (if not null: SQL without parameters, e.g. BEGIN) and then prepared statement
+  // `name` once per parameter set, in one round trip; the statements' results in order. The
+  // first failure is returned (the later statements did not run).
+  StatusOr<std::vector<Result>> RunBatch(
+      const char* begin, const char* name,
+      const std::vector<std::vector<std::string_view>>& param_sets);
 
   // The connection is gone (the server closed it, a network timeout): drop it, never reuse it.
   bool broken() const;
-  // No transaction is open on the connection (safe to hand to another caller).
+  // No transaction is open on the connection, or only a deferred COMMIT or ROLLBACK is still
+  // to be read (safe to hand to another caller).
   bool idle() const;
+  // Requests sent and waited for since the last call (a deferred statement is not one: its
+  // answer comes back with the next request's).
+  uint64_t TakeRoundTrips() { return std::exchange(round_trips_, 0); }
   // The SQLSTATE of the last failed statement ("" if none, or the connection failed).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   // Quotes an identifier (a schema name) for the few statements that cannot take a parameter.
@@ -79,9 +119,20 @@ class PgConnection {
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   Status Check(std::string_view what, pg_result* res, int ok_status);
+  // Reads the answers of every deferred statement and leaves pipeline mode. Unavailable if the
+  // connection was lost (their own failures do not matter: the transaction is over either way).
+  Status Settle();
+  // Reads one pipeline segment's results, up to and including its Sync, appending them to
+  // `out` (the caller frees them). Unavailable if the connection is lost first.
+  Status ReadSegment(std::vector<pg_result*>& out);
+  static void OnNotice(void* self, const pg_result* notice);
 
   pg_conn* conn_;
   std::string last_sqlstate_;
+  uint64_t round_trips_ = 0;
+  int deferred_syncs_ = 0;  // pipeline segments sent by Defer whose answers are still unread
+  bool collect_warnings_ = false;
+  std::vector<PgNotice> warnings_;  // WARNINGs received while collect_warnings_
 };
 
 // A result owned by the caller; values are binary (bytea: the raw bytes).
@@ -93,21 +144,33 @@ class PgConnection::Result {
   ~Result();
   int rows() const;
   std::string_view value(int row, int col) const;
+  pg_result* get() const { return res_; }
 
  private:
   pg_result* res_;
 };
 
-// A Transaction over a connection on which the engine has opened a transaction. Read-only
-// transactions refuse Put/Delete with FailedPrecondition. The first error of any call is kept
-// (PostgreSQL aborts the transaction at the first failed statement; later calls return it
-// without a round trip), so the engine never commits a fn that ignored one and knows whether
-// it was a conflict worth retrying.
+// A Transaction on a pooled connection. Nothing reaches the server until fn's first statement,
+// which carries `begin` with it in one round trip (a fn that runs none opens no transaction:
+// begun() stays false). Read-only transactions refuse Put/Delete with FailedPrecondition. The
+// first error of any call is kept (PostgreSQL aborts the transaction at the first failed
+// statement; later calls return it without a round trip), so the engine never commits a fn that
+// ignored one and knows whether it was a conflict worth retrying.
+//
+// A pooled connection may have been closed by the server while it sat idle (a restart, an idle
+// timeout); that shows only at the first statement. Then nothing has run, so the first statement
+// goes again on the connection `replace_stale` hands over: null means "none, fail"; an error
+// means the old connection was given back and no new one could be had (conn() is then null).
 class PgTxn final : public Transaction {
  public:
-  PgTxn(PgConnection& conn, bool writable) : conn_(conn), writable_(writable) {}
+  using ReplaceFn = std::function<StatusOr<PgConnection*>()>;
+  PgTxn(PgConnection& conn, bool writable, const char* begin, ReplaceFn replace_stale = {})
+      : conn_(&conn), writable_(writable), begin_(begin), replace_stale_(std::move(replace_stale)) {}
 
   StatusOr<std::optional<std::string>> Get(std::string_view key) override;
+  // One round trip for all the keys.
+  StatusOr<std::vector<std::optional<std::string>>> GetMany(
+      const std::vector<std::string_view>& keys) override;
   StatusOr<std::vector<Entry>> Scan(std::string_view prefix, std::string_view start_after,
                                     size_t limit) override;
   Status Put(std::string_view key, std::string_view value) override;
@@ -117,12 +180,25 @@ class PgTxn final : public Transaction {
 
   const Status& first_error() const { return first_error_; }
   bool conflict() const { return conflict_; }
+  // A statement was sent: a transaction is open on conn() and must be ended.
+  bool begun() const { return begun_; }
+  // The connection the transaction ran on (null if a stale one could not be replaced).
+  PgConnection* conn() const { return conn_; }
 
  private:
   Status Fail(Status st);
+  // Runs `name` once per parameter set (see PgConnection::RunBatch), with BEGIN first if this
+  // is the transaction's first statement.
+  StatusOr<std::vector<PgConnection::Result>> Send(
+      const char* name, const std::vector<std::vector<std::string_view>>& param_sets);
+  StatusOr<PgConnection::Result> SendOne(const char* name,
+                                         const std::vector<std::string_view>& params);
 
-  PgConnection& conn_;
+  PgConnection* conn_;
   const bool writable_;
+  const char* const begin_;
+  ReplaceFn replace_stale_;
+  bool begun_ = false;
   Status first_error_;
   bool conflict_ = false;
   std::vector<std::string> published_;

@@ -89,7 +89,7 @@ StatusOr<std::unique_ptr<PgStorage>> PgStorage::Open(PgOptions options) {
   }
   RETURN_IF_ERROR(conn->Exec(
       "CREATE TABLE IF NOT EXISTS kv(key bytea PRIMARY KEY, value bytea NOT NULL)"));
-  RETURN_IF_ERROR(conn->Exec("COMMIT", "COMMIT"));
+  RETURN_IF_ERROR(conn->Commit());
   conn.reset();
   // The pool's first connection: set up like every later one.
   ASSIGN_OR_RETURN(conn, s->Connect());
@@ -152,6 +152,7 @@ StatusOr<std::unique_ptr<PgConnection>> PgStorage::Acquire(bool& reused) {
 
 void PgStorage::Release(std::unique_ptr<PgConnection> conn) {
   std::lock_guard lock(mu_);
+  if (conn) stats_.round_trips += conn->TakeRoundTrips();
   if (conn && !conn->broken() && conn->idle()) {
     idle_.push_back(std::move(conn));
   } else {
@@ -177,36 +178,40 @@ Status PgStorage::View(const TxnFn& fn) { return Run(fn, /*writable=*/false); }
 Status PgStorage::Run(const TxnFn& fn, bool writable) {
   const char* begin =
       writable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-  int stale_retries = 0;
   for (int attempt = 1;; ++attempt) {
     bool reused = false;
     ASSIGN_OR_RETURN(auto conn, Acquire(reused));
     auto started = std::chrono::steady_clock::now();
-    Status st = conn->Exec(begin);
-    if (!st.ok()) {
-      bool stale = reused && conn->broken();
-      Release(std::move(conn));
-      // An idle connection the server dropped (restart, idle timeout): nothing ran on it, so
-      // try a fresh one — once per idle connection we could have been given.
-      if (stale && stale_retries++ < static_cast<int>(options_.max_connections)) {
-        --attempt;
-        continue;
+    // An idle connection the server dropped (restart, idle timeout) shows at the first
+    // statement, before anything ran on it: that statement goes again on a fresh one — once per
+    // idle connection we could have been given.
+    int stale_retries = 0;
+    auto replace_stale = [&]() -> StatusOr<PgConnection*> {
+      if (!reused || stale_retries++ >= static_cast<int>(options_.max_connections)) {
+        return static_cast<PgConnection*>(nullptr);
       }
-      return st;
-    }
+      Release(std::move(conn));
+      auto fresh = Acquire(reused);
+      if (!fresh.ok()) return fresh.status();
+      conn = std::move(*fresh);
+      return conn.get();
+    };
 
-    PgTxn txn(*conn, writable);
+    PgTxn txn(*conn, writable, begin, replace_stale);
     const PgStorage* outer = tl_updating;
     if (writable) tl_updating = this;
-    st = RunTxnFn(fn, txn);
+    Status st = RunTxnFn(fn, txn);
     tl_updating = outer;
     // A fn that swallowed an engine error must not commit half of what it meant to write.
     if (st.ok() && !txn.first_error().ok()) st = txn.first_error();
     bool conflict = txn.conflict();
+    if (!conn) return st;  // a stale connection could not be replaced: nothing ran
 
-    if (st.ok()) {
-      Status commit = conn->Exec("COMMIT", "COMMIT");
-      if (CommitObserver* observer = writable ? observer_.load() : nullptr) {
+    if (!txn.begun()) {
+      // fn ran no statement: no transaction was opened, there is nothing to end.
+    } else if (st.ok() && writable) {
+      Status commit = conn->Commit();
+      if (CommitObserver* observer = observer_.load()) {
         std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
         observer->OnCommit(1, took.count(), commit.ok());
       }
@@ -218,7 +223,9 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
                             : commit;
       }
     } else if (!conn->broken()) {
-      (void)conn->Exec("ROLLBACK");
+      // A read-only transaction's COMMIT, or a ROLLBACK: nothing depends on its answer, which
+      // the connection's next use reads in the round trip it makes anyway.
+      conn->Defer(st.ok() ? "COMMIT" : "ROLLBACK");
     }
     Release(std::move(conn));
 

@@ -20,14 +20,23 @@
 // Reads: View runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot for all of fn.
 // A Scan fetches bounded keyset pages (never a whole unbounded result set).
 //
+// Round trips: BEGIN goes to the server with fn's first statement (a fn that runs none opens
+// no transaction), GetMany sends all its reads at once, and a View's COMMIT (or any ROLLBACK)
+// is sent without waiting for its answer, which the connection's next request reads on its
+// way (libpq pipeline mode; pg_connection.h). So a View of one GetMany is one round trip, an
+// Update of one write two (its COMMIT is waited for: that is the durability point).
+//
 // Connections: a pool of at most `max_connections`; a thread holds one connection for one
 // Update or View. When all are busy a caller waits up to `acquire_timeout`, then gets
 // Unavailable. connect_timeout, TCP keepalives and tcp_user_timeout bound how long a dead
 // server can hold a caller. A connection that failed is dropped, never reused.
 //
 // Errors: the server unreachable or shutting down, a read-only server (25006), out of
-// connections → Unavailable (the API answers 503). A COMMIT whose answer is
-// lost may have committed: the caller gets Unavailable and the write may be visible later.
+// connections → Unavailable (the API answers 503); messages never carry libpq's connection
+// details (host, port), which go to the server log. A COMMIT whose answer is lost, or that
+// the server answered with a WARNING (its wait for the synchronous standby was cancelled: it
+// committed locally), may have committed: the caller gets Unavailable ("outcome unknown") and
+// the write may be visible later.
 //
 // Thread-safety: Update, View, Stats and SetCommitObserver are safe from any number of threads. A fn must not call
 // Update on the same storage (FailedPrecondition); it may call View (another connection, which
@@ -84,6 +93,9 @@ struct PgOptions {
 struct PgStats {
   uint64_t commits = 0;    // Updates committed
   uint64_t conflicts = 0;  // attempts rolled back by a serialization failure or deadlock
+  // Requests the engine sent and waited for (BEGIN travels with the first statement; a
+  // read-only COMMIT and a ROLLBACK with the connection's next request).
+  uint64_t round_trips = 0;
   size_t open_connections = 0;
 };
 

@@ -337,6 +337,163 @@ TEST_F(PgStorageTest, ConnectionLostMidTransactionIsUnavailable) {
   EXPECT_EQ(*v, std::nullopt);
 }
 
+// The state of this test's engine sessions in pg_stat_activity ("idle", "idle in transaction").
+std::vector<std::string> SessionStates(PgConnection& admin, const std::string& schema) {
+  auto states = admin.QueryText(
+      "SELECT coalesce(string_agg(state, ',' ORDER BY state), '') FROM pg_stat_activity "
+      "WHERE application_name = $1 AND pid <> pg_backend_pid()",
+      {schema});
+  EXPECT_TRUE(states.ok()) << states.status().ToString();
+  std::vector<std::string> out;
+  if (!states.ok() || states->empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t comma = states->find(',', start);
+    out.push_back(states->substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Issue 10's read path: BEGIN travels with the first statement, GetMany's reads share one
+// round trip, and a read-only COMMIT is read with the connection's next request.
+TEST_F(PgStorageTest, AViewOfOneGetManyIsOneRoundTrip) {
+  PgOptions options;
+  options.max_connections = 1;
+  auto s = OpenOrDie(options);
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(PutKey(*s, "a", "1").ok());
+  ASSERT_TRUE(PutKey(*s, "b", "2").ok());
+  auto round_trips = [&] { return s->Stats().round_trips; };
+
+  uint64_t before = round_trips();
+  std::vector<std::optional<std::string>> got;
+  ASSERT_TRUE(s->View([&](Transaction& txn) -> Status {
+                 ASSIGN_OR_RETURN(got, txn.GetMany({"a", "b", "c"}));
+                 return OkStatus();
+               }).ok());
+  EXPECT_EQ(got, (std::vector<std::optional<std::string>>{"1", "2", std::nullopt}));
+  EXPECT_EQ(round_trips() - before, 1u);
+
+  before = round_trips();
+  ASSERT_TRUE(s->View([&](Transaction& txn) -> Status {
+                 RETURN_IF_ERROR(txn.Get("a").status());
+                 return txn.Get("b").status();
+               }).ok());
+  EXPECT_EQ(round_trips() - before, 2u);
+
+  before = round_trips();
+  ASSERT_TRUE(s->View([](Transaction&) { return OkStatus(); }).ok());
+  EXPECT_EQ(round_trips() - before, 0u) << "a View that reads nothing opens no transaction";
+
+  // An Update: BEGIN with the first write, then COMMIT, whose answer it waits for.
+  before = round_trips();
+  ASSERT_TRUE(PutKey(*s, "c", "3").ok());
+  EXPECT_EQ(round_trips() - before, 2u);
+}
+
+// The COMMIT of a View is not waited for, but it is sent: the session is not left inside a
+// transaction (which would hold back vacuum and keep an old snapshot), and the connection's
+// next use, read or write, goes on from a clean state.
+TEST_F(PgStorageTest, AViewsUnreadCommitStillEndsItsTransaction) {
+  PgOptions options;
+  options.max_connections = 1;
+  auto s = OpenOrDie(options);
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(PutKey(*s, "a", "1").ok());
+  auto v = GetKey(*s, "a");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "1");
+  // The server has the COMMIT already; give it a moment to run it (bounded poll, no sleep).
+  auto admin = AdminConnection();
+  ASSERT_NE(admin, nullptr);
+  std::vector<std::string> states;
+  for (auto t0 = Clock::now(); Clock::now() - t0 < std::chrono::seconds(5);) {
+    states = SessionStates(*admin, schema_);
+    if (states == std::vector<std::string>{"idle"}) break;
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(states, std::vector<std::string>{"idle"});
+  ASSERT_TRUE(PutKey(*s, "a", "2").ok());
+  // A failing View's ROLLBACK is deferred the same way.
+  EXPECT_EQ(s->View([](Transaction& txn) -> Status {
+              RETURN_IF_ERROR(txn.Get("a").status());
+              return NotFoundError("no");
+            }).code(),
+            StatusCode::kNotFound);
+  v = GetKey(*s, "a");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "2");
+  EXPECT_EQ(s->Stats().open_connections, 1u);
+}
+
+// A pooled connection whose View COMMIT is still unread when the server drops it: the next
+// call replaces it instead of failing, for a read and for a write.
+TEST_F(PgStorageTest, ADroppedConnectionWithAnUnreadCommitIsReplaced) {
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(PutKey(*s, "a", "1").ok());
+  ASSERT_TRUE(GetKey(*s, "a").ok());
+  ASSERT_GE(TerminateEngineSessions(schema_), 1);
+  auto v = GetKey(*s, "a");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "1");
+  ASSERT_TRUE(GetKey(*s, "a").ok());
+  ASSERT_GE(TerminateEngineSessions(schema_), 1);
+  Status st = PutKey(*s, "b", "2");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+}
+
+// A COMMIT answered with a WARNING — what PostgreSQL sends when a commit's wait for the
+// synchronous standby is cancelled ("committed locally, might not have been replicated") — is
+// not acknowledged: Unavailable, outcome unknown. The write is there (it committed locally),
+// as docs/operations.md warns. Here a deferred trigger raises the same warning at COMMIT.
+TEST_F(PgStorageTest, ACommitAnsweredWithAWarningIsUnavailableOutcomeUnknown) {
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  auto admin = AdminConnection();
+  ASSERT_NE(admin, nullptr);
+  auto quoted = admin->QuoteIdentifier(schema_);
+  ASSERT_TRUE(quoted.ok());
+  ASSERT_TRUE(admin->Exec(("SET search_path = " + *quoted).c_str()).ok());
+  Status st = admin->Exec(
+      "CREATE FUNCTION warn_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "RAISE WARNING USING MESSAGE = 'canceling wait for synchronous replication due to user "
+      "request', DETAIL = 'The transaction has already committed locally, but might not have "
+      "been replicated to the standby.', ERRCODE = '01000'; RETURN NULL; END $$");
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  st = admin->Exec(
+      "CREATE CONSTRAINT TRIGGER warn_at_commit AFTER INSERT ON kv DEFERRABLE INITIALLY "
+      "DEFERRED FOR EACH ROW EXECUTE FUNCTION warn_at_commit()");
+  ASSERT_TRUE(st.ok()) << st.ToString();
+
+  CountingObserver observer;
+  s->SetCommitObserver(&observer);
+  st = PutKey(*s, "w", "1");
+  s->SetCommitObserver(nullptr);
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  EXPECT_NE(st.message().find("outcome of this write is unknown"), std::string::npos)
+      << st.message();
+  EXPECT_EQ(observer.failed_.load(), 1u);
+  EXPECT_EQ(s->Stats().commits, 0u);
+  auto v = GetKey(*s, "w");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "1");
+  // Without the warning (an update fires no INSERT trigger), the next commit is acknowledged.
+  st = PutKey(*s, "w", "2");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+}
+
+TEST(PgCommitOutcomeTest, OnlyACommitWithoutWarningsIsAcknowledged) {
+  EXPECT_TRUE(CommitOutcome({}).ok());
+  Status st = CommitOutcome({PgNotice{"WARNING", "01000",
+                                      "canceling wait for synchronous replication due to user "
+                                      "request"}});
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_NE(st.message().find("unknown"), std::string::npos) << st.message();
+}
+
 // --- Without a server: an unreachable or silent one answers Unavailable in bounded time. ---
 
 // A loopback port with nothing listening: bound, then closed.
@@ -361,6 +518,22 @@ TEST(PgStorageUnreachableTest, ClosedPortIsUnavailableAtOnce) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable) << s.status().ToString();
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+}
+
+// libpq's reason names the database's host and port; a Status may reach an HTTP client (503
+// bodies carry Unavailable messages), so it keeps them out and the server log keeps them.
+TEST(PgStorageUnreachableTest, UnreachableServerMessageNamesNoHostOrPort) {
+  std::string port = std::to_string(ClosedPort());
+  PgOptions options;
+  options.url = "postgresql://coffer@127.0.0.1:" + port + "/coffer";
+  auto s = PgStorage::Open(options);
+  ASSERT_FALSE(s.ok());
+  Status st = s.status();
+  const std::string& m = st.message();
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(m.find("127.0.0.1"), std::string::npos) << m;
+  EXPECT_EQ(m.find(port), std::string::npos) << m;
+  EXPECT_NE(m.find("cannot connect to PostgreSQL"), std::string::npos) << m;
 }
 
 // A server that accepts TCP connections and never answers (a hung host): connect_timeout

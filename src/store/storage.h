@@ -48,6 +48,20 @@ class Transaction {
   // NotFound is not an error: returns nullopt.
   virtual StatusOr<std::optional<std::string>> Get(std::string_view key) = 0;
 
+  // Get of each key, in order, as one request where the engine can (PostgreSQL: one round
+  // trip instead of one per key); the default asks Get for each.
+  virtual StatusOr<std::vector<std::optional<std::string>>> GetMany(
+      const std::vector<std::string_view>& keys) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(keys.size());
+    for (std::string_view key : keys) {
+      auto value = Get(key);
+      if (!value.ok()) return value.status();
+      out.push_back(std::move(*value));
+    }
+    return out;
+  }
+
   // Entries whose key starts with `prefix` and sorts strictly after `start_after` (pass "" to
   // start at the beginning of the prefix), in ascending key order, at most `limit` of them
   // (limit 0 means no limit).

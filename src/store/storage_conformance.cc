@@ -186,6 +186,31 @@ TEST_P(StorageConformanceTest, UpdateReadsItsOwnWrites) {
   EXPECT_EQ(Keys(Scan("r/", "", 0)), (V{"r/0", "r/a", "r/b", "r/d"}));
 }
 
+// GetMany answers as Get would, key by key and in order — missing keys and repeated keys
+// included — in a View and, seeing its own writes, in an Update.
+TEST_P(StorageConformanceTest, GetManyAnswersEachKeyInOrderAsGetWould) {
+  Put("m/a", "1");
+  Put("m/b", "");
+  using Values = std::vector<std::optional<std::string>>;
+  Values seen;
+  Status st = storage().View([&](Transaction& txn) -> Status {
+    ASSIGN_OR_RETURN(seen, txn.GetMany({"m/b", "m/missing", "m/a", "m/b"}));
+    ASSIGN_OR_RETURN(auto none, txn.GetMany({}));
+    if (!none.empty()) return InternalError("GetMany of no keys answered values");
+    return OkStatus();
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(seen, (Values{"", std::nullopt, "1", ""}));
+  st = storage().Update([&](Transaction& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put("m/c", "3"));
+    RETURN_IF_ERROR(txn.Delete("m/a"));
+    ASSIGN_OR_RETURN(seen, txn.GetMany({"m/a", "m/c"}));
+    return OkStatus();
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(seen, (Values{std::nullopt, "3"}));
+}
+
 TEST_P(StorageConformanceTest, ViewIsReadOnly) {
   Put("ro", "1");
   Status put, del;
