@@ -338,6 +338,26 @@ StatusOr<std::optional<SecretBytes>> Txn::Get(std::string_view key) {
   return std::optional<SecretBytes>(std::move(plain));
 }
 
+StatusOr<std::vector<std::optional<SecretBytes>>> Txn::GetMany(
+    const std::vector<std::string_view>& keys) {
+  ASSIGN_OR_RETURN(auto raws, inner_.GetMany(keys));
+  if (raws.size() != keys.size()) {
+    return InternalError("storage answered " + std::to_string(raws.size()) + " values for " +
+                         std::to_string(keys.size()) + " keys");
+  }
+  std::vector<std::optional<SecretBytes>> out;
+  out.reserve(raws.size());
+  for (size_t i = 0; i < raws.size(); ++i) {
+    if (!raws[i]) {
+      out.emplace_back();
+      continue;
+    }
+    ASSIGN_OR_RETURN(SecretBytes plain, barrier_.DecryptIn(inner_, keys[i], *raws[i], opener_));
+    out.emplace_back(std::move(plain));
+  }
+  return out;
+}
+
 StatusOr<std::vector<std::pair<std::string, SecretBytes>>> Txn::Scan(std::string_view prefix,
                                                                       std::string_view start_after,
                                                                       size_t limit) {

@@ -55,6 +55,10 @@ struct TermOpener {
 class Txn {
  public:
   StatusOr<std::optional<SecretBytes>> Get(std::string_view key);
+  // Get of each key, in order, in one request to the storage engine where it can
+  // (store::Transaction::GetMany).
+  StatusOr<std::vector<std::optional<SecretBytes>>> GetMany(
+      const std::vector<std::string_view>& keys);
   // Decrypted entries with key prefix `prefix`, after `start_after`, at most `limit` (0 = all).
   StatusOr<std::vector<std::pair<std::string, SecretBytes>>> Scan(std::string_view prefix,
                                                                    std::string_view start_after,

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@
 #include "model/vault_record.h"
 #include "vault/keyspace.h"
 #include "vault/kind_traits.h"
+#include "vault/lru_cache.h"
 #include "vault/object_records.h"
 #include "vault/txn_effects.h"
 
@@ -101,6 +103,9 @@ Status InvalidImportedVersion(model::ObjectKind kind);
 template <typename V>
 class ObjectStore {
  public:
+  // How many objects' latest version ids a store remembers (about 200 bytes each).
+  static constexpr size_t kLatestHints = 65536;
+
   // Both references must outlive the store.
   ObjectStore(const Keyspace& keys, const KindTraits<V>& traits) : keys_(keys), traits_(traits) {}
 
@@ -119,11 +124,40 @@ class ObjectStore {
   }
 
   // The live object's head and its version `version` ("" = latest).
+  //
+  // The head and the version are read in one request to the storage (one round trip on
+  // PostgreSQL, where a read is dominated by them): for "latest" the version read is the one
+  // this store last saw as latest (latest_hints_). A hint is only a guess of which key to read
+  // alongside the head: the answer always follows the head read in the caller's snapshot, and a
+  // wrong or missing guess costs one more read, never a stale answer.
   StatusOr<StoredObject<V>> ReadLive(barrier::Txn& t, const ObjectLocation& loc,
                                      std::string_view name, std::string_view version) const {
-    ASSIGN_OR_RETURN(model::ObjectHead head, ReadLiveHead(t, loc, name));
+    std::string guess(version);
+    if (guess.empty()) guess = latest_hints_->Lookup(loc.live_key).value.value_or("");
+    model::ObjectHead head;
+    std::optional<SecretBytes> guessed;
+    if (guess.empty()) {
+      ASSIGN_OR_RETURN(head, ReadLiveHead(t, loc, name));
+    } else {
+      std::string guessed_key = loc.VersionKey(guess);
+      ASSIGN_OR_RETURN(auto both, t.GetMany({loc.live_key, guessed_key}));
+      if (!both[0]) return ObjectNotFound(kind(), name);
+      ASSIGN_OR_RETURN(head, model::DecodeObjectHead(both[0]->view()));
+      guessed = std::move(both[1]);
+    }
+    if (version.empty() && guess != head.latest_version) {
+      latest_hints_->Insert(loc.live_key, head.latest_version);
+    }
     std::string want = version.empty() ? head.latest_version : std::string(version);
-    ASSIGN_OR_RETURN(auto found, ReadVersion(t, loc.VersionKey(want)));
+    std::optional<V> found;
+    if (!guess.empty() && guess == want) {
+      if (guessed) {
+        ASSIGN_OR_RETURN(V v, traits_.Decode(guessed->view()));
+        found = std::move(v);
+      }
+    } else {
+      ASSIGN_OR_RETURN(found, ReadVersion(t, loc.VersionKey(want)));
+    }
     if (!found) return VersionNotFound(kind(), name, version);
     return StoredObject<V>{std::move(head), std::move(*found)};
   }
@@ -400,6 +434,10 @@ class ObjectStore {
 
   const Keyspace& keys_;
   const KindTraits<V>& traits_;
+  // Live head key → the latest version id this store last read there (ReadLive's guesses;
+  // version ids are not secret). Shared by copies of the store.
+  std::shared_ptr<LruCache<std::string>> latest_hints_ =
+      std::make_shared<LruCache<std::string>>(kLatestHints);
 };
 
 // The attributes of a new version from request parameters of any kind (enabled, nbf, exp),
