@@ -7,8 +7,11 @@
 // altered, does not decrypt. Envelope layout: docs/formats/records.md.
 //
 // While sealed, no key material is in memory and every operation answers Unavailable.
-// Each Unseal starts a new keyring term, and a term is retired after kMaxEncryptionsPerTerm
-// encryptions, far below GCM's 2^32 random-nonce bound.
+// Each Unseal starts a new keyring term (while the storage takes no writes — a node starting on
+// its paired replica — at its first write instead), and a term is retired after
+// kMaxEncryptionsPerTerm encryptions, far below GCM's 2^32 random-nonce bound. A transaction
+// keeps the AES-GCM context of the term it last decrypted under (TermOpener), so a scan
+// schedules a key once, not once per record.
 //
 // Several nodes may share one storage (PostgreSQL): each adds its terms to the stored keyring
 // in a read-modify-write transaction, so none is lost, and a record under a term this node has
