@@ -5,19 +5,18 @@
 // Runs against COFFER_TEST_PG_URL (a role that owns its database, as scripts/pg.sh makes), in a
 // fresh schema dropped afterwards; without the variable it skips.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "backup/test_deployment.h"
 #include "backup/vault_archive.h"
 #include "crypto/primitives.h"
 #include "store/pg_storage.h"
+#include "store/pg_test_support.h"
 #include "vault/key_service.h"
 #include "vault/secret_service.h"
 #include "vault/vault_registry.h"
@@ -29,32 +28,9 @@ using test_support::SecretValue;
 
 constexpr char kSub[] = "11111111-1111-1111-1111-111111111111";
 
-const char* TestUrl() {
-  const char* url = std::getenv("COFFER_TEST_PG_URL");
-  return (url != nullptr && *url != '\0') ? url : nullptr;
-}
-
-std::string FreshSchemaName() {
-  static std::atomic<int> counter{0};
-  std::random_device rd;
-  return "coffer_vbak_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-         std::to_string(rd() % 1000000);
-}
-
-void DropSchema(const std::string& schema) {
-  PGconn* conn = PQconnectdb(TestUrl());
-  if (PQstatus(conn) == CONNECTION_OK) {
-    // The name is ours: letters, digits and '_'.
-    PGresult* r = PQexec(conn, ("DROP SCHEMA IF EXISTS " + schema + " CASCADE").c_str());
-    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(conn);
-    PQclear(r);
-  }
-  PQfinish(conn);
-}
-
 StatusOr<std::unique_ptr<store::PgStorage>> OpenPg(const std::string& schema) {
   store::PgOptions options;
-  options.url = TestUrl();
+  options.url = store::pg_test::Url();
   options.schema = schema;
   options.application_name = schema;
   options.max_connections = 4;
@@ -95,11 +71,11 @@ class ConflictOnceStorage final : public store::Storage {
 class PgArchiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (TestUrl() == nullptr) {
+    if (store::pg_test::Url() == nullptr) {
       GTEST_SKIP() << "COFFER_TEST_PG_URL is not set; start a server with `bash scripts/pg.sh "
                       "start DIR` and export the URL it prints (scripts/test.sh does)";
     }
-    schema_ = FreshSchemaName();
+    schema_ = store::pg_test::FreshSchemaName("coffer_vbak");
     auto pg = OpenPg(schema_);
     ASSERT_TRUE(pg.ok()) << pg.status().ToString();
     pg_ = std::move(*pg);
@@ -124,7 +100,7 @@ class PgArchiveTest : public ::testing::Test {
     storage_.reset();
     other_.reset();
     pg_.reset();
-    if (!schema_.empty()) DropSchema(schema_);
+    if (!schema_.empty()) store::pg_test::DropSchema(schema_);
   }
   model::VaultRecord Vault(const std::string& name) {
     vault::VaultSpec spec;

@@ -13,32 +13,19 @@
 #include <cstdlib>
 #include <future>
 #include <mutex>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "store/pg_connection.h"
+#include "store/pg_test_support.h"
 
 namespace coffer::store {
 namespace {
 
-const char* TestUrl() {
-  const char* url = std::getenv("COFFER_TEST_PG_URL");
-  return (url != nullptr && *url != '\0') ? url : nullptr;
-}
-
-std::string FreshSchemaName() {
-  static std::atomic<int> counter{0};
-  std::random_device rd;
-  return "coffer_cluster_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-         std::to_string(rd() % 1000000);
-}
-
-std::unique_ptr<PgConnection> AdminConnection() {
-  auto conn = PgConnection::Connect({{"connect_timeout", "5"}, {"dbname", TestUrl()}});
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  return conn.ok() ? std::move(*conn) : nullptr;
-}
+using pg_test::AdminConnection;
+using pg_test::DropSchema;
+using pg_test::FreshSchemaName;
+using pg_test::Url;
 
 // What one node's feed heard, with a bounded wait for more.
 class Heard {
@@ -81,20 +68,16 @@ class Heard {
 class PgClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (TestUrl() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
-    schema_ = FreshSchemaName();
+    if (Url() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
+    schema_ = FreshSchemaName("coffer_cluster");
   }
   void TearDown() override {
-    if (schema_.empty() || TestUrl() == nullptr) return;
-    auto admin = AdminConnection();
-    if (!admin) return;
-    auto quoted = admin->QuoteIdentifier(schema_);
-    ASSERT_TRUE(quoted.ok());
-    EXPECT_TRUE(admin->Exec(("DROP SCHEMA IF EXISTS " + *quoted + " CASCADE").c_str()).ok());
+    if (schema_.empty() || Url() == nullptr) return;
+    DropSchema(schema_);
   }
   PgOptions Options() const {
     PgOptions o;
-    o.url = TestUrl();
+    o.url = Url();
     o.schema = schema_;
     o.application_name = schema_;
     o.max_connections = 4;
@@ -208,7 +191,7 @@ TEST_F(PgClusterTest, LostFeedConnectionReconnectsWithAReset) {
 TEST_F(PgClusterTest, FollowMovesTheFeedToAnotherDatabaseWithAReset) {
   const std::string promoted_schema = schema_ + "_pair";
   auto url_for = [](const std::string& schema) {
-    std::string url = TestUrl();
+    std::string url = Url();
     return url + (url.find('?') == std::string::npos ? "?" : "&") +
            "options=-csearch_path%3D" + schema;
   };
@@ -298,9 +281,9 @@ TEST_F(PgClusterTest, NoSchemaIsRefusedNotLockedOnNull) {
 }
 
 TEST(PgClusterOptions, FeedNeedsBothCallbacks) {
-  if (TestUrl() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
+  if (Url() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
   PgOptions o;
-  o.url = TestUrl();
+  o.url = Url();
   auto node = PgCluster::Open(o);
   ASSERT_TRUE(node.ok());
   EXPECT_EQ((*node)->StartFeed(FeedHandler{}).code(), StatusCode::kInvalidArgument);

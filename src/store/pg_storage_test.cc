@@ -10,10 +10,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <latch>
-#include <random>
 #include <thread>
 
 #include "store/pg_connection.h"
+#include "store/pg_test_support.h"
 #include "store/storage_conformance.h"
 
 // The tests that need a server run against COFFER_TEST_PG_URL (a role that owns its database,
@@ -23,47 +23,24 @@
 namespace coffer::store {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using pg_test::AdminConnection;
+using pg_test::DropSchema;
+using pg_test::FreshSchemaName;
+using pg_test::Url;
 
-const char* TestUrl() {
-  const char* url = std::getenv("COFFER_TEST_PG_URL");
-  return (url != nullptr && *url != '\0') ? url : nullptr;
-}
+using Clock = std::chrono::steady_clock;
 
 void SkipWithoutServer() {
   GTEST_SKIP() << "COFFER_TEST_PG_URL is not set; start a server with `bash scripts/pg.sh start "
                   "DIR` and export the URL it prints (scripts/test.sh does)";
 }
 
-std::string FreshSchemaName() {
-  static std::atomic<int> counter{0};
-  std::random_device rd;
-  return "coffer_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-         std::to_string(rd() % 1000000);
-}
-
 // Opens a storage for the PgStorage options with url and schema filled in.
 StatusOr<std::unique_ptr<PgStorage>> OpenPg(const std::string& schema, PgOptions options = {}) {
-  options.url = TestUrl();
+  options.url = Url();
   options.schema = schema;
   options.application_name = schema;
   return PgStorage::Open(std::move(options));
-}
-
-// A plain connection to the test server, for what the tests do behind the engine's back.
-std::unique_ptr<PgConnection> AdminConnection() {
-  auto conn = PgConnection::Connect({{"connect_timeout", "5"}, {"dbname", TestUrl()}});
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  return conn.ok() ? std::move(*conn) : nullptr;
-}
-
-void DropSchema(const std::string& schema) {
-  auto admin = AdminConnection();
-  if (!admin) return;
-  auto quoted = admin->QuoteIdentifier(schema);
-  ASSERT_TRUE(quoted.ok());
-  Status st = admin->Exec(("DROP SCHEMA IF EXISTS " + *quoted + " CASCADE").c_str());
-  EXPECT_TRUE(st.ok()) << st.ToString();
 }
 
 // A PgStorage in its own schema, dropped with it: what the conformance suite needs.
@@ -85,11 +62,11 @@ class TempPgStorage final : public Storage {
 
 INSTANTIATE_TEST_SUITE_P(Pg, StorageConformanceTest,
                          ::testing::Values(StorageFactory([]() -> std::unique_ptr<Storage> {
-                           if (TestUrl() == nullptr) {
+                           if (Url() == nullptr) {
                              SkipWithoutServer();
                              return nullptr;
                            }
-                           std::string schema = FreshSchemaName();
+                           std::string schema = FreshSchemaName("coffer_test");
                            auto s = OpenPg(schema);
                            if (!s.ok()) {
                              ADD_FAILURE() << s.status().ToString();
@@ -101,11 +78,11 @@ INSTANTIATE_TEST_SUITE_P(Pg, StorageConformanceTest,
 class PgStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (TestUrl() == nullptr) {
+    if (Url() == nullptr) {
       SkipWithoutServer();
       return;
     }
-    schema_ = FreshSchemaName();
+    schema_ = FreshSchemaName("coffer_test");
   }
   void TearDown() override {
     if (!schema_.empty()) DropSchema(schema_);

@@ -12,14 +12,13 @@
 #include <cstdlib>
 #include <latch>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 
 #include "crypto/primitives.h"
 #include "store/memory_storage.h"
-#include "store/pg_connection.h"
 #include "store/pg_storage.h"
+#include "store/pg_test_support.h"
 #include "vault/vault_registry.h"
 
 namespace coffer::vault {
@@ -29,11 +28,6 @@ using ::testing::HasSubstr;
 
 constexpr char kSubA[] = "11111111-1111-1111-1111-111111111111";
 constexpr char kSubB[] = "22222222-2222-2222-2222-222222222222";
-
-const char* PgUrl() {
-  const char* url = std::getenv("COFFER_TEST_PG_URL");
-  return (url != nullptr && *url != '\0') ? url : nullptr;
-}
 
 VaultSpec Spec(std::string name, std::string sub = kSubA) {
   VaultSpec s;
@@ -58,14 +52,11 @@ class TwoNodesTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "postgres") {
-      if (PgUrl() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
-      static std::atomic<int> counter{0};
-      std::random_device rd;
-      schema_ = "coffer_vnodes_" + std::to_string(::getpid()) + "_" +
-                std::to_string(counter++) + "_" + std::to_string(rd() % 1000000);
+      if (store::pg_test::Url() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
+      schema_ = store::pg_test::FreshSchemaName("coffer_vnodes");
       for (auto* slot : {&pg_a_, &pg_b_}) {
         store::PgOptions o;
-        o.url = PgUrl();
+        o.url = store::pg_test::Url();
         o.schema = schema_;
         o.application_name = schema_;
         o.max_connections = 4;
@@ -91,11 +82,7 @@ class TwoNodesTest : public ::testing::TestWithParam<std::string> {
     pg_a_.reset();
     pg_b_.reset();
     if (schema_.empty()) return;
-    auto admin = store::PgConnection::Connect({{"connect_timeout", "5"}, {"dbname", PgUrl()}});
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    auto quoted = (*admin)->QuoteIdentifier(schema_);
-    ASSERT_TRUE(quoted.ok());
-    EXPECT_TRUE((*admin)->Exec(("DROP SCHEMA IF EXISTS " + *quoted + " CASCADE").c_str()).ok());
+    store::pg_test::DropSchema(schema_);
   }
 
   // Node B's cache is loaded (and empty of what A does next).
