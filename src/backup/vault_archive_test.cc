@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "backup/test_deployment.h"
+#include "vault/keyspace.h"
 
 namespace coffer::backup {
 namespace {
@@ -234,6 +235,46 @@ TEST_F(VaultArchiveTest, LiveAndDeletedObjectsInterleavedKeepTheirOwnVersions) {
     }
     EXPECT_EQ(count, versions) << name;
   }
+}
+
+// What the merge does with records the object store never writes: versions without a head (before
+// and after every real object) are left out; a name stored both live and deleted stops the
+// backup rather than guess which one the versions belong to.
+TEST_F(VaultArchiveTest, OrphanVersionsAreLeftOutAndANameBothLiveAndDeletedStopsTheBackup) {
+  using vault::Keyspace;
+  ASSERT_TRUE(d_.secrets.Set(east_, "kept", SecretValue("v")).ok());
+  ASSERT_TRUE(d_.barrier
+                  .Update([&](barrier::Txn& t) -> Status {
+                    for (char c : {'0', 'f'}) {
+                      RETURN_IF_ERROR(t.Put(Keyspace::VersionKey(east_.id, model::ObjectKind::kSecret,
+                                                                 std::string(64, c), "orphan"),
+                                            SecretBytes("not an object")));
+                    }
+                    return OkStatus();
+                  })
+                  .ok());
+  auto outcome = Restore(west_, Backup(east_));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->restored, 1u);
+  EXPECT_EQ(d_.secrets.Get(west_, "kept", "")->version.value.view(), "v");
+
+  Keyspace keys(d_.barrier);
+  auto mac = keys.NameMac(east_.id, model::ObjectKind::kSecret, "kept");
+  ASSERT_TRUE(mac.ok());
+  ASSERT_TRUE(d_.barrier
+                  .Update([&](barrier::Txn& t) -> Status {
+                    ASSIGN_OR_RETURN(auto head, t.Get(Keyspace::LiveKey(
+                                                    east_.id, model::ObjectKind::kSecret, *mac)));
+                    if (!head) return NotFoundError("no head");
+                    return t.Put(Keyspace::DeletedKey(east_.id, model::ObjectKind::kSecret, *mac),
+                                 *head);
+                  })
+                  .ok());
+  std::string out;
+  StringSink sink(&out);
+  auto both = archiver_.Backup(east_, sink);
+  EXPECT_EQ(both.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(both.status().message(), HasSubstr("both live and deleted"));
 }
 
 TEST_F(VaultArchiveTest, WholeRestoreNeedsAnEmptyVaultDeletedObjectsIncluded) {
