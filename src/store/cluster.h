@@ -10,6 +10,10 @@
 //    Delivery is at most once; whenever topics may have been missed (the feed's first
 //    connection, and every reconnection after a loss) the handler's on_reset runs instead, after
 //    the feed listens again, so a node that drops everything it caches there misses no change.
+//  - Freshness (AwaitFresh): a fence on the feed, so that a node answers from its caches only
+//    after applying every change another node committed before the request arrived ("a write
+//    acknowledged by one node is read by every other at once"). One fence serves every caller
+//    waiting when it is sent, as group commit shares an fsync.
 //
 // Only engines that several nodes share have one (PostgreSQL: pg_cluster.h); SQLite, one node
 // per data dir, has none and needs none.
@@ -18,6 +22,7 @@
 // thread (the composition root's). Handlers run on the feed's own thread, one at a time.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -34,6 +39,10 @@ struct FeedHandler {
   // Optional: called about once a second while the feed listens (to retry a reload that
   // failed).
   std::function<void()> on_idle;
+  // Optional: whether everything handed over so far is applied (false while a reload that
+  // failed is still to be retried). A fence reports what this says when it completes; unset
+  // means always true.
+  std::function<bool()> settled;
 };
 
 class Cluster {
@@ -54,6 +63,15 @@ class Cluster {
   virtual Status StartFeed(FeedHandler handler) = 0;
   // Stops the feed and joins its thread; no handler runs after it returns.
   virtual void StopFeed() = 0;
+
+  // Calls done(true) once every topic published by a transaction that committed before this
+  // call has been handed to the handler and handled (and the handler is settled): the node's
+  // caches then hold nothing older than those commits. A reset after a reconnection counts
+  // (everything was dropped after the call). done(false) when that cannot be established
+  // within `timeout` (the feed is not listening, or the handler is not settled), or at once when
+  // the feed is not running. `done` runs on the feed's thread (or the caller's, at once) and
+  // must not block.
+  virtual void AwaitFresh(std::chrono::milliseconds timeout, std::function<void(bool)> done) = 0;
 };
 
 }  // namespace coffer::store

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/log.h"
 #include "store/pg_connection.h"
@@ -122,6 +123,10 @@ Status PgCluster::StartFeed(FeedHandler handler) {
   if (thread_.joinable()) return FailedPreconditionError("the feed is already running");
   handler_ = std::move(handler);
   stopping_ = false;
+  {
+    std::lock_guard lock(fence_mu_);
+    feed_running_ = true;
+  }
   thread_ = std::thread([this] { RunFeed(); });
   return OkStatus();
 }
@@ -129,21 +134,90 @@ Status PgCluster::StartFeed(FeedHandler handler) {
 void PgCluster::StopFeed() {
   if (!thread_.joinable()) return;
   stopping_ = true;
-  char b = 1;
-  (void)!write(wake_[1], &b, 1);
+  Wake();
   thread_.join();
   char drain[16];
   while (read(wake_[0], drain, sizeof drain) > 0) {
   }
 }
 
+void PgCluster::Wake() {
+  char b = 1;
+  (void)!write(wake_[1], &b, 1);
+}
+
+void PgCluster::AwaitFresh(std::chrono::milliseconds timeout, std::function<void(bool)> done) {
+  bool wake = false;
+  {
+    std::lock_guard lock(fence_mu_);
+    if (feed_running_) {
+      wake = waiting_.empty();  // otherwise the feed was woken for the first one
+      waiting_.push_back({Clock::now() + timeout, std::move(done)});
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done(false);
+    return;
+  }
+  if (wake) Wake();
+}
+
+void PgCluster::Complete(std::vector<Waiter>& waiters, bool fresh) {
+  std::vector<Waiter> batch = std::move(waiters);
+  waiters.clear();
+  for (Waiter& w : batch) w.done(fresh);
+}
+
+void PgCluster::TakeAllWaiters(std::vector<Waiter>& out) {
+  out = std::move(in_flight_);
+  in_flight_.clear();
+  std::lock_guard lock(fence_mu_);
+  for (Waiter& w : waiting_) out.push_back(std::move(w));
+  waiting_.clear();
+}
+
+void PgCluster::ExpireWaiters() {
+  Clock::time_point now = Clock::now();
+  std::vector<Waiter> expired;
+  auto split = [&](std::vector<Waiter>& ws) {
+    auto keep = std::partition(ws.begin(), ws.end(), [&](const Waiter& w) { return w.deadline > now; });
+    for (auto it = keep; it != ws.end(); ++it) expired.push_back(std::move(*it));
+    ws.erase(keep, ws.end());
+  };
+  split(in_flight_);
+  {
+    std::lock_guard lock(fence_mu_);
+    split(waiting_);
+  }
+  Complete(expired, false);
+}
+
+int PgCluster::WaitBudget(int cap_ms) {
+  std::optional<Clock::time_point> earliest;
+  auto consider = [&](const std::vector<Waiter>& ws) {
+    for (const Waiter& w : ws) {
+      if (!earliest || w.deadline < *earliest) earliest = w.deadline;
+    }
+  };
+  consider(in_flight_);
+  {
+    std::lock_guard lock(fence_mu_);
+    consider(waiting_);
+  }
+  if (!earliest) return cap_ms;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - Clock::now()).count();
+  return static_cast<int>(std::clamp<int64_t>(ms + 1, 0, cap_ms));
+}
+
 bool PgCluster::Wait(int fd, int timeout_ms) {
   pollfd fds[2] = {{wake_[0], POLLIN, 0}, {fd, POLLIN, 0}};
   (void)poll(fds, fd >= 0 ? 2 : 1, timeout_ms);
   if (stopping_.load()) return false;
-  // A wake-up from Follow: drained here (the pipe is non-blocking), so the next wait waits.
+  // A wake-up (Follow, a fence caller): drained here (the pipe is non-blocking), so the next
+  // wait waits.
   if (fds[0].revents & POLLIN) {
-    char drain[16];
+    char drain[64];
     while (read(wake_[0], drain, sizeof drain) > 0) {
     }
   }
@@ -159,7 +233,18 @@ void PgCluster::RunFeed() {
     if (!conn.ok()) {
       if (!was_lost) log::warn("cache feed: {}; retrying", conn.status().message());
       was_lost = true;
-      if (!Wait(-1, backoff_ms)) return;
+      // Fence callers' deadlines pass meanwhile; their wake-ups do not hasten the retry.
+      Clock::time_point retry_at = Clock::now() + std::chrono::milliseconds(backoff_ms);
+      bool stopping = false;
+      while (!moved_.load() && Clock::now() < retry_at) {
+        ExpireWaiters();
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at - Clock::now());
+        if (!Wait(-1, WaitBudget(static_cast<int>(std::max<int64_t>(left.count(), 0) + 1)))) {
+          stopping = true;
+          break;
+        }
+      }
+      if (stopping) break;
       backoff_ms = moved_.load() ? 50 : std::min(backoff_ms * 2, 2000);
       continue;
     }
@@ -167,26 +252,77 @@ void PgCluster::RunFeed() {
     was_lost = false;
     backoff_ms = 50;
     // Listening from here on: whatever committed before is re-read, whatever after is heard.
+    // Everyone waiting before the reset begins is fresh once it is done.
+    std::vector<Waiter> covered;
+    TakeAllWaiters(covered);
+    fence_sent_ = false;
     ++resets_;
     handler_.on_reset();
-    while (!stopping_.load()) {
-      Status st = (*conn)->ConsumeInput();
-      for (const std::string& topic : (*conn)->TakeNotifications()) handler_.on_topic(topic);
-      if (!st.ok()) {
-        log::warn("cache feed: {}; reconnecting", st.message());
-        was_lost = true;
-        break;
+    Complete(covered, Settled());
+    if (!Listen(**conn)) break;
+    was_lost = !moved_.load();
+  }
+  {
+    std::lock_guard lock(fence_mu_);
+    feed_running_ = false;
+  }
+  std::vector<Waiter> left;
+  TakeAllWaiters(left);
+  Complete(left, false);
+}
+
+bool PgCluster::Listen(PgConnection& conn) {
+  Clock::time_point last_idle = Clock::now();
+  while (!stopping_.load()) {
+    Status st = conn.ConsumeInput();
+    bool answered = false;
+    if (st.ok() && fence_sent_) {
+      auto a = conn.FenceAnswered();
+      if (a.ok()) {
+        answered = *a;
+      } else {
+        st = a.status();
       }
-      if (!Wait((*conn)->Socket(), 1000)) return;
-      if (moved_.load()) {
-        // Follow: this server is no longer the one written to. Whatever was published on the
-        // new one before we listen there is covered by the reset that follows the LISTEN.
-        log::info("cache feed: following the database written to now; every cache is dropped");
-        break;
+    }
+    // The notifications read up to the fence's answer are handled before its callers hear.
+    for (const std::string& topic : conn.TakeNotifications()) handler_.on_topic(topic);
+    if (answered) {
+      fence_sent_ = false;
+      Complete(in_flight_, Settled());
+    }
+    if (!st.ok()) {
+      // The fence's callers stay: the reset after the next LISTEN (or their deadline) ends
+      // their wait.
+      log::warn("cache feed: {}; reconnecting", st.message());
+      return true;
+    }
+    ExpireWaiters();
+    if (!fence_sent_) {
+      std::lock_guard lock(fence_mu_);
+      for (Waiter& w : waiting_) in_flight_.push_back(std::move(w));
+      waiting_.clear();
+    }
+    if (!fence_sent_ && !in_flight_.empty()) {
+      if (Status s = conn.SendFence(); !s.ok()) {
+        log::warn("cache feed: {}; reconnecting", s.message());
+        return true;
       }
-      if (handler_.on_idle) handler_.on_idle();
+      fence_sent_ = true;
+      ++fences_;
+    }
+    if (!Wait(conn.Socket(), WaitBudget(1000))) return false;
+    if (moved_.load()) {
+      // Follow: this server is no longer the one written to. Whatever was published on the
+      // new one before we listen there is covered by the reset that follows the LISTEN.
+      log::info("cache feed: following the database written to now; every cache is dropped");
+      return true;
+    }
+    if (handler_.on_idle && Clock::now() - last_idle >= std::chrono::seconds(1)) {
+      last_idle = Clock::now();
+      handler_.on_idle();
     }
   }
+  return false;
 }
 
 }  // namespace coffer::store

@@ -14,6 +14,14 @@
 // (back-off from 50 ms doubling to 2 s) and, once it listens again, calls on_reset, as it does
 // after its first LISTEN: PostgreSQL does not keep notifications for a listener that was away.
 //
+// Fences (AwaitFresh): callers wait in a queue; the feed thread sends one fence (a bare Sync,
+// PgConnection::SendFence) for everyone queued when it is free, and when PostgreSQL answers it
+// hands over the notifications read up to that answer, then completes those callers. Callers
+// that came while a fence was in flight wait for the next one: that fence was sent before
+// they arrived. A lost connection leaves its callers waiting; the reset after the next LISTEN
+// completes everyone who was waiting before it began. A caller whose deadline passes first
+// gets false.
+//
 // Following another server: with paired-region failover the writable database can change
 // (`coffer operator failover promote` makes the pair the primary, for good). Follow(url) makes
 // the feed drop its connection and listen on `url` from then on, with an on_reset once it
@@ -24,6 +32,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +56,7 @@ class PgCluster final : public Cluster {
   StatusOr<std::unique_ptr<Lock>> LockStartup() override;
   Status StartFeed(FeedHandler handler) override;
   void StopFeed() override;
+  void AwaitFresh(std::chrono::milliseconds timeout, std::function<void(bool)> done) override;
 
   // From now on the feed (and LockStartup) connect to `url` instead (a libpq URL, as
   // PgOptions::url); a running feed moves at once. The same URL again changes nothing.
@@ -55,6 +66,8 @@ class PgCluster final : public Cluster {
 
   // How many times the feed has (re)connected and called on_reset (tests and metrics).
   uint64_t feed_resets() const { return resets_.load(); }
+  // How many fences the feed has sent (tests: callers share them).
+  uint64_t fences_sent() const { return fences_.load(); }
 
  private:
   explicit PgCluster(const PgOptions& options);
@@ -65,6 +78,24 @@ class PgCluster final : public Cluster {
   bool Wait(int fd, int timeout_ms);
   // The connection parameters for the URL followed now.
   std::vector<std::pair<std::string, std::string>> Conninfo() const;
+  // Listens on `conn` until it is lost, the feed moves or stops; false when stopping.
+  bool Listen(PgConnection& conn);
+
+  // Fence callers (feed thread unless said otherwise).
+  using Clock = std::chrono::steady_clock;
+  struct Waiter {
+    Clock::time_point deadline;
+    std::function<void(bool)> done;
+  };
+  bool Settled() const { return !handler_.settled || handler_.settled(); }
+  // Moves every caller queued so far (and those of the fence in flight) into `out`.
+  void TakeAllWaiters(std::vector<Waiter>& out);
+  // Completes, with false, every caller whose deadline has passed.
+  void ExpireWaiters();
+  // `cap_ms`, or less so that the feed wakes at the earliest caller's deadline.
+  int WaitBudget(int cap_ms);
+  static void Complete(std::vector<Waiter>& waiters, bool fresh);
+  void Wake();
 
   // Our settings; "dbname" (the URL) is added last by Conninfo, so the URL's settings win.
   std::vector<std::pair<std::string, std::string>> settings_;
@@ -76,6 +107,12 @@ class PgCluster final : public Cluster {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> resets_{0};
+  std::atomic<uint64_t> fences_{0};
+  std::mutex fence_mu_;
+  bool feed_running_ = false;    // guarded by fence_mu_: AwaitFresh queues only while set
+  std::vector<Waiter> waiting_;  // guarded by fence_mu_: not yet covered by a fence sent
+  std::vector<Waiter> in_flight_;  // feed thread: covered by the fence in flight
+  bool fence_sent_ = false;        // feed thread
   int wake_[2] = {-1, -1};  // a pipe: StopFeed writes, Wait wakes
 };
 

@@ -404,6 +404,35 @@ std::vector<std::string> PgConnection::TakeNotifications() {
   return out;
 }
 
+Status PgConnection::SendFence() {
+  if ((PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) == 0) ||
+      PQpipelineSync(conn_) == 0) {
+    return UnavailableError("PostgreSQL: the feed's connection was lost: " +
+                            TrimMessage(PQerrorMessage(conn_)));
+  }
+  return OkStatus();
+}
+
+StatusOr<bool> PgConnection::FenceAnswered() {
+  while (!PQisBusy(conn_)) {
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) {
+      if (broken()) break;
+      return false;  // nothing complete yet
+    }
+    bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+    PQclear(res);
+    if (!sync) continue;
+    if (PQexitPipelineMode(conn_) == 0) break;
+    return true;
+  }
+  if (broken()) {
+    return UnavailableError("PostgreSQL: the feed's connection was lost: " +
+                            TrimMessage(PQerrorMessage(conn_)));
+  }
+  return false;
+}
+
 PgConnection::Result::~Result() { PQclear(res_); }
 
 int PgConnection::Result::rows() const { return PQntuples(res_); }

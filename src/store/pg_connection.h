@@ -115,6 +115,14 @@ class PgConnection {
   int Socket() const;
   Status ConsumeInput();
   std::vector<std::string> TakeNotifications();
+  // A fence on that connection (store::Cluster::AwaitFresh): SendFence sends a bare Sync
+  // (no statement, no transaction). PostgreSQL answers it with ReadyForQuery, and a listening
+  // backend sends every notification it was signalled before that answer (postgres.c processes
+  // a pending notify interrupt right before ReadyForQuery), so once FenceAnswered is true
+  // (after ConsumeInput) every notification of a transaction that committed before the fence
+  // was sent has been read. Unavailable once the connection is lost.
+  Status SendFence();
+  StatusOr<bool> FenceAnswered();
 
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
