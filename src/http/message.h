@@ -46,6 +46,9 @@ struct RequestHead {
   bool chunked = false;
   std::string remote_address;
   uint16_t local_port = 0;  // the port the connection arrived on
+  // Set when OnHead runs again after the wait its HeadDecision::await asked for: whether that
+  // wait ended well (false: the handler cannot serve the request now).
+  std::optional<bool> awaited;
 
   std::optional<std::string_view> Query(std::string_view name) const;
 };

@@ -3,7 +3,10 @@
 // Request life cycle:
 //  1. TLS handshake (timeout), header block read (size limit, timeout).
 //  2. Handler::OnHead(head) runs on an I/O thread. It must not block (no storage, no fsync);
-//     cheap CPU work such as a cached token check is fine. It returns either a Response to send
+//     cheap CPU work such as a cached token check is fine. What would block (waiting until the
+//     handler's caches have caught up with other nodes) it asks for with HeadDecision::await:
+//     the server then waits without holding a thread and calls OnHead again with
+//     RequestHead::awaited set. Otherwise it returns either a Response to send
 //     at once — the body is then not read; the server drains a bounded amount or closes so the
 //     client still reads the answer — or the maximum body size to accept. A Content-Length above
 //     that limit, or a chunked body that grows past it, is answered with
@@ -29,6 +32,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +58,11 @@ struct HeadDecision {
   // of memory, for uploads too large to hold (a whole-vault archive). It then takes from the
   // body budget only a read buffer's worth, whatever its size; body_limit still bounds it.
   std::string body_spool_dir;
+  // Set (the rest is then ignored): wait first. The server calls await(resume); resume(ok)
+  // must be called exactly once, from any thread, and soon (the wait has no timeout of the
+  // server's); the server then calls OnHead again on the connection's strand with
+  // RequestHead::awaited = ok. Asked for on that second call, it is not waited for again.
+  std::function<void(std::function<void(bool)>)> await;
 };
 
 class Handler {

@@ -4,6 +4,11 @@
 
 #include "http/server_test_fixture.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <future>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -281,6 +286,64 @@ TEST_F(ServerTest, ManyConcurrentClientsAreHandledInParallel) {
   for (auto& thread : clients) thread.join();
   EXPECT_EQ(ok.load(), kClients);
   EXPECT_GT(max_active.load(), 8);
+}
+
+// HeadDecision::await: a request waits without holding an I/O thread, then OnHead runs again
+// with RequestHead::awaited telling how the wait ended.
+TEST_F(ServerTest, AwaitedHeadWaitsWithoutAThreadThenRunsOnHeadAgain) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::function<void(bool)>> parked;
+  std::atomic<int> awaits_on_second_call{0};
+  handler_.on_head = [&](const RequestHead& head) {
+    HeadDecision d;
+    auto park = [&](std::function<void(bool)> resume) {
+      std::lock_guard lock(mu);
+      parked.push_back(std::move(resume));
+      cv.notify_all();
+    };
+    if (head.path == "/wait") {
+      // Asked for again on the second call: not waited for a second time.
+      if (head.awaited.has_value()) ++awaits_on_second_call;
+      d.await = park;
+    }
+    if (head.awaited == std::optional<bool>(false)) {
+      d.respond_now = Response{503, {}, "not fresh", false};
+      return d;
+    }
+    if (head.path == "/wait" && !head.awaited.has_value()) return d;
+    d.body_limit = kDefaultBodyLimit;
+    d.context = std::string(head.awaited.has_value() ? "awaited" : "direct");
+    return d;
+  };
+  ServerOptions options = Options();
+  options.io_threads = 1;
+  StartServer(options);
+  auto first = std::async(std::launch::async, [&] { return Get("/wait"); });
+  auto second = std::async(std::launch::async, [&] { return Get("/wait"); });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return parked.size() == 2; }));
+  }
+  // Both wait; the only I/O thread still serves another request.
+  auto direct = Get("/now");
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  EXPECT_EQ(direct->body, "GET /now direct ");
+  std::thread([&] {
+    parked[0](true);
+    parked[1](false);
+  }).join();
+  std::vector<std::string> answers;
+  for (auto* f : {&first, &second}) {
+    auto r = f->get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    answers.push_back(std::to_string(r->status) + " " + r->body);
+  }
+  std::sort(answers.begin(), answers.end());
+  EXPECT_EQ(answers, (std::vector<std::string>{"200 GET /wait awaited ", "503 not fresh"}));
+  EXPECT_EQ(awaits_on_second_call.load(), 2);
+  EXPECT_EQ(parked.size(), 2u);
+  EXPECT_EQ(handler_.handle_calls.load(), 2);
 }
 
 TEST_F(ServerTest, StopClosesConnectionsAndIsIdempotent) {

@@ -171,6 +171,10 @@ void Connection::OnHeader(ErrorCode ec) {
     return;
   }
   if (!FillHead()) return;
+  RunOnHead();
+}
+
+void Connection::RunOnHead() {
   HeadDecision decision;
   try {
     decision = env_.handler->OnHead(head_);
@@ -181,6 +185,18 @@ void Connection::OnHeader(ErrorCode ec) {
   } catch (...) {
     log::error("http: OnHead threw a non-standard exception");
     SendError(500, "internal error");
+    return;
+  }
+  if (decision.await && !head_.awaited.has_value()) {
+    // No thread waits: the handler's resume posts the second OnHead to this strand.
+    auto await = std::move(decision.await);
+    await([self = shared_from_this()](bool ok) {
+      net::post(self->stream_.get_executor(), [self, ok] {
+        if (self->closed_) return;
+        self->head_.awaited = ok;
+        self->RunOnHead();
+      });
+    });
     return;
   }
   Dispatch(std::move(decision));
@@ -197,6 +213,7 @@ bool Connection::FillHead() {
   }
   head_.remote_address = remote_address_;
   head_.local_port = local_port_;
+  head_.awaited.reset();
   return true;
 }
 

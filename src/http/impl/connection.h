@@ -79,6 +79,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WaitForRequest();
   void ReadHeader();
   void OnHeader(ErrorCode ec);
+  // Handler::OnHead, with the wait it may ask for (HeadDecision::await), then Dispatch.
+  void RunOnHead();
   bool FillHead();
   void Dispatch(HeadDecision decision);
   // Holds body budget for `total` bytes of this request's body (times body_memory_factor_,
