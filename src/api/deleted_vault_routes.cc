@@ -51,6 +51,10 @@ COFFER_ROUTE_HANDLER(PurgeDeletedVault) {
     return ErrorResponse(v.status());
   }
   if (app.services().keys != nullptr) app.services().keys->ForgetVault(v->id);
+  // Its secrets' cached values go too (they could not be reached again: a vault id is not
+  // reused).
+  app.services().barrier->DeliverCacheTopic(std::string(vault::SecretTraits::kTopicPrefix) +
+                                            v->id + "/");
   return JsonResponse(200, "");
 }
 

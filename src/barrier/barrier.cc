@@ -194,9 +194,34 @@ Status Barrier::Unseal(const SecretBytes& unseal_key) {
 }
 
 void Barrier::Seal() {
-  std::unique_lock lock(mu_);
-  keyring_.reset();  // SecretBytes members zero themselves
-  root_key_.Wipe();
+  {
+    std::unique_lock lock(mu_);
+    keyring_.reset();  // SecretBytes members zero themselves
+    root_key_.Wipe();
+  }
+  ResetCaches();  // no plaintext stays cached while sealed
+}
+
+void Barrier::AddCacheListener(CacheListener* listener) {
+  std::unique_lock lock(listeners_mu_);
+  listeners_.push_back(listener);
+}
+
+void Barrier::RemoveCacheListener(CacheListener* listener) {
+  std::unique_lock lock(listeners_mu_);
+  std::erase(listeners_, listener);
+}
+
+bool Barrier::DeliverCacheTopic(std::string_view topic) const {
+  std::shared_lock lock(listeners_mu_);
+  bool taken = false;
+  for (CacheListener* l : listeners_) taken = l->OnCacheTopic(topic) || taken;
+  return taken;
+}
+
+void Barrier::ResetCaches() const {
+  std::shared_lock lock(listeners_mu_);
+  for (CacheListener* l : listeners_) l->OnCacheReset();
 }
 
 bool Barrier::sealed() const {
@@ -294,10 +319,17 @@ Status Barrier::Update(const BarrierFn& fn) {
   // still refuses writes this fails as the write itself would have (failover: 503 read-only).
   if (!own_term) RETURN_IF_ERROR(RotateTerm());
   MaybeRotate();
-  return storage_.Update([&](store::Transaction& t) {
-    Txn txn(*this, t);
+  std::vector<std::string> published;  // by every run of fn (the engine may retry it)
+  Status s = storage_.Update([&](store::Transaction& t) {
+    Txn txn(*this, t, &published);
     return fn(txn);
   });
+  if (!published.empty()) {
+    std::sort(published.begin(), published.end());
+    published.erase(std::unique(published.begin(), published.end()), published.end());
+    for (const std::string& topic : published) DeliverCacheTopic(topic);
+  }
+  return s;
 }
 
 Status Barrier::View(const BarrierFn& fn) {

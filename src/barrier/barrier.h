@@ -48,6 +48,20 @@ constexpr size_t kUnsealKeySize = 32;
 
 class Barrier;
 
+// What this node caches of the records behind the barrier, kept right by the topics that
+// transactions publish (Txn::Publish). A listener hears every topic this node's transactions
+// published once Barrier::Update has ended (committed or not: dropping is always safe), before
+// Update returns; the cache feed hands it those of the other nodes sharing the storage
+// (DeliverCacheTopic) and a reset when some may have been missed.
+class CacheListener {
+ public:
+  virtual ~CacheListener() = default;
+  // Whether `topic` is this listener's; if so it has dropped what the topic names.
+  virtual bool OnCacheTopic(std::string_view topic) = 0;
+  // Topics may have been missed, or the barrier was sealed: drop everything.
+  virtual void OnCacheReset() = 0;
+};
+
 // A transaction over plaintext records. Only valid inside Barrier::Update / View.
 // The AES-GCM opener of the keyring term a transaction last decrypted under.
 struct TermOpener {
@@ -75,13 +89,20 @@ class Txn {
                                               std::string_view start_after, size_t limit);
   // Tells the other nodes sharing the storage, if and when this transaction commits, that it
   // changed what `topic` names, so they drop what they cache of it (store::Transaction::Publish).
-  void Publish(std::string_view topic) { inner_.Publish(topic); }
+  // This node's CacheListeners hear it when the Update ends.
+  void Publish(std::string_view topic) {
+    inner_.Publish(topic);
+    if (published_ != nullptr) published_->emplace_back(topic);
+  }
 
  private:
   friend class Barrier;
-  Txn(const Barrier& barrier, store::Transaction& inner) : barrier_(barrier), inner_(inner) {}
+  Txn(const Barrier& barrier, store::Transaction& inner,
+      std::vector<std::string>* published = nullptr)
+      : barrier_(barrier), inner_(inner), published_(published) {}
   const Barrier& barrier_;
   store::Transaction& inner_;
+  std::vector<std::string>* published_;  // Update's: topics for this node's listeners
   TermOpener opener_;  // a scan's records nearly all share one term: its key is scheduled once
 };
 
@@ -99,12 +120,22 @@ class Barrier {
   StatusOr<SecretBytes> Initialize();
   // PermissionDenied for a wrong unseal key; FailedPrecondition if not initialized.
   Status Unseal(const SecretBytes& unseal_key);
-  // Drops every key from memory.
+  // Drops every key from memory, and every listener's cache.
   void Seal();
   bool sealed() const;
 
+  // Runs fn in a writing transaction; then every topic it published goes to this node's
+  // CacheListeners (whatever the outcome) before Update returns.
   Status Update(const BarrierFn& fn);
   Status View(const BarrierFn& fn);
+
+  // A listener must be removed before it is destroyed.
+  void AddCacheListener(CacheListener* listener);
+  void RemoveCacheListener(CacheListener* listener);
+  // Hands `topic` to every listener; whether one of them took it.
+  bool DeliverCacheTopic(std::string_view topic) const;
+  // Every listener drops everything.
+  void ResetCaches() const;
 
   // Starts a new keyring term; new records use it, old ones still decrypt.
   Status RotateTerm();
@@ -142,6 +173,8 @@ class Barrier {
   std::unique_ptr<Keyring> keyring_;
   SecretBytes root_key_;
   mutable std::atomic<uint64_t> encryptions_{0};
+  mutable std::shared_mutex listeners_mu_;
+  std::vector<CacheListener*> listeners_;  // guarded by listeners_mu_
 };
 
 }  // namespace coffer::barrier

@@ -9,11 +9,15 @@ store::FeedHandler CacheFeed::Handler() {
   h.on_topic = [this](std::string_view topic) { OnTopic(topic); };
   h.on_reset = [this] { OnReset(); };
   h.on_idle = [this] { OnIdle(); };
+  h.settled = [this] { return Settled(); };
   return h;
 }
 
+bool CacheFeed::Settled() const { return !(principals_ || subscriptions_ || roles_); }
+
 void CacheFeed::OnTopic(std::string_view topic) {
   if (t_.keys != nullptr && t_.keys->OnCacheTopic(topic)) return;
+  if (t_.barrier != nullptr && t_.barrier->DeliverCacheTopic(topic)) return;
   if (topic == vault::VaultRegistry::kCacheTopic) {
     if (t_.vaults != nullptr) t_.vaults->InvalidateCache();
     return;
@@ -33,6 +37,7 @@ void CacheFeed::OnTopic(std::string_view topic) {
 
 void CacheFeed::OnReset() {
   if (t_.keys != nullptr) t_.keys->ForgetAll();
+  if (t_.barrier != nullptr) t_.barrier->ResetCaches();
   if (t_.vaults != nullptr) t_.vaults->InvalidateCache();
   principals_ = subscriptions_ = roles_ = true;
   ReloadPending();

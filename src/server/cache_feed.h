@@ -7,6 +7,8 @@
 //                            decision cache empties)
 //   "principals"             PrincipalRegistry::Refresh (what every token check asks; it waits)
 //   "subscriptions"          SubscriptionRegistry reloads
+//   anything else            the barrier's CacheListeners ("secret/…": SecretService's cache)
+// The feed's fences (store::Cluster::AwaitFresh) report Settled: no reload left to retry.
 // A reset (the feed's first connection or a reconnection: topics may have been missed) does all
 // of them. A reload that fails (storage down, sealed) is retried on the feed's idle tick; the
 // reloads are idempotent, so a topic heard twice costs only time.
@@ -46,6 +48,8 @@ class CacheFeed {
   void OnTopic(std::string_view topic);
   void OnReset();
   void OnIdle();
+  // Every topic heard so far is applied (no reload waits for a retry).
+  bool Settled() const;
 
  private:
   // Runs the reloads marked pending; a failure keeps its mark for the next tick.

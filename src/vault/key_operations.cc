@@ -150,6 +150,10 @@ bool KeyService::OnCacheTopic(std::string_view topic) {
   std::string_view rest = topic.substr(4);  // "<vault id>/<mac>/", as CacheKey(…, "")
   size_t slash = rest.find('/');
   if (slash == std::string_view::npos || !rest.ends_with('/')) return true;  // malformed: ours
+  if (slash + 1 == rest.size()) {  // "key/<vault id>/": every key of the vault (TopicsToPublish)
+    ForgetVault(rest.substr(0, slash));
+    return true;
+  }
   ForgetCached(rest.substr(0, slash), rest.substr(slash + 1, rest.size() - slash - 2));
   return true;
 }

@@ -19,6 +19,23 @@ bool SecretTraits::Restorable(const model::SecretVersion& v) const {
   return v.value.size() <= model::kMaxSecretValueBytes;
 }
 
+std::string SecretTraits::CacheTopic(std::string_view vault_id, std::string_view mac) {
+  std::string topic(kTopicPrefix);
+  topic += vault_id;
+  topic += '/';
+  topic += mac;
+  topic += '/';
+  return topic;
+}
+
+void SecretTraits::AfterWrite(TxnEffects& effects, const ObjectLocation& loc) const {
+  effects.Publish(CacheTopic(loc.vault_id, loc.mac));
+}
+
+void SecretTraits::AfterPurge(TxnEffects& effects, const ObjectLocation& loc) const {
+  effects.Publish(CacheTopic(loc.vault_id, loc.mac));
+}
+
 SecretBytes KeyTraits::Encode(const model::KeyVersion& v) const {
   return model::EncodeKeyVersion(v);
 }

@@ -64,6 +64,9 @@ class KindTraits : public KindHooks {
   }
 };
 
+// Every write of a secret (by the Secrets API, a certificate's managed secret, a restore)
+// publishes CacheTopic, "secret/<vault id>/<name MAC>/": SecretService's read cache hears it
+// on this node through the barrier and on the others through the cache feed.
 class SecretTraits : public KindTraits<model::SecretVersion> {
  public:
   SecretTraits() : KindTraits(model::ObjectKind::kSecret) {}
@@ -71,6 +74,11 @@ class SecretTraits : public KindTraits<model::SecretVersion> {
   StatusOr<model::SecretVersion> Decode(std::string_view record) const override;
   void Wipe(model::SecretVersion& v) const override { v.value.Wipe(); }
   bool Restorable(const model::SecretVersion& v) const override;
+  void AfterWrite(TxnEffects& effects, const ObjectLocation& loc) const override;
+  void AfterPurge(TxnEffects& effects, const ObjectLocation& loc) const override;
+
+  static constexpr std::string_view kTopicPrefix = "secret/";
+  static std::string CacheTopic(std::string_view vault_id, std::string_view mac);
 };
 
 // Without caches: what the sweeper needs to purge a key when no KeyService is attached.

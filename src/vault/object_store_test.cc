@@ -145,7 +145,8 @@ class CountingStorage final : public store::Storage {
 // version guesses it from what this node saw last and reads the head and that version in one
 // request; whatever the other node wrote meanwhile (a new version, a disabled one, a delete),
 // the answer follows the head read in the same snapshot — a wrong guess costs one more
-// request, never a stale answer.
+// request, never a stale answer. (Each read drops b's read cache first, which would otherwise
+// answer without the storage: this is the read below it.)
 TEST(ObjectStoreLatestHintTest, ALatestReadIsOneRequestAndNeverStaleAcrossNodes) {
   store::MemoryStorage memory;
   CountingStorage storage(memory);
@@ -166,10 +167,12 @@ TEST(ObjectStoreLatestHintTest, ALatestReadIsOneRequestAndNeverStaleAcrossNodes)
     return r.ok() ? r->version.version : std::string();
   };
   auto read_status = [&](std::string_view version = "") -> Status {
+    b.OnCacheReset();
     return b.Get(vault, "s", version).status();
   };
   // The value read through b, or "?" with the failure added.
   auto read = [&](std::string_view version = "") -> std::string {
+    b.OnCacheReset();
     auto got = b.Get(vault, "s", version);
     EXPECT_TRUE(got.ok()) << got.status().ToString();
     return got.ok() ? std::string(got->version.value.view()) : "?";
@@ -181,6 +184,8 @@ TEST(ObjectStoreLatestHintTest, ALatestReadIsOneRequestAndNeverStaleAcrossNodes)
   EXPECT_EQ(storage.TakeRequests(), 2) << "no guess yet: the head, then the version";
   EXPECT_EQ(read(), "one");
   EXPECT_EQ(storage.TakeRequests(), 1) << "head and guessed version in one request";
+  EXPECT_EQ(b.Get(vault, "s", "")->version.value.view(), "one");
+  EXPECT_EQ(storage.TakeRequests(), 0) << "from b's read cache";
 
   std::string v2 = set("two");
   storage.TakeRequests();

@@ -20,7 +20,41 @@ Status ValidateContentType(const std::string& ct) {
 }  // namespace
 
 SecretService::SecretService(barrier::Barrier& barrier, const Clock& clock, Random& rng)
-    : ObjectLifecycle(barrier, clock, store_), rng_(rng), keys_(barrier) {}
+    : ObjectLifecycle(barrier, clock, store_), rng_(rng), keys_(barrier) {
+  barrier.AddCacheListener(this);
+}
+
+SecretService::~SecretService() { barrier_.RemoveCacheListener(this); }
+
+StatusOr<SecretView> SecretService::Get(const model::VaultRecord& vault, std::string_view name,
+                                        std::string_view version) {
+  ASSIGN_OR_RETURN(ObjectLocation loc, store_.Locate(vault.id, name));  // sealed: Unavailable
+  std::string key = vault.id + "/" + loc.mac + "/" + std::string(version);
+  auto found = cache_.Lookup(key);
+  std::shared_ptr<const SecretView> view;
+  if (found.value) {
+    view = std::move(*found.value);
+  } else {
+    ASSIGN_OR_RETURN(auto stored, store_.ReadLive(barrier_, loc, name, version));
+    auto read = std::make_shared<const SecretView>(ItemView(std::move(stored)));
+    // Not stored if a write was heard since the lookup: what was read may predate it.
+    if (read->version.value.size() <= kMaxCachedValueBytes) cache_.Put(key, read, found.epoch);
+    view = std::move(read);
+  }
+  SecretView out = *view;
+  RETURN_IF_ERROR(CheckReadable(out));
+  return out;
+}
+
+bool SecretService::OnCacheTopic(std::string_view topic) {
+  if (!topic.starts_with(SecretTraits::kTopicPrefix)) return false;
+  std::string_view prefix = topic.substr(SecretTraits::kTopicPrefix.size());  // as the cache keys
+  if (prefix.empty() || !prefix.ends_with('/')) prefix = {};  // malformed: drop everything
+  cache_.ErasePrefix(prefix);
+  return true;
+}
+
+void SecretService::OnCacheReset() { cache_.ErasePrefix(""); }
 
 StatusOr<SecretView> SecretService::Set(const model::VaultRecord& vault, std::string_view name,
                                         SecretSetParams params) {

@@ -106,6 +106,9 @@ Status Sweeper::PurgeDueVault(const DueEntry& entry, const std::string& due_key,
   ASSIGN_OR_RETURN(std::string purged_id,
                    vaults_.PurgeDeleted(Keyspace::VaultKeyForMac(entry.mac), now));
   if (!purged_id.empty() && keys != nullptr) keys->ForgetVault(purged_id);
+  if (!purged_id.empty()) {
+    barrier_.DeliverCacheTopic(std::string(SecretTraits::kTopicPrefix) + purged_id + "/");
+  }
   return barrier_.Update([&](barrier::Txn& t) { return t.Delete(due_key); });
 }
 

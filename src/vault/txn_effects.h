@@ -34,6 +34,13 @@ class TxnEffects {
   std::vector<std::string> topics_;
 };
 
+// The topics a transaction publishes for `topics` (its effects'): each once; beyond
+// kMaxTopicsPerTxn (a whole-vault restore writes thousands of objects), each
+// "<kind>/<vault id>/<name MAC>/" becomes "<kind>/<vault id>/", which drops every entry of that
+// kind and vault (PostgreSQL sends each topic as a statement of its own).
+inline constexpr size_t kMaxTopicsPerTxn = 64;
+std::vector<std::string> TopicsToPublish(const std::vector<std::string>& topics);
+
 // One barrier transaction running `fn`, then the effects it collected — whether or not it
 // committed: dropping a cache entry is always safe, keeping a stale one is not.
 using EffectsFn = std::function<Status(barrier::Txn&, TxnEffects&)>;
