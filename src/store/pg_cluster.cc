@@ -177,7 +177,22 @@ void PgCluster::TakeAllWaiters(std::vector<Waiter>& out) {
   waiting_.clear();
 }
 
+void PgCluster::ReleaseWaiting() {
+  release_ = true;
+  Wake();
+}
+
+void PgCluster::RetryNow() {
+  retry_now_ = true;
+  Wake();
+}
+
 void PgCluster::ExpireWaiters() {
+  if (release_.exchange(false)) {
+    std::vector<Waiter> released;
+    TakeAllWaiters(released);
+    Complete(released, true);
+  }
   Clock::time_point now = Clock::now();
   std::vector<Waiter> expired;
   auto split = [&](std::vector<Waiter>& ws) {
@@ -236,7 +251,8 @@ void PgCluster::RunFeed() {
       // Fence callers' deadlines pass meanwhile; their wake-ups do not hasten the retry.
       Clock::time_point retry_at = Clock::now() + std::chrono::milliseconds(backoff_ms);
       bool stopping = false;
-      while (!moved_.load() && Clock::now() < retry_at) {
+      retry_now_ = false;
+      while (!moved_.load() && !retry_now_.load() && Clock::now() < retry_at) {
         ExpireWaiters();
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at - Clock::now());
         if (!Wait(-1, WaitBudget(static_cast<int>(std::max<int64_t>(left.count(), 0) + 1)))) {
@@ -245,7 +261,7 @@ void PgCluster::RunFeed() {
         }
       }
       if (stopping) break;
-      backoff_ms = moved_.load() ? 50 : std::min(backoff_ms * 2, 2000);
+      backoff_ms = moved_.load() || retry_now_.load() ? 50 : std::min(backoff_ms * 2, 2000);
       continue;
     }
     if (was_lost) log::info("cache feed: listening again; every cache is dropped");

@@ -63,6 +63,13 @@ class PgCluster final : public Cluster {
   void Follow(const std::string& url);
   // The URL the feed connects to now.
   std::string url() const;
+  // Answers every AwaitFresh caller waiting now with true, soon, from the feed's thread: for
+  // the composition root when the node switches to serving from the pair, having dropped its
+  // caches (nothing is written while paired, so what it reads next is current).
+  void ReleaseWaiting();
+  // A feed that is not listening tries to connect again at once instead of after its back-off
+  // (the composition root, when the primary is seen answering again: a failback).
+  void RetryNow();
 
   // How many times the feed has (re)connected and called on_reset (tests and metrics).
   uint64_t feed_resets() const { return resets_.load(); }
@@ -90,7 +97,8 @@ class PgCluster final : public Cluster {
   bool Settled() const { return !handler_.settled || handler_.settled(); }
   // Moves every caller queued so far (and those of the fence in flight) into `out`.
   void TakeAllWaiters(std::vector<Waiter>& out);
-  // Completes, with false, every caller whose deadline has passed.
+  // Completes, with true, every caller when ReleaseWaiting asked, then, with false, every
+  // caller whose deadline has passed.
   void ExpireWaiters();
   // `cap_ms`, or less so that the feed wakes at the earliest caller's deadline.
   int WaitBudget(int cap_ms);
@@ -108,6 +116,8 @@ class PgCluster final : public Cluster {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> resets_{0};
   std::atomic<uint64_t> fences_{0};
+  std::atomic<bool> release_{false};  // ReleaseWaiting asked; the feed's thread answers
+  std::atomic<bool> retry_now_{false};  // RetryNow asked; the back-off ends
   std::mutex fence_mu_;
   bool feed_running_ = false;    // guarded by fence_mu_: AwaitFresh queues only while set
   std::vector<Waiter> waiting_;  // guarded by fence_mu_: not yet covered by a fence sent

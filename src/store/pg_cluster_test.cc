@@ -365,7 +365,7 @@ TEST_F(PgClusterTest, CallersWaitingTogetherShareFences) {
   (*node)->StopFeed();
 }
 
-TEST_F(PgClusterTest, FenceIsFalseWhenTheFeedCannotListenOrIsNotSettled) {
+TEST_F(PgClusterTest, FenceIsFalseWhenTheFeedCannotListenOrIsNotSettledUnlessReleased) {
   auto storage = PgStorage::Open(Options());
   ASSERT_TRUE(storage.ok());
   // Not running: false at once.
@@ -389,6 +389,11 @@ TEST_F(PgClusterTest, FenceIsFalseWhenTheFeedCannotListenOrIsNotSettled) {
   (*unreachable)->AwaitFresh(std::chrono::milliseconds(200), lost.Done());
   EXPECT_EQ(lost.Get(), std::optional<bool>(false));
   EXPECT_GE(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds(200));
+  // Released (the node switched to its pair): true at once.
+  FenceResult released;
+  (*unreachable)->AwaitFresh(std::chrono::seconds(30), released.Done());
+  (*unreachable)->ReleaseWaiting();
+  EXPECT_EQ(released.Get(), std::optional<bool>(true));
   // Stopping answers whoever still waits.
   FenceResult stopped;
   (*unreachable)->AwaitFresh(std::chrono::seconds(30), stopped.Done());
