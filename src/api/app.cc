@@ -139,6 +139,23 @@ http::HeadDecision App::OnHead(const http::RequestHead& head) {
     r.headers.Set("Retry-After", "5");
     return refuse(std::move(r));
   }
+  // Several nodes: nothing cached is consulted before this node has heard of every write
+  // acknowledged before the request arrived (CONTRACT.md: "read by every other at once").
+  if (services_.await_fresh) {
+    if (!head.awaited.has_value()) {
+      http::HeadDecision wait;
+      wait.await = services_.await_fresh;
+      return wait;
+    }
+    if (!*head.awaited) {
+      http::Response r = api::ErrorResponse(UnavailableError(
+          "Coffer cannot confirm that it has every change the other nodes committed: its "
+          "notification connection to the database is down. Retry shortly.",
+          "ServiceUnavailable"));
+      r.headers.Set("Retry-After", "1");
+      return refuse(std::move(r));
+    }
+  }
   if (route != nullptr && route->authz == Authz::kNone) {
     d.body_limit = route->body_limit;
     d.run_inline = route->run_inline;

@@ -79,6 +79,12 @@ struct AppServices {
   std::function<Status()> paired_read_check;
   // `coffer operator failover promote`: promotes the pair and makes it writable.
   std::function<Status()> promote_pair;
+  // Several nodes on one PostgreSQL: waits, without holding a thread, until this node's caches
+  // have applied every change another node committed before the call (store::Cluster::
+  // AwaitFresh), then calls done(fresh) from any thread. Every request but the operator plane's
+  // waits for it before anything is looked up (tokens, roles, vaults, cached objects); not fresh
+  // → 503. Unset (one node): nothing to wait for.
+  std::function<void(std::function<void(bool)>)> await_fresh;
 };
 
 class App final : public http::Handler {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "api/app_test_fixture.h"
@@ -113,6 +115,40 @@ TEST_F(AppFailoverTest, PromoteWithoutAPairIsABadRequest) {
   auto r = Call("POST", "127.0.0.1", "/_coffer/operator/failover/promote", AdminToken(), "{}");
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("paired_url"), std::string::npos) << r.body;
+}
+
+// Several nodes on one PostgreSQL: every request but the operator plane's first waits for the
+// cache feed's fence (AppServices::await_fresh); when the fence cannot be had the answer is 503
+// with Retry-After, before any token or cache is consulted.
+TEST_F(AppFailoverTest, RequestsWaitForTheFenceAndAre503WhenItFails) {
+  std::atomic<int> fences{0};
+  std::atomic<bool> fresh{true};
+  services().await_fresh = [&](std::function<void(bool)> done) {
+    ++fences;
+    done(fresh.load());
+  };
+  RestartApp();
+  Caller c = NewCaller("c");
+  Assign(c.object_id, "00482a5a-887f-4fb3-b363-3b7fe8e74483", VaultScope());
+  EXPECT_EQ(Call("PUT", VaultHost(), "/secrets/s?api-version=7.6", c.data_token,
+                 R"({"value":"v"})").status, 200);
+  EXPECT_EQ(Call("GET", VaultHost(), "/secrets/s?api-version=7.6", c.data_token).status, 200);
+  EXPECT_EQ(fences.load(), 2);
+  EXPECT_EQ(Call("GET", "127.0.0.1", "/healthz", "").status, 200);
+  EXPECT_EQ(fences.load(), 2) << "the operator plane does not wait";
+
+  fresh = false;
+  for (const std::string& token : {c.data_token, std::string("not-a-token")}) {
+    auto r = Call("GET", VaultHost(), "/secrets/s?api-version=7.6", token);
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(r.headers.Get("Retry-After"), "1");
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    EXPECT_EQ(j["error"]["code"], "ServiceUnavailable") << r.body;
+    EXPECT_NE(r.body.find("notification connection"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(fences.load(), 4);
+  fresh = true;
+  EXPECT_EQ(Call("GET", VaultHost(), "/secrets/s?api-version=7.6", c.data_token).status, 200);
 }
 
 }  // namespace

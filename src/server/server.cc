@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -85,6 +87,10 @@ void RaiseOpenFileLimit() {
               static_cast<unsigned long long>(limit.rlim_max));
   }
 }
+
+// How long a request waits for the cache feed's fence (store::Cluster::AwaitFresh) before
+// it is answered 503: a fence takes one round trip to PostgreSQL, a reconnection a few.
+constexpr std::chrono::milliseconds kFreshnessWait{2000};
 
 // Everything the running server owns, in construction order.
 struct Runtime {
@@ -221,6 +227,15 @@ Status OpenRuntime(const ServerConfig& config, const std::string& tenant_id, Run
   if (pg_cluster != nullptr) {
     follow = [rt, pg_cluster, config](store::FailoverMode) {
       if (rt->failover != nullptr) pg_cluster->Follow(WrittenUrl(config, rt->failover->mode()));
+      // What was cached came from the side served before: re-read it from the one served now.
+      if (rt->keys) rt->keys->ForgetAll();
+      if (rt->barrier) rt->barrier->ResetCaches();
+      // Requests waiting for the lost primary's feed go on: paired, they query the pair.
+      if (rt->failover != nullptr && rt->failover->mode() == store::FailoverMode::kPaired) {
+        pg_cluster->ReleaseWaiting();
+      } else {
+        pg_cluster->RetryNow();  // failback: the feed need not wait out its back-off
+      }
     };
   }
   ASSIGN_OR_RETURN(rt->storage, OpenStorage(config, std::move(follow)));
@@ -547,6 +562,18 @@ int RunServer(const ServerConfig& config) {
     };
     services.promote_pair = [failover] { return failover->Promote(); };
   }
+  if (store::Cluster* cluster = rt.cluster.get()) {
+    store::FailoverStorage* failover = rt.failover;
+    services.await_fresh = [cluster, failover](std::function<void(bool)> done) {
+      // Serving from the pair: nothing is written anywhere, every read first queries the pair
+      // (paired_read_check) and the caches were dropped when the node switched.
+      if (failover != nullptr && failover->mode() == store::FailoverMode::kPaired) {
+        done(true);
+        return;
+      }
+      cluster->AwaitFresh(kFreshnessWait, std::move(done));
+    };
+  }
   api::App app(app_options, services);
   rt.storage->SetCommitObserver(&app.commit_observer());
   if (Status s = StartCacheFeed(rt); !s.ok()) return Fail("cache feed", s);
@@ -587,6 +614,8 @@ int RunServer(const ServerConfig& config) {
   rt.sweeper->Stop();
   if (rt.backup_schedule) rt.backup_schedule->Stop();
   (*server)->Stop();
+  // Requests still waiting for a fence are answered while the server's executors still exist.
+  if (rt.cluster) rt.cluster->StopFeed();
   prober.reset();
   rt.storage->SetCommitObserver(nullptr);  // the app, which holds the metrics, goes first
   return 0;
