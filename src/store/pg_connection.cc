@@ -307,34 +307,59 @@ StatusOr<PgConnection::Result> PgConnection::Run(const char* name,
 StatusOr<std::vector<PgConnection::Result>> PgConnection::RunBatch(
     const char* begin, const char* name,
     const std::vector<std::vector<std::string_view>>& param_sets) {
+  std::vector<PgStatement> stmts;
+  stmts.reserve(param_sets.size());
+  for (const auto& params : param_sets) stmts.push_back({name, params});
+  return RunPipeline(begin, stmts, nullptr);
+}
+
+Status PgConnection::CommitAfter(const char* begin, const std::vector<PgStatement>& stmts) {
+  if (begin == nullptr && stmts.empty()) return Commit();
+  auto done = RunPipeline(begin, stmts, "COMMIT");
+  // A statement before the COMMIT failed: the transaction is aborted, not ended.
+  if (!done.ok() && !broken() && PQtransactionStatus(conn_) == PQTRANS_INERROR) {
+    std::string sqlstate = last_sqlstate_;
+    Defer("ROLLBACK");
+    last_sqlstate_ = sqlstate;
+  }
+  return done.status();
+}
+
+StatusOr<std::vector<PgConnection::Result>> PgConnection::RunPipeline(
+    const char* begin, const std::vector<PgStatement>& stmts, const char* commit) {
   last_sqlstate_.clear();
-  auto lost = [&](std::string_view what) -> Status {
+  const char* what = stmts.empty() ? (commit != nullptr ? commit : "statement") : stmts.back().name;
+  auto lost = [&](std::string_view doing) -> Status {
     last_sqlstate_ = "08006";
-    return UnavailableError("PostgreSQL: " + std::string(what) + " failed: " +
+    return UnavailableError("PostgreSQL: " + std::string(doing) + " failed: " +
                             TrimMessage(PQerrorMessage(conn_)));
   };
   if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) == 0) {
     return lost("entering pipeline mode");
   }
-  // Everything goes out before anything is read: the deferred answers, BEGIN and the
-  // statements share one round trip.
+  // Everything goes out before anything is read: the deferred answers, BEGIN, the statements
+  // and the COMMIT share one round trip.
   if (begin != nullptr &&
       PQsendQueryParams(conn_, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
     return lost(begin);
   }
-  for (const auto& params : param_sets) {
+  for (const PgStatement& st : stmts) {
     std::vector<const char*> values;
-    std::vector<int> lengths, formats(params.size(), 1);
-    for (auto p : params) {
+    std::vector<int> lengths, formats(st.params.size(), 1);
+    for (auto p : st.params) {
       values.push_back(p.data());
       lengths.push_back(static_cast<int>(p.size()));
     }
-    if (PQsendQueryPrepared(conn_, name, static_cast<int>(params.size()), values.data(),
+    if (PQsendQueryPrepared(conn_, st.name, static_cast<int>(st.params.size()), values.data(),
                             lengths.data(), formats.data(), /*resultFormat=*/1) == 0) {
-      return lost(name);
+      return lost(st.name);
     }
   }
-  if (PQpipelineSync(conn_) == 0) return lost(name);
+  if (commit != nullptr &&
+      PQsendQueryParams(conn_, commit, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
+    return lost(commit);
+  }
+  if (PQpipelineSync(conn_) == 0) return lost(what);
   ++round_trips_;
   // The deferred statements' answers first (their failures do not matter; a lost connection
   // does), then ours.
@@ -345,18 +370,23 @@ StatusOr<std::vector<PgConnection::Result>> PgConnection::RunBatch(
     --deferred_syncs_;
     if (!st.ok()) {
       deferred_syncs_ = 0;
-      return lost(name);
+      return lost(what);
     }
   }
   std::vector<PGresult*> raw;
+  if (commit != nullptr) {
+    warnings_.clear();
+    collect_warnings_ = true;
+  }
   Status read = ReadSegment(raw);
+  collect_warnings_ = false;
   std::vector<Result> owned;
   owned.reserve(raw.size());
   for (PGresult* r : raw) owned.emplace_back(r);  // frees them whatever happens next
-  if (!read.ok()) return lost(name);
+  if (!read.ok()) return lost(what);
   if (PQexitPipelineMode(conn_) == 0) return lost("leaving pipeline mode");
 
-  size_t expected = param_sets.size() + (begin != nullptr ? 1 : 0);
+  size_t expected = stmts.size() + (begin != nullptr ? 1 : 0) + (commit != nullptr ? 1 : 0);
   if (owned.size() != expected) {
     return InternalError("PostgreSQL: " + std::to_string(owned.size()) + " results for " +
                          std::to_string(expected) + " statements");
@@ -367,12 +397,26 @@ StatusOr<std::vector<PgConnection::Result>> PgConnection::RunBatch(
     i = 1;
   }
   std::vector<Result> out;
-  out.reserve(param_sets.size());
-  for (; i < owned.size(); ++i) {
+  out.reserve(stmts.size());
+  for (const PgStatement& st : stmts) {
     PGresult* res = owned[i].get();
     int expect = PQresultStatus(res) == PGRES_COMMAND_OK ? PGRES_COMMAND_OK : PGRES_TUPLES_OK;
-    RETURN_IF_ERROR(Check(name, res, expect));
+    RETURN_IF_ERROR(Check(st.name, res, expect));
     out.push_back(std::move(owned[i]));
+    ++i;
+  }
+  if (commit != nullptr) {
+    PGresult* res = owned[i].get();
+    RETURN_IF_ERROR(Check(commit, res, PGRES_COMMAND_OK));
+    if (std::string_view(PQcmdStatus(res)) != "COMMIT") {
+      return UnavailableError(std::string("PostgreSQL: COMMIT answered ") + PQcmdStatus(res));
+    }
+    Status outcome = CommitOutcome(warnings_);
+    for (const auto& w : warnings_) {
+      log::warn("PostgreSQL warned at COMMIT (SQLSTATE {}): {}", w.sqlstate, w.message);
+    }
+    warnings_.clear();
+    RETURN_IF_ERROR(outcome);
   }
   return out;
 }
@@ -451,9 +495,42 @@ Status PgTxn::Fail(Status st) {
 
 StatusOr<std::vector<PgConnection::Result>> PgTxn::Send(
     const char* name, const std::vector<std::vector<std::string_view>>& param_sets) {
-  if (begun_) return conn_->RunBatch(nullptr, name, param_sets);
+  // The writes not sent yet go first, in the same round trip: PostgreSQL runs them in order,
+  // so this read sees them.
+  std::vector<PgConnection::PgStatement> stmts = PendingStatements();
+  const size_t writes = stmts.size();
+  for (const auto& params : param_sets) stmts.push_back({name, params});
+  StatusOr<std::vector<PgConnection::Result>> res = RunFirst(stmts, nullptr);
+  pending_.clear();
+  if (!res.ok()) return res.status();
+  std::vector<PgConnection::Result> reads;  // the writes' results are dropped
+  reads.reserve(res->size() - writes);
+  for (size_t i = writes; i < res->size(); ++i) reads.push_back(std::move((*res)[i]));
+  return reads;
+}
+
+std::vector<PgConnection::PgStatement> PgTxn::PendingStatements() const {
+  std::vector<PgConnection::PgStatement> out;
+  out.reserve(pending_.size());
+  for (const Pending& p : pending_) {
+    PgConnection::PgStatement st{p.name, {}};
+    for (const std::string& v : p.params) st.params.push_back(v);
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+StatusOr<std::vector<PgConnection::Result>> PgTxn::RunFirst(
+    const std::vector<PgConnection::PgStatement>& stmts, const char* commit) {
+  auto run = [&](const char* begin) -> StatusOr<std::vector<PgConnection::Result>> {
+    if (commit == nullptr) return conn_->RunPipeline(begin, stmts, nullptr);
+    RETURN_IF_ERROR(conn_->CommitAfter(begin, stmts));
+    return std::vector<PgConnection::Result>();
+  };
+  if (begun_) return run(nullptr);
   begun_ = true;
-  auto res = conn_->RunBatch(begin_, name, param_sets);
+  auto res = run(begin_);
+  // A stale idle connection shows at the first statement, before anything ran on it.
   while (!res.ok() && conn_->broken() && replace_stale_) {
     auto fresh = replace_stale_();
     if (!fresh.ok()) {
@@ -462,9 +539,17 @@ StatusOr<std::vector<PgConnection::Result>> PgTxn::Send(
     }
     if (*fresh == nullptr) break;
     conn_ = *fresh;
-    res = conn_->RunBatch(begin_, name, param_sets);
+    res = run(begin_);
   }
   return res;
+}
+
+Status PgTxn::Commit() {
+  if (!first_error_.ok()) return first_error_;
+  std::vector<PgConnection::PgStatement> stmts = PendingStatements();
+  auto done = RunFirst(stmts, "COMMIT");
+  pending_.clear();
+  return done.status();
 }
 
 StatusOr<PgConnection::Result> PgTxn::SendOne(const char* name,
@@ -475,25 +560,36 @@ StatusOr<PgConnection::Result> PgTxn::SendOne(const char* name,
 
 StatusOr<std::optional<std::string>> PgTxn::Get(std::string_view key) {
   if (!first_error_.ok()) return first_error_;
+  if (auto it = seen_.find(std::string(key)); it != seen_.end()) return it->second;
   auto res = SendOne("get", {key});
   if (!res.ok()) return Fail(res.status());
-  if (res->rows() == 0) return std::optional<std::string>();
-  return std::optional<std::string>(std::string(res->value(0, 0)));
+  std::optional<std::string> value;
+  if (res->rows() != 0) value = std::string(res->value(0, 0));
+  seen_.emplace(std::string(key), value);
+  return value;
 }
 
 StatusOr<std::vector<std::optional<std::string>>> PgTxn::GetMany(
     const std::vector<std::string_view>& keys) {
   if (!first_error_.ok()) return first_error_;
-  std::vector<std::optional<std::string>> out;
-  if (keys.empty()) return out;
+  std::vector<std::optional<std::string>> out(keys.size());
   std::vector<std::vector<std::string_view>> sets;
-  sets.reserve(keys.size());
-  for (std::string_view key : keys) sets.push_back({key});
+  std::vector<size_t> asked;  // index in keys of each set
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (auto it = seen_.find(std::string(keys[i])); it != seen_.end()) {
+      out[i] = it->second;
+    } else {
+      sets.push_back({keys[i]});
+      asked.push_back(i);
+    }
+  }
+  if (sets.empty()) return out;
   auto res = Send("get", sets);
   if (!res.ok()) return Fail(res.status());
-  out.reserve(keys.size());
-  for (const auto& r : *res) {
-    out.push_back(r.rows() == 0 ? std::nullopt : std::optional<std::string>(r.value(0, 0)));
+  for (size_t j = 0; j < asked.size(); ++j) {
+    const auto& r = (*res)[j];
+    if (r.rows() != 0) out[asked[j]] = std::string(r.value(0, 0));
+    seen_.emplace(std::string(keys[asked[j]]), out[asked[j]]);
   }
   return out;
 }
@@ -534,29 +630,22 @@ StatusOr<std::vector<Entry>> PgTxn::Scan(std::string_view prefix, std::string_vi
 Status PgTxn::Put(std::string_view key, std::string_view value) {
   if (!writable_) return FailedPreconditionError("Put in a read-only transaction");
   if (!first_error_.ok()) return first_error_;
-  auto res = SendOne("put", {key, value});
-  if (!res.ok()) return Fail(res.status());
+  pending_.push_back({"put", {std::string(key), std::string(value)}});
+  seen_[std::string(key)] = std::string(value);
   return OkStatus();
 }
 
 void PgTxn::Publish(std::string_view topic) {
   if (!writable_ || !first_error_.ok()) return;
-  for (const auto& done : published_) {
-    if (done == topic) return;
-  }
-  auto res = SendOne("notify", {topic});
-  if (!res.ok()) {
-    (void)Fail(res.status());  // the engine sees first_error() and does not commit
-    return;
-  }
-  published_.emplace_back(topic);
+  if (!published_.emplace(topic).second) return;
+  pending_.push_back({"notify", {std::string(topic)}});
 }
 
 Status PgTxn::Delete(std::string_view key) {
   if (!writable_) return FailedPreconditionError("Delete in a read-only transaction");
   if (!first_error_.ok()) return first_error_;
-  auto res = SendOne("del", {key});
-  if (!res.ok()) return Fail(res.status());
+  pending_.push_back({"del", {std::string(key)}});
+  seen_[std::string(key)] = std::nullopt;
   return OkStatus();
 }
 

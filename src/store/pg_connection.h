@@ -27,6 +27,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -88,6 +90,10 @@ class PgConnection {
 
   // Runs prepared statement `name` with binary parameters; rows come back binary.
   class Result;
+  struct PgStatement {
+    const char* name;  // a prepared statement
+    std::vector<std::string_view> params;
+  };
   StatusOr<Result> Run(const char* name, const std::vector<std::string_view>& params);
   // Runs `begin` (if not null: SQL without parameters, e.g. BEGIN) and then prepared statement
   // `name` once per parameter set, in one round trip; the statements' results in order. The
@@ -95,6 +101,16 @@ class PgConnection {
   StatusOr<std::vector<Result>> RunBatch(
       const char* begin, const char* name,
       const std::vector<std::vector<std::string_view>>& param_sets);
+  // `begin` (if not null), the statements and `commit` (if not null: COMMIT, its answer and
+  // warnings judged as Commit's) in one round trip; the statements' results in order. The
+  // first failure is returned (nothing after it ran).
+  StatusOr<std::vector<Result>> RunPipeline(const char* begin,
+                                            const std::vector<PgStatement>& stmts,
+                                            const char* commit);
+  // Commit, with `begin` and `stmts` (writes nobody has waited for yet) sent before the COMMIT
+  // in the same round trip. A failed statement leaves no transaction open (a ROLLBACK is
+  // deferred) and its SQLSTATE in last_sqlstate().
+  Status CommitAfter(const char* begin, const std::vector<PgStatement>& stmts);
 
   // The connection is gone (the server closed it, a network timeout): drop it, never reuse it.
   bool broken() const;
@@ -188,8 +204,13 @@ class PgTxn final : public Transaction {
 
   const Status& first_error() const { return first_error_; }
   bool conflict() const { return conflict_; }
-  // A statement was sent: a transaction is open on conn() and must be ended.
-  bool begun() const { return begun_; }
+  // A statement was sent or is waiting to be: a transaction is open on conn() (or about to
+  // be) and must be ended.
+  bool begun() const { return begun_ || !pending_.empty(); }
+  // BEGIN was sent: a transaction is open on conn().
+  bool sent() const { return begun_; }
+  // Sends the writes not sent yet and COMMIT in one round trip (PgConnection::CommitAfter).
+  Status Commit();
   // The connection the transaction ran on (null if a stale one could not be replaced).
   PgConnection* conn() const { return conn_; }
 
@@ -201,6 +222,20 @@ class PgTxn final : public Transaction {
       const char* name, const std::vector<std::vector<std::string_view>>& param_sets);
   StatusOr<PgConnection::Result> SendOne(const char* name,
                                          const std::vector<std::string_view>& params);
+  // The statements of pending_ (views into it).
+  std::vector<PgConnection::PgStatement> PendingStatements() const;
+  // Runs `stmts` (then COMMIT, if `commit`), with BEGIN first if nothing was sent yet, on a
+  // fresh connection if the pooled one turns out stale at that first statement.
+  StatusOr<std::vector<PgConnection::Result>> RunFirst(
+      const std::vector<PgConnection::PgStatement>& stmts, const char* commit);
+
+  // Writes (put, del, notify) are not sent on their own: they go with the next read, or with
+  // the COMMIT, in its round trip; their failure shows there. seen_ holds what this
+  // transaction read or wrote, so a key is read once.
+  struct Pending {
+    const char* name;
+    std::vector<std::string> params;
+  };
 
   PgConnection* conn_;
   const bool writable_;
@@ -209,7 +244,9 @@ class PgTxn final : public Transaction {
   bool begun_ = false;
   Status first_error_;
   bool conflict_ = false;
-  std::vector<std::string> published_;
+  std::vector<Pending> pending_;
+  std::unordered_map<std::string, std::optional<std::string>> seen_;
+  std::unordered_set<std::string> published_;
 };
 
 }  // namespace coffer::store

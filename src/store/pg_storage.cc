@@ -210,7 +210,9 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
     if (!txn.begun()) {
       // fn ran no statement: no transaction was opened, there is nothing to end.
     } else if (st.ok() && writable) {
-      Status commit = conn->Commit();
+      // The writes fn made are sent with the COMMIT (PgTxn), in one round trip.
+      Status commit = txn.Commit();
+      if (!conn) return commit;  // a stale connection could not be replaced: nothing ran
       if (CommitObserver* observer = observer_.load()) {
         std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
         observer->OnCommit(1, took.count(), commit.ok());
@@ -222,9 +224,10 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
                                                commit.message())
                             : commit;
       }
-    } else if (!conn->broken()) {
+    } else if (txn.sent() && !conn->broken()) {
       // A read-only transaction's COMMIT, or a ROLLBACK: nothing depends on its answer, which
-      // the connection's next use reads in the round trip it makes anyway.
+      // the connection's next use reads in the round trip it makes anyway. (Writes never sent
+      // are simply dropped.)
       conn->Defer(st.ok() ? "COMMIT" : "ROLLBACK");
     }
     Release(std::move(conn));

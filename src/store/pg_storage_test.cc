@@ -298,14 +298,16 @@ TEST_F(PgStorageTest, IdleConnectionsDroppedByTheServerAreReplaced) {
   EXPECT_EQ(*v, "1");
 }
 
-// A connection lost inside a transaction: Unavailable, nothing written, the storage usable.
+// A connection lost inside a transaction (its read has run): Unavailable, nothing written,
+// the storage usable. (Writes wait for the COMMIT's round trip, which finds the connection
+// gone.)
 TEST_F(PgStorageTest, ConnectionLostMidTransactionIsUnavailable) {
   auto s = OpenOrDie();
   ASSERT_NE(s, nullptr);
   Status st = s->Update([&](Transaction& txn) -> Status {
+    RETURN_IF_ERROR(txn.Get("lost").status());
     RETURN_IF_ERROR(txn.Put("lost", "1"));
     if (TerminateEngineSessions(schema_) < 1) return InternalError("nothing terminated");
-    // The backend has exited: the next statement finds the connection gone.
     return txn.Put("lost", "2");
   });
   EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
@@ -364,10 +366,53 @@ TEST_F(PgStorageTest, AViewOfOneGetManyIsOneRoundTrip) {
   ASSERT_TRUE(s->View([](Transaction&) { return OkStatus(); }).ok());
   EXPECT_EQ(round_trips() - before, 0u) << "a View that reads nothing opens no transaction";
 
-  // An Update: BEGIN with the first write, then COMMIT, whose answer it waits for.
+  // An Update's writes wait for its COMMIT: BEGIN, the write and COMMIT in one round trip.
   before = round_trips();
   ASSERT_TRUE(PutKey(*s, "c", "3").ok());
-  EXPECT_EQ(round_trips() - before, 2u);
+  EXPECT_EQ(round_trips() - before, 1u);
+
+  // A read after writes sends them first, in its own round trip, and sees them; a key read
+  // or written once is not read again.
+  before = round_trips();
+  std::optional<std::string> d, a;
+  ASSERT_TRUE(s->Update([&](Transaction& txn) -> Status {
+                 RETURN_IF_ERROR(txn.Put("d", "4"));
+                 RETURN_IF_ERROR(txn.Delete("a"));
+                 ASSIGN_OR_RETURN(auto seen, txn.Scan("", "", 0));
+                 EXPECT_EQ(seen.size(), 3u);  // b, c, d
+                 ASSIGN_OR_RETURN(d, txn.Get("d"));
+                 ASSIGN_OR_RETURN(a, txn.Get("a"));
+                 return txn.Put("e", "5");
+               }).ok());
+  EXPECT_EQ(d, "4");
+  EXPECT_EQ(a, std::nullopt);
+  EXPECT_EQ(round_trips() - before, 2u) << "the scan (with BEGIN and the writes), the COMMIT";
+  EXPECT_EQ(*GetKey(*s, "e"), "5");
+  EXPECT_EQ(*GetKey(*s, "a"), std::nullopt);
+}
+
+// A write that fails at the COMMIT's round trip fails the whole transaction: nothing of it is
+// stored, and the connection is usable again.
+TEST_F(PgStorageTest, AWriteFailingWithTheCommitWritesNothing) {
+  PgOptions options;
+  options.max_connections = 1;
+  auto s = OpenOrDie(options);
+  ASSERT_NE(s, nullptr);
+  // A key of 64 KiB that does not compress: past the index's row size (about 2.7 KB).
+  std::string huge;
+  uint32_t x = 12345;
+  for (int i = 0; i < (64 << 10); ++i) {
+    x = x * 1103515245u + 12345u;
+    huge.push_back(static_cast<char>(x >> 24));
+  }
+  Status st = s->Update([&](Transaction& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put("kept-out", "1"));
+    return txn.Put(huge, "too long a key for the index");
+  });
+  EXPECT_FALSE(st.ok()) << "the index took a 64 KiB key";
+  EXPECT_EQ(*GetKey(*s, "kept-out"), std::nullopt);
+  ASSERT_TRUE(PutKey(*s, "after", "1").ok());
+  EXPECT_EQ(*GetKey(*s, "after"), "1");
 }
 
 // The COMMIT of a View is not waited for, but it is sent: the session is not left inside a

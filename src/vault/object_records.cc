@@ -11,6 +11,21 @@ StatusOr<std::optional<model::ObjectHead>> ReadHead(barrier::Txn& t, std::string
   return std::optional<model::ObjectHead>(std::move(head));
 }
 
+StatusOr<ObjectHeads> ReadHeads(barrier::Txn& t, std::string_view live_key,
+                                std::string_view deleted_key) {
+  ASSIGN_OR_RETURN(auto both, t.GetMany({live_key, deleted_key}));
+  ObjectHeads out;
+  if (both[0]) {
+    ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(both[0]->view()));
+    out.live = std::move(head);
+  }
+  if (both[1]) {
+    ASSIGN_OR_RETURN(model::ObjectHead head, model::DecodeObjectHead(both[1]->view()));
+    out.deleted = std::move(head);
+  }
+  return out;
+}
+
 Status WriteHead(barrier::Txn& t, std::string_view key, const model::ObjectHead& head) {
   return t.Put(key, model::EncodeObjectHead(head));
 }

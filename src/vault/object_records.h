@@ -19,6 +19,15 @@
 namespace coffer::vault {
 
 StatusOr<std::optional<model::ObjectHead>> ReadHead(barrier::Txn& t, std::string_view key);
+// An object's live and deleted heads, read in one request to the storage (a name is live,
+// deleted or free, and a write that decides between them needs both; the engine answers a
+// second read of either from the transaction's own reads).
+struct ObjectHeads {
+  std::optional<model::ObjectHead> live;
+  std::optional<model::ObjectHead> deleted;
+};
+StatusOr<ObjectHeads> ReadHeads(barrier::Txn& t, std::string_view live_key,
+                                std::string_view deleted_key);
 Status WriteHead(barrier::Txn& t, std::string_view key, const model::ObjectHead& head);
 StatusOr<std::optional<model::RotationPolicy>> ReadRotationPolicy(barrier::Txn& t,
                                                                   std::string_view key);

@@ -180,8 +180,10 @@ class ObjectStore {
   // PermissionDenied [<Kind>ManagedByKeyVault] when the live object's latest version backs a
   // certificate (V has `managed`): its lifetime is the certificate's. `op` names the refused
   // operation in the message. OK when there is no live object.
+  // (Reads the deleted head along: the write that follows this check needs it too.)
   Status CheckNotManaged(barrier::Txn& t, const ObjectLocation& loc, std::string_view op) const {
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
+    ASSIGN_OR_RETURN(ObjectHeads heads, ReadHeads(t, loc.live_key, loc.deleted_key));
+    std::optional<model::ObjectHead>& head = heads.live;
     if (!head) return OkStatus();
     ASSIGN_OR_RETURN(auto latest, ReadVersion(t, loc.VersionKey(head->latest_version)));
     if (!latest || !latest->managed) return OkStatus();
@@ -196,9 +198,9 @@ class ObjectStore {
   StatusOr<StoredObject<V>> AddVersion(barrier::Txn& t, TxnEffects& effects,
                                        const ObjectLocation& loc, std::string_view name,
                                        V version) const {
-    ASSIGN_OR_RETURN(auto deleted, ReadHead(t, loc.deleted_key));
-    if (deleted) return ObjectIsDeleted(kind(), deleted->name);
-    ASSIGN_OR_RETURN(auto head, ReadHead(t, loc.live_key));
+    ASSIGN_OR_RETURN(ObjectHeads heads, ReadHeads(t, loc.live_key, loc.deleted_key));
+    if (heads.deleted) return ObjectIsDeleted(kind(), heads.deleted->name);
+    std::optional<model::ObjectHead>& head = heads.live;
     if (!head) {
       head = model::ObjectHead{};
       head->name = std::string(name);
