@@ -350,7 +350,7 @@ TEST_F(PgClusterTest, CallersWaitingTogetherShareFences) {
   Heard heard;
   ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
   ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
-  constexpr int kCallers = 64;
+  constexpr int kCallers = 1000;
   std::vector<FenceResult> results(kCallers);
   uint64_t before = (*node)->fences_sent();
   for (auto& r : results) (*node)->AwaitFresh(std::chrono::seconds(5), r.Done());
@@ -361,7 +361,9 @@ TEST_F(PgClusterTest, CallersWaitingTogetherShareFences) {
   }
   uint64_t fences = (*node)->fences_sent() - before;
   EXPECT_GE(fences, 1u);
-  EXPECT_LE(fences, 8u) << "callers queued together should share a fence";
+  // A fence is a round trip; queueing 1,000 callers takes far less, even on a loaded machine.
+  EXPECT_LE(fences, uint64_t{kCallers / 4}) << "callers queued together should share a fence";
+  std::printf("[ info ] %d callers, %llu fences\n", kCallers, static_cast<unsigned long long>(fences));
   (*node)->StopFeed();
 }
 

@@ -350,10 +350,11 @@ StatusOr<std::vector<PgConnection::Result>> PgConnection::RunPipeline(
       values.push_back(p.data());
       lengths.push_back(static_cast<int>(p.size()));
     }
-    if (PQsendQueryPrepared(conn_, st.name, static_cast<int>(st.params.size()), values.data(),
-                            lengths.data(), formats.data(), /*resultFormat=*/1) == 0) {
-      return lost(st.name);
-    }
+    int sent = st.raw ? PQsendQueryParams(conn_, st.name, 0, nullptr, nullptr, nullptr, nullptr, 0)
+                      : PQsendQueryPrepared(conn_, st.name, static_cast<int>(st.params.size()),
+                                            values.data(), lengths.data(), formats.data(),
+                                            /*resultFormat=*/1);
+    if (sent == 0) return lost(st.name);
   }
   if (commit != nullptr &&
       PQsendQueryParams(conn_, commit, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
@@ -502,6 +503,7 @@ StatusOr<std::vector<PgConnection::Result>> PgTxn::Send(
   for (const auto& params : param_sets) stmts.push_back({name, params});
   StatusOr<std::vector<PgConnection::Result>> res = RunFirst(stmts, nullptr);
   pending_.clear();
+  ++sends_;
   if (!res.ok()) return res.status();
   std::vector<PgConnection::Result> reads;  // the writes' results are dropped
   reads.reserve(res->size() - writes);
@@ -513,7 +515,7 @@ std::vector<PgConnection::PgStatement> PgTxn::PendingStatements() const {
   std::vector<PgConnection::PgStatement> out;
   out.reserve(pending_.size());
   for (const Pending& p : pending_) {
-    PgConnection::PgStatement st{p.name, {}};
+    PgConnection::PgStatement st{p.name, {}, p.raw};
     for (const std::string& v : p.params) st.params.push_back(v);
     out.push_back(std::move(st));
   }
@@ -550,6 +552,26 @@ Status PgTxn::Commit() {
   auto done = RunFirst(stmts, "COMMIT");
   pending_.clear();
   return done.status();
+}
+
+void PgTxn::BeginPart() {
+  part_mark_ = pending_.size();
+  part_sends_ = sends_;
+  pending_.push_back({"SAVEPOINT part", {}, true});
+}
+
+void PgTxn::EndPart(bool keep) {
+  if (keep) {
+    pending_.push_back({"RELEASE SAVEPOINT part", {}, true});
+    return;
+  }
+  seen_.clear();
+  if (sends_ == part_sends_) {
+    pending_.resize(part_mark_);  // nothing of the part went out: its SAVEPOINT neither
+    return;
+  }
+  pending_.push_back({"ROLLBACK TO SAVEPOINT part", {}, true});
+  pending_.push_back({"RELEASE SAVEPOINT part", {}, true});
 }
 
 StatusOr<PgConnection::Result> PgTxn::SendOne(const char* name,

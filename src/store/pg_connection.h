@@ -91,8 +91,9 @@ class PgConnection {
   // Runs prepared statement `name` with binary parameters; rows come back binary.
   class Result;
   struct PgStatement {
-    const char* name;  // a prepared statement
+    const char* name;  // a prepared statement, or (raw) SQL without parameters
     std::vector<std::string_view> params;
+    bool raw = false;
   };
   StatusOr<Result> Run(const char* name, const std::vector<std::string_view>& params);
   // Runs `begin` (if not null: SQL without parameters, e.g. BEGIN) and then prepared statement
@@ -211,6 +212,13 @@ class PgTxn final : public Transaction {
   bool sent() const { return begun_; }
   // Sends the writes not sent yet and COMMIT in one round trip (PgConnection::CommitAfter).
   Status Commit();
+
+  // Group commit (PgStorage::Update): several callers' fns in this one transaction, each
+  // between BeginPart and EndPart. EndPart(false) undoes that part's writes (ROLLBACK TO
+  // SAVEPOINT, or dropping them if they were not sent yet) and forgets what the transaction
+  // read, which may include them. The savepoint statements travel with the next round trip.
+  void BeginPart();
+  void EndPart(bool keep);
   // The connection the transaction ran on (null if a stale one could not be replaced).
   PgConnection* conn() const { return conn_; }
 
@@ -235,6 +243,7 @@ class PgTxn final : public Transaction {
   struct Pending {
     const char* name;
     std::vector<std::string> params;
+    bool raw = false;
   };
 
   PgConnection* conn_;
@@ -245,6 +254,9 @@ class PgTxn final : public Transaction {
   Status first_error_;
   bool conflict_ = false;
   std::vector<Pending> pending_;
+  uint64_t sends_ = 0;        // round trips made: a part whose SAVEPOINT went out needs ROLLBACK TO
+  size_t part_mark_ = 0;      // pending_.size() at BeginPart
+  uint64_t part_sends_ = 0;   // sends_ at BeginPart
   std::unordered_map<std::string, std::optional<std::string>> seen_;
   std::unordered_set<std::string> published_;
 };

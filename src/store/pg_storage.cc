@@ -170,7 +170,112 @@ Status PgStorage::Update(const TxnFn& fn) {
   if (tl_updating == this) {
     return FailedPreconditionError("Update called from inside an Update of the same storage");
   }
-  return Run(fn, /*writable=*/true);
+  if (options_.max_batch <= 1) return Run(fn, /*writable=*/true);
+  // Group commit: one caller at a time (the leader) runs every Update queued meanwhile in one
+  // transaction; the others wait for their result or to lead the next group.
+  Queued me{&fn};
+  {
+    std::unique_lock lock(group_mu_);
+    queued_.push_back(&me);
+    while (!me.done) {
+      if (leading_) {
+        group_cv_.wait(lock);
+        continue;
+      }
+      leading_ = true;
+      std::vector<Queued*> group;
+      while (!queued_.empty() && group.size() < options_.max_batch) {
+        group.push_back(queued_.front());
+        queued_.pop_front();
+      }
+      lock.unlock();
+      RunGroup(group);
+      lock.lock();
+      leading_ = false;
+      for (Queued* q : group) q->done = true;
+      group_cv_.notify_all();
+    }
+  }
+  if (me.alone) return Run(fn, /*writable=*/true);
+  return me.status;
+}
+
+void PgStorage::RunGroup(std::vector<Queued*>& group) {
+  if (group.size() == 1) {  // alone anyway: its own transaction, with its own retries
+    group[0]->status = Run(*group[0]->fn, /*writable=*/true);
+    return;
+  }
+  bool reused = false;
+  auto acquired = Acquire(reused);
+  if (!acquired.ok()) {
+    for (Queued* q : group) q->status = acquired.status();
+    return;
+  }
+  std::unique_ptr<PgConnection> conn = std::move(*acquired);
+  auto started = std::chrono::steady_clock::now();
+  int stale_retries = 0;
+  auto replace_stale = [&]() -> StatusOr<PgConnection*> {
+    if (!reused || stale_retries++ >= static_cast<int>(options_.max_connections)) {
+      return static_cast<PgConnection*>(nullptr);
+    }
+    Release(std::move(conn));
+    auto fresh = Acquire(reused);
+    if (!fresh.ok()) return fresh.status();
+    conn = std::move(*fresh);
+    return conn.get();
+  };
+  PgTxn txn(*conn, /*writable=*/true, "BEGIN ISOLATION LEVEL SERIALIZABLE", replace_stale);
+  const PgStorage* outer = tl_updating;
+  tl_updating = this;
+  // Each fn in a savepoint: a failing one takes back only its own writes, and each sees the
+  // writes of those before it.
+  for (Queued* q : group) {
+    txn.BeginPart();
+    Status st = RunTxnFn(*q->fn, txn);
+    if (!txn.first_error().ok()) break;  // the engine failed: the whole group is over
+    txn.EndPart(st.ok());
+    q->status = st;
+  }
+  tl_updating = outer;
+  Status failed = txn.first_error();
+  bool conflict = txn.conflict();
+  if (failed.ok()) {
+    Status commit = txn.Commit();
+    if (conn) {
+      if (CommitObserver* observer = observer_.load()) {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+        observer->OnCommit(group.size(), took.count(), commit.ok());
+      }
+      if (!commit.ok()) {
+        conflict = IsPgConflict(conn->last_sqlstate());
+        failed = conn->broken() ? UnavailableError("PostgreSQL connection lost during COMMIT; "
+                                                   "the write may or may not have been "
+                                                   "applied: " + commit.message())
+                                : commit;
+      }
+    } else {
+      failed = commit;  // a stale connection could not be replaced: nothing ran
+    }
+  } else if (conn && txn.sent() && !conn->broken()) {
+    conn->Defer("ROLLBACK");
+  }
+  if (conn) Release(std::move(conn));
+  std::lock_guard lock(mu_);
+  if (failed.ok()) {
+    for (Queued* q : group) stats_.commits += q->status.ok() ? 1 : 0;
+    ++stats_.batches;
+    return;
+  }
+  // A conflict is the group's, not necessarily any one caller's: each runs again alone (with
+  // its own retries). Anything else is every caller's answer.
+  if (conflict) ++stats_.conflicts;
+  for (Queued* q : group) {
+    if (conflict) {
+      q->alone = true;
+    } else {
+      q->status = failed;
+    }
+  }
 }
 
 Status PgStorage::View(const TxnFn& fn) { return Run(fn, /*writable=*/false); }

@@ -5,29 +5,36 @@
 // connection's schema (the role's default, `public` when the role owns the database). bytea
 // compares with memcmp order, then length — the bytewise order storage.h asks for.
 //
-// Writes: each Update runs fn in its own SERIALIZABLE transaction on a pooled connection; fn's
-// Put/Delete go to the server at once, so its reads see its own writes. On a serialization
-// failure or deadlock (SQLSTATE 40001, 40P01) — at any statement or at COMMIT — the transaction
-// is rolled back and fn runs again from the start, after a short random back-off, up to
-// `max_attempts` times (then Unavailable). SERIALIZABLE, not row locks, because Coffer's checks
-// are often about absence ("no such name", "no deleted object under this prefix"): predicate
-// locks make those atomic with the writes that depend on them, across connections and nodes.
-// So fn may run more than once; storage.h says what fn may do. COMMIT returns only once the
-// commit is durable on the server (synchronous_commit is forced on for every session; Open
-// refuses a server with fsync off). There is no engine-side group commit: concurrent commits on
-// different connections share PostgreSQL's WAL flushes.
+// Writes (group commit, as SqliteStorage's): Update queues its fn; one caller at a time leads,
+// taking up to `max_batch` queued calls into one SERIALIZABLE transaction on a pooled
+// connection, each fn in its own SAVEPOINT (a failing fn takes back only its own writes and
+// answers its own error; each fn sees the writes of those before it), then one COMMIT for all;
+// the others wait for their answer, or lead the next group. A call alone runs in its own
+// transaction. fn's Put/Delete/Publish are not sent on their own: they go with the
+// transaction's next read (which therefore sees them) or with its COMMIT, in one round trip.
+// On a serialization failure or deadlock (SQLSTATE 40001, 40P01) — at any statement or at
+// COMMIT — the transaction is rolled back; a group's callers then each run alone, and a lone
+// fn runs again from the start, after a short random back-off, up to `max_attempts` times
+// (then Unavailable). SERIALIZABLE, not row locks, because Coffer's checks are often about
+// absence ("no such name", "no deleted object under this prefix"): predicate locks make those
+// atomic with the writes that depend on them, across connections and nodes. So fn may run
+// more than once; storage.h says what fn may do. COMMIT returns only once the commit is
+// durable on the server (synchronous_commit is forced on for every session; Open refuses a
+// server with fsync off). A group commits once, so it also takes PostgreSQL's NOTIFY lock
+// (which serialises notifying commits, WAL flush included) once for all its callers.
 //
 // Reads: View runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot for all of fn.
 // A Scan fetches bounded keyset pages (never a whole unbounded result set).
 //
 // Round trips: BEGIN goes to the server with fn's first statement (a fn that runs none opens
-// no transaction), GetMany sends all its reads at once, and a View's COMMIT (or any ROLLBACK)
-// is sent without waiting for its answer, which the connection's next request reads on its
-// way (libpq pipeline mode; pg_connection.h). So a View of one GetMany is one round trip, an
-// Update of one write two (its COMMIT is waited for: that is the durability point).
+// no transaction), GetMany sends all its reads at once, writes wait for the next read or the
+// COMMIT, and a View's COMMIT (or any ROLLBACK) is sent without waiting for its answer, which
+// the connection's next request reads on its way (libpq pipeline mode; pg_connection.h). So a
+// View of one GetMany is one round trip, and so is an Update of blind writes (BEGIN, the
+// writes and COMMIT, whose answer is the durability point).
 //
 // Connections: a pool of at most `max_connections`; a thread holds one connection for one
-// Update or View. When all are busy a caller waits up to `acquire_timeout`, then gets
+// View, Update or group of Updates. When all are busy a caller waits up to `acquire_timeout`, then gets
 // Unavailable. connect_timeout, TCP keepalives and tcp_user_timeout bound how long a dead
 // server can hold a caller. A connection that failed is dropped, never reused.
 //
@@ -47,6 +54,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -79,6 +87,8 @@ struct PgOptions {
   int keepalives_count = 3;
   // Attempts of one Update before a run of serialization conflicts becomes Unavailable.
   int max_attempts = 100;
+  // Group commit: most Update calls run in one transaction (1 = each in its own).
+  size_t max_batch = 64;
   // Shown in pg_stat_activity (the tests tell their engines apart by it).
   std::string application_name = "coffer";
   // If not empty, the schema that holds the table (created if absent); tests use a fresh one.
@@ -92,6 +102,7 @@ struct PgOptions {
 
 struct PgStats {
   uint64_t commits = 0;    // Updates committed
+  uint64_t batches = 0;    // transactions that committed several callers' Updates at once
   uint64_t conflicts = 0;  // attempts rolled back by a serialization failure or deadlock
   // Requests the engine sent and waited for (BEGIN travels with the first statement; a
   // read-only COMMIT and a ROLLBACK with the connection's next request).
@@ -112,8 +123,8 @@ class PgStorage final : public Storage {
   Status Update(const TxnFn& fn) override;
   Status View(const TxnFn& fn) override;
 
-  // Reports each COMMIT of an Update (one Update per commit: there is no batching), from BEGIN
-  // to the durable commit, on the calling thread; a COMMIT that fails reports committed=false.
+  // Reports each COMMIT (of one Update, or of a group of them: its size), from BEGIN to the
+  // durable commit, on the committing thread; a COMMIT that fails reports committed=false.
   void SetCommitObserver(CommitObserver* observer) override { observer_.store(observer); }
 
   PgStats Stats() const;
@@ -131,6 +142,15 @@ class PgStorage final : public Storage {
  private:
   explicit PgStorage(PgOptions options);
   Status Run(const TxnFn& fn, bool writable);
+  // Group commit: one caller's Update waiting in the queue.
+  struct Queued {
+    const TxnFn* fn;
+    Status status;
+    bool done = false;
+    bool alone = false;  // its group could not commit for a reason of the group's: run it alone
+  };
+  // Runs `group` in one SERIALIZABLE transaction, each fn in a savepoint, and settles each.
+  void RunGroup(std::vector<Queued*>& group);
   StatusOr<std::unique_ptr<PgConnection>> Connect();
   // A connection for one transaction; `reused` says it came from the idle list.
   StatusOr<std::unique_ptr<PgConnection>> Acquire(bool& reused);
@@ -147,6 +167,12 @@ class PgStorage final : public Storage {
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
   size_t open_ = 0;                                  // guarded by mu_: idle + checked out
   PgStats stats_;                                    // guarded by mu_
+  // Group commit: Update calls waiting, and whether a caller is running a group now (the
+  // leader takes whatever is queued; the others wait for their result).
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::deque<Queued*> queued_;  // guarded by group_mu_
+  bool leading_ = false;        // guarded by group_mu_
   std::atomic<CommitObserver*> observer_{nullptr};
 };
 
