@@ -129,6 +129,48 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   EXPECT_FALSE(client->ReadResponse().has_value());
 }
 
+// RFC 9112 §5.2: obsolete line folding (and whitespace before the first field) is refused
+// with 400, never unfolded into a value; a header sent in pieces is checked as a whole; an
+// ordinary request on the same server, pipelined or split, is served.
+TEST_F(ServerTest, ObsoleteLineFoldingGets400AndIsNeverUnfolded) {
+  StartServer(Options());
+  const std::string folded[] = {
+      "GET /f HTTP/1.1\r\nHost: localhost\r\nX-Test: a\r\n b\r\n\r\n",
+      "GET /f HTTP/1.1\r\nHost: localhost\r\nX-Test: a\r\n\tb\r\n\r\n",
+      "GET /f HTTP/1.1\r\n Host: localhost\r\n\r\n",
+  };
+  for (const std::string& input : folded) {
+    auto client = Connect();
+    ASSERT_TRUE(client->Send(input));
+    auto response = client->ReadResponse();
+    ASSERT_TRUE(response.has_value()) << input;
+    EXPECT_EQ(response->status, 400) << input;
+    EXPECT_NE(response->body.find("folding"), std::string::npos) << response->body;
+    EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(8))) << input;
+  }
+  // The fold arrives in a later piece than the field it continues.
+  auto split = Connect();
+  ASSERT_TRUE(split->Send("GET /f HTTP/1.1\r\nHost: localhost\r\nX-Test: a\r\n"));
+  ASSERT_TRUE(split->Send(" b\r\n\r\n"));  // a second TLS record
+  auto refused = split->ReadResponse();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(handler_.handle_calls.load(), 0);
+
+  // Spaces inside values, a split header and two pipelined requests are fine.
+  auto fine = Connect();
+  ASSERT_TRUE(fine->Send("GET /one HTTP/1.1\r\nHost: localhost\r\nX-Test: a  b\r\n"));
+  ASSERT_TRUE(fine->Send("\r\nGET /two HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto one = fine->ReadResponse();
+  auto two = fine->ReadResponse();
+  ASSERT_TRUE(one.has_value() && two.has_value());
+  EXPECT_EQ(one->status, 200);
+  EXPECT_EQ(two->body, "GET /two ctx:/two ");
+  std::lock_guard<std::mutex> lock(handler_.mutex);
+  ASSERT_EQ(handler_.heads.size(), 2u);
+  EXPECT_EQ(handler_.heads[0].headers.Get("X-Test"), "a  b");
+}
+
 }  // namespace
 }  // namespace coffer::http
 

@@ -78,6 +78,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHandshake(ErrorCode ec);
   void WaitForRequest();
   void ReadHeader();
+  // Parses what is buffered, reading more until the header block is complete.
+  void ParseHeader();
   void OnHeader(ErrorCode ec);
   // Handler::OnHead, with the wait it may ask for (HeadDecision::await), then Dispatch.
   void RunOnHead();

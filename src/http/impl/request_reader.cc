@@ -66,6 +66,16 @@ void ConfigureHeadParser(HeadParser& parser, const ServerOptions& options) {
   parser.body_limit(boost::none);
 }
 
+bool HasObsFold(std::string_view buffered) {
+  size_t end = buffered.find("\r\n\r\n");
+  std::string_view head = end == std::string_view::npos ? buffered : buffered.substr(0, end + 2);
+  for (size_t pos = head.find("\r\n"); pos != std::string_view::npos;
+       pos = head.find("\r\n", pos + 2)) {
+    if (pos + 2 < head.size() && (head[pos + 2] == ' ' || head[pos + 2] == '\t')) return true;
+  }
+  return false;
+}
+
 ReadFailure ClassifyReadError(const boost::system::error_code& ec, bool timed_out,
                               std::string_view what, const HeadParser* head,
                               std::string_view buffered, size_t max_target_bytes) {

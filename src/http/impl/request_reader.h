@@ -63,6 +63,11 @@ struct ReadFailure {
   std::string message;
 };
 
+// Whether the header block at the front of `buffered` (a request line first; complete or
+// not) has a line starting with a space or tab: obsolete line folding, or whitespace before the
+// first field. RFC 9112 §5.2 lets a server refuse it (400) or unfold it; Coffer refuses it.
+bool HasObsFold(std::string_view buffered);
+
 // Sets the header limit of `options`; no body limit (the handler's OnHead decides it and the
 // body parser enforces it).
 void ConfigureHeadParser(HeadParser& parser, const ServerOptions& options);
