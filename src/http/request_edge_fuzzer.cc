@@ -1,7 +1,8 @@
 // libFuzzer entry for the HTTP request edge: bytes as a client would send them after the TLS
 // handshake — request line, headers, framing (Content-Length, chunked), bodies and pipelined
-// requests — read by the server's own code: Beast's parsers configured by ConfigureHeadParser,
-// the head filled by FillRequestHead and every failed read classified by ClassifyReadError
+// requests — read by the server's own code: its header loop (ParseHeaderStep: the obs-fold
+// check, then Beast's parser configured by ConfigureHeadParser), the head filled by
+// FillRequestHead and every failed read classified by ClassifyReadError
 // (impl/request_reader.h, which Connection uses). Only the socket is replaced, by a stream
 // that hands out the input a few bytes at a time (the first byte picks how many), so partial
 // reads at every offset are exercised.
@@ -11,9 +12,11 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/read.hpp>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 
 #include "http/impl/request_reader.h"
@@ -82,11 +85,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     HeadParser head;
     ConfigureHeadParser(head, options);
     boost::system::error_code ec;
-    bhttp::read_header(stream, buffer, head, ec);
-    if (ec) {
-      CheckRefusal(ClassifyReadError(ec, false, "header", &head, Buffered(buffer),
-                                     options.max_target_bytes));
-      return 0;
+    // The server's header loop (Connection::ParseHeader): a step over what is buffered, then a
+    // read, until the header block is complete or refused.
+    std::optional<ReadFailure> refused;
+    while (!ParseHeaderStep(head, buffer, ec, refused)) {
+      if (refused) {
+        CheckRefusal(*refused);
+        return 0;
+      }
+      if (!ec) {
+        size_t n = stream.read_some(buffer.prepare(boost::beast::read_size(buffer, 65536)), ec);
+        buffer.commit(n);
+        if (ec == net::error::eof && buffer.size() == 0) ec = bhttp::error::end_of_stream;
+      }
+      if (ec) {
+        CheckRefusal(ClassifyReadError(ec, false, "header", &head, Buffered(buffer),
+                                       options.max_target_bytes));
+        return 0;
+      }
     }
     RequestHead request;
     if (auto failure = FillRequestHead(head, options, request)) {

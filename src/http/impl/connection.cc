@@ -148,30 +148,23 @@ void Connection::ReadHeader() {
   ParseHeader();
 }
 
-// Beast's async_read_header, with one check added: the header block as received, before the
-// parser sees it, has no obsolete line folding (HasObsFold), which Beast would unfold silently.
-// The parser needs the whole header block in one buffer, so it consumes nothing until the
-// block is complete.
+// Beast's async_read_header, with one check added (ParseHeaderStep): the header block as
+// received has no obsolete line folding, which Beast's parser would unfold silently.
 void Connection::ParseHeader() {
-  if (buffer_.size() > 0) {
-    auto data = buffer_.data();
-    if (HasObsFold(std::string_view(static_cast<const char*>(data.data()), data.size()))) {
-      Disarm();
-      SendError(400, "obsolete line folding (a header line starting with a space or tab) is "
-                     "not accepted");
-      return;
-    }
-    ErrorCode ec;
-    size_t used = head_parser_->put(data, ec);
-    buffer_.consume(used);
-    if (!ec && head_parser_->is_header_done()) {
-      OnHeader(ec);
-      return;
-    }
-    if (ec && ec != bhttp::error::need_more) {
-      OnHeader(ec);
-      return;
-    }
+  ErrorCode ec;
+  std::optional<ReadFailure> refused;
+  if (ParseHeaderStep(*head_parser_, buffer_, ec, refused)) {
+    OnHeader(ec);
+    return;
+  }
+  if (refused) {
+    Disarm();
+    SendError(refused->status, refused->message);
+    return;
+  }
+  if (ec) {
+    OnHeader(ec);
+    return;
   }
   stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 65536)),
                           [self = shared_from_this()](ErrorCode ec, size_t n) {

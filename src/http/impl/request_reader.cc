@@ -76,6 +76,25 @@ bool HasObsFold(std::string_view buffered) {
   return false;
 }
 
+bool ParseHeaderStep(HeadParser& parser, boost::beast::flat_buffer& buffer,
+                     boost::system::error_code& ec, std::optional<ReadFailure>& refused) {
+  ec = {};
+  if (buffer.size() == 0) return false;
+  auto data = buffer.data();
+  if (HasObsFold(std::string_view(static_cast<const char*>(data.data()), data.size()))) {
+    refused = ReadFailure{400, "obsolete line folding (a header line starting with a space or "
+                               "tab) is not accepted"};
+    return false;
+  }
+  size_t used = parser.put(data, ec);
+  buffer.consume(used);
+  if (ec == bhttp::error::need_more) {
+    ec = {};
+    return false;
+  }
+  return !ec && parser.is_header_done();
+}
+
 ReadFailure ClassifyReadError(const boost::system::error_code& ec, bool timed_out,
                               std::string_view what, const HeadParser* head,
                               std::string_view buffered, size_t max_target_bytes) {

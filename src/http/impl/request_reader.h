@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -67,6 +68,14 @@ struct ReadFailure {
 // not) has a line starting with a space or tab: obsolete line folding, or whitespace before the
 // first field. RFC 9112 §5.2 lets a server refuse it (400) or unfold it; Coffer refuses it.
 bool HasObsFold(std::string_view buffered);
+
+// One step of reading a header block from `buffer` (what has arrived so far, a request line
+// first): refuses obsolete line folding (`refused` is set: 400), then lets `parser` parse it and
+// consumes what it used. Returns true once the header block is complete; false with `ec` clear
+// when more input is needed; false with `ec` set when the parser failed (ClassifyReadError).
+// The parser needs the whole header block in one buffer, so it consumes nothing before.
+bool ParseHeaderStep(HeadParser& parser, boost::beast::flat_buffer& buffer,
+                     boost::system::error_code& ec, std::optional<ReadFailure>& refused);
 
 // Sets the header limit of `options`; no body limit (the handler's OnHead decides it and the
 // body parser enforces it).
