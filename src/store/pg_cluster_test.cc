@@ -85,6 +85,29 @@ class PgClusterTest : public ::testing::Test {
     o.max_connections = 4;
     return o;
   }
+  // A storage (which makes the schema) and a node whose feed listens (its first reset heard)
+  // with `heard`'s handler; nulls after a failure.
+  std::pair<std::unique_ptr<PgStorage>, std::unique_ptr<PgCluster>> Listen(Heard& heard) {
+    auto storage = PgStorage::Open(Options());
+    auto node = PgCluster::Open(Options());
+    EXPECT_TRUE(storage.ok() && node.ok());
+    if (!storage.ok() || !node.ok()) return {};
+    EXPECT_TRUE((*node)->StartFeed(heard.Handler()).ok());
+    EXPECT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
+    return {std::move(*storage), std::move(*node)};
+  }
+
+  // Ends this test's feed sessions on the server; how many it ended ("?" on failure).
+  std::string TerminateFeedSessions() {
+    auto admin = AdminConnection();
+    auto killed = admin->QueryText(
+        "SELECT count(pg_terminate_backend(pid, 5000))::text FROM pg_stat_activity "
+        "WHERE application_name = $1",
+        {schema_ + "-cluster"});
+    EXPECT_TRUE(killed.ok()) << killed.status().ToString();
+    return killed.ok() ? *killed : "?";
+  }
+
   std::string schema_;
 };
 
@@ -161,31 +184,21 @@ TEST_F(PgClusterTest, OtherSchemasAreNotHeard) {
 }
 
 TEST_F(PgClusterTest, LostFeedConnectionReconnectsWithAReset) {
-  auto storage = PgStorage::Open(Options());
-  ASSERT_TRUE(storage.ok());
-  auto node = PgCluster::Open(Options());
-  ASSERT_TRUE(node.ok());
   Heard heard;
-  ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
-  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
+  auto [storage, node] = Listen(heard);
+  ASSERT_TRUE(storage && node);
 
-  auto admin = AdminConnection();
-  auto killed = admin->QueryText(
-      "SELECT count(pg_terminate_backend(pid, 5000))::text FROM pg_stat_activity "
-      "WHERE application_name = $1",
-      {schema_ + "-cluster"});
-  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
-  EXPECT_EQ(*killed, "1");
+  EXPECT_EQ(TerminateFeedSessions(), "1");
   ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 2; }));
   // Listening again: a new commit is heard.
-  ASSERT_TRUE((*storage)->Update([](Transaction& t) -> Status {
+  ASSERT_TRUE(storage->Update([](Transaction& t) -> Status {
                  t.Publish("after-reconnect");
                  return OkStatus();
                }).ok());
   ASSERT_TRUE(heard.WaitFor([&] { return !heard.topics_.empty(); }));
   EXPECT_EQ(heard.topics(), std::vector<std::string>{"after-reconnect"});
-  EXPECT_EQ((*node)->feed_resets(), 2u);
-  (*node)->StopFeed();
+  EXPECT_EQ(node->feed_resets(), 2u);
+  node->StopFeed();
 }
 
 // Failover promote: the database written to changes, and the feed (and the start-up lock) move
@@ -301,20 +314,16 @@ struct FenceResult {
 // PostgreSQL usually delivers a notification before its writer hears COMMIT, but not always
 // (counted and printed below); the fence must cover the cases where it does not.
 TEST_F(PgClusterTest, FenceHandsOverEveryTopicCommittedBeforeIt) {
-  auto storage = PgStorage::Open(Options());
-  ASSERT_TRUE(storage.ok()) << storage.status().ToString();
-  auto node = PgCluster::Open(Options());
-  ASSERT_TRUE(node.ok());
   Heard heard;
-  ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
-  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
+  auto [storage, node] = Listen(heard);
+  ASSERT_TRUE(storage && node);
 
   constexpr int kRounds = 1000;
   int heard_before_fence = 0;
   int missing_after_fence = 0;
   for (int i = 0; i < kRounds; ++i) {
     std::string topic = "t" + std::to_string(i);
-    ASSERT_TRUE((*storage)->Update([&](Transaction& t) -> Status {
+    ASSERT_TRUE(storage->Update([&](Transaction& t) -> Status {
                    t.Publish(topic);
                    return OkStatus();
                  }).ok());
@@ -325,7 +334,7 @@ TEST_F(PgClusterTest, FenceHandsOverEveryTopicCommittedBeforeIt) {
     if (has_topic()) ++heard_before_fence;
     FenceResult fence;
     bool seen_when_answered = false;
-    (*node)->AwaitFresh(std::chrono::seconds(5), [&](bool fresh) {
+    node->AwaitFresh(std::chrono::seconds(5), [&](bool fresh) {
       seen_when_answered = has_topic();  // on the feed's thread, as a cache would be
       fence.promise.set_value(fresh);
     });
@@ -338,33 +347,29 @@ TEST_F(PgClusterTest, FenceHandsOverEveryTopicCommittedBeforeIt) {
   std::printf("[ info ] %d of %d topics were handled before the writer's commit returned; "
               "%llu fences\n",
               heard_before_fence, kRounds,
-              static_cast<unsigned long long>((*node)->fences_sent()));
-  (*node)->StopFeed();
+              static_cast<unsigned long long>(node->fences_sent()));
+  node->StopFeed();
 }
 
 TEST_F(PgClusterTest, CallersWaitingTogetherShareFences) {
-  auto storage = PgStorage::Open(Options());
-  ASSERT_TRUE(storage.ok());
-  auto node = PgCluster::Open(Options());
-  ASSERT_TRUE(node.ok());
   Heard heard;
-  ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
-  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
+  auto [storage, node] = Listen(heard);
+  ASSERT_TRUE(storage && node);
   constexpr int kCallers = 1000;
   std::vector<FenceResult> results(kCallers);
-  uint64_t before = (*node)->fences_sent();
-  for (auto& r : results) (*node)->AwaitFresh(std::chrono::seconds(5), r.Done());
+  uint64_t before = node->fences_sent();
+  for (auto& r : results) node->AwaitFresh(std::chrono::seconds(5), r.Done());
   for (auto& r : results) {
     auto fresh = r.Get();
     ASSERT_TRUE(fresh.has_value());
     EXPECT_TRUE(*fresh);
   }
-  uint64_t fences = (*node)->fences_sent() - before;
+  uint64_t fences = node->fences_sent() - before;
   EXPECT_GE(fences, 1u);
   // A fence is a round trip; queueing 1,000 callers takes far less, even on a loaded machine.
   EXPECT_LE(fences, uint64_t{kCallers / 4}) << "callers queued together should share a fence";
   std::printf("[ info ] %d callers, %llu fences\n", kCallers, static_cast<unsigned long long>(fences));
-  (*node)->StopFeed();
+  node->StopFeed();
 }
 
 TEST_F(PgClusterTest, FenceIsFalseWhenTheFeedCannotListenOrIsNotSettledUnlessReleased) {
@@ -422,24 +427,15 @@ TEST_F(PgClusterTest, FenceIsFalseWhenTheFeedCannotListenOrIsNotSettledUnlessRel
 }
 
 TEST_F(PgClusterTest, ALostFenceIsAnsweredByTheResetAfterReconnecting) {
-  auto storage = PgStorage::Open(Options());
-  ASSERT_TRUE(storage.ok());
-  auto node = PgCluster::Open(Options());
-  ASSERT_TRUE(node.ok());
   Heard heard;
-  ASSERT_TRUE((*node)->StartFeed(heard.Handler()).ok());
-  ASSERT_TRUE(heard.WaitFor([&] { return heard.resets_ == 1; }));
-  auto admin = AdminConnection();
-  auto killed = admin->QueryText(
-      "SELECT count(pg_terminate_backend(pid, 5000))::text FROM pg_stat_activity "
-      "WHERE application_name = $1",
-      {schema_ + "-cluster"});
-  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  auto [storage, node] = Listen(heard);
+  ASSERT_TRUE(storage && node);
+  ASSERT_EQ(TerminateFeedSessions(), "1");
   FenceResult fence;
-  (*node)->AwaitFresh(std::chrono::seconds(5), fence.Done());
+  node->AwaitFresh(std::chrono::seconds(5), fence.Done());
   EXPECT_EQ(fence.Get(), std::optional<bool>(true));
   EXPECT_EQ(heard.resets(), 2);
-  (*node)->StopFeed();
+  node->StopFeed();
 }
 
 TEST(PgClusterOptions, FeedNeedsBothCallbacks) {

@@ -162,6 +162,19 @@ void PgStorage::Release(std::unique_ptr<PgConnection> conn) {
   slot_free_.notify_one();
 }
 
+std::function<StatusOr<PgConnection*>()> PgStorage::StaleReplacer(std::unique_ptr<PgConnection>& conn, bool& reused) {
+  return [this, &conn, &reused, retries = 0]() mutable -> StatusOr<PgConnection*> {
+    if (!reused || retries++ >= static_cast<int>(options_.max_connections)) {
+      return static_cast<PgConnection*>(nullptr);
+    }
+    Release(std::move(conn));
+    auto fresh = Acquire(reused);
+    if (!fresh.ok()) return fresh.status();
+    conn = std::move(*fresh);
+    return conn.get();
+  };
+}
+
 Status PgStorage::Update(const TxnFn& fn) {
   if (options_.replica) {
     return FailedPreconditionError("PostgreSQL: this storage is a read-only replica; it is "
@@ -213,17 +226,7 @@ void PgStorage::RunGroup(std::vector<Queued*>& group) {
   }
   std::unique_ptr<PgConnection> conn = std::move(*acquired);
   auto started = std::chrono::steady_clock::now();
-  int stale_retries = 0;
-  auto replace_stale = [&]() -> StatusOr<PgConnection*> {
-    if (!reused || stale_retries++ >= static_cast<int>(options_.max_connections)) {
-      return static_cast<PgConnection*>(nullptr);
-    }
-    Release(std::move(conn));
-    auto fresh = Acquire(reused);
-    if (!fresh.ok()) return fresh.status();
-    conn = std::move(*fresh);
-    return conn.get();
-  };
+  auto replace_stale = StaleReplacer(conn, reused);
   PgTxn txn(*conn, /*writable=*/true, "BEGIN ISOLATION LEVEL SERIALIZABLE", replace_stale);
   const PgStorage* outer = tl_updating;
   tl_updating = this;
@@ -290,17 +293,7 @@ Status PgStorage::Run(const TxnFn& fn, bool writable) {
     // An idle connection the server dropped (restart, idle timeout) shows at the first
     // statement, before anything ran on it: that statement goes again on a fresh one — once per
     // idle connection we could have been given.
-    int stale_retries = 0;
-    auto replace_stale = [&]() -> StatusOr<PgConnection*> {
-      if (!reused || stale_retries++ >= static_cast<int>(options_.max_connections)) {
-        return static_cast<PgConnection*>(nullptr);
-      }
-      Release(std::move(conn));
-      auto fresh = Acquire(reused);
-      if (!fresh.ok()) return fresh.status();
-      conn = std::move(*fresh);
-      return conn.get();
-    };
+    auto replace_stale = StaleReplacer(conn, reused);
 
     PgTxn txn(*conn, writable, begin, replace_stale);
     const PgStorage* outer = tl_updating;

@@ -55,6 +55,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -152,6 +153,12 @@ class PgStorage final : public Storage {
   // Runs `group` in one SERIALIZABLE transaction, each fn in a savepoint, and settles each.
   void RunGroup(std::vector<Queued*>& group);
   StatusOr<std::unique_ptr<PgConnection>> Connect();
+  // For a transaction's first statement: an idle pooled connection the server dropped (a
+  // restart, an idle timeout) shows there, before anything ran on it; the function releases it
+  // into `conn` a fresh one (null when `conn` was not reused, or after one try per pooled
+  // connection). `conn` and `reused` are the caller's and must outlive the function.
+  std::function<StatusOr<PgConnection*>()> StaleReplacer(std::unique_ptr<PgConnection>& conn,
+                                                         bool& reused);
   // A connection for one transaction; `reused` says it came from the idle list.
   StatusOr<std::unique_ptr<PgConnection>> Acquire(bool& reused);
   void Release(std::unique_ptr<PgConnection> conn);

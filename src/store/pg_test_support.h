@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "store/pg_connection.h"
+#include "store/pg_storage.h"
 
 namespace coffer::store::pg_test {
 
@@ -30,6 +31,17 @@ inline std::string FreshSchemaName(std::string_view prefix) {
   std::random_device rd;
   return std::string(prefix) + "_" + std::to_string(::getpid()) + "_" +
          std::to_string(counter++) + "_" + std::to_string(rd() % 1000000);
+}
+
+// An engine's options on the test server in `schema` (its name also tells the test's sessions
+// apart in pg_stat_activity).
+inline PgOptions SchemaOptions(const std::string& schema, size_t max_connections = 4) {
+  PgOptions o;
+  o.url = Url();
+  o.schema = schema;
+  o.application_name = schema;
+  o.max_connections = max_connections;
+  return o;
 }
 
 inline std::unique_ptr<PgConnection> AdminConnection() {

@@ -196,11 +196,7 @@ TEST(TopicsToPublish, EachOnceAndOnePerKindAndVaultBeyondTheCap) {
 TEST(SecretCacheNodes, AReadAfterTheFenceSeesEveryWriteAcknowledgedBeforeIt) {
   if (store::pg_test::Url() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
   const std::string schema = store::pg_test::FreshSchemaName("coffer_scache");
-  store::PgOptions o;
-  o.url = store::pg_test::Url();
-  o.schema = schema;
-  o.application_name = schema;
-  o.max_connections = 4;
+  store::PgOptions o = store::pg_test::SchemaOptions(schema);
   {
     auto pg_a = store::PgStorage::Open(o);
     auto pg_b = store::PgStorage::Open(o);

@@ -55,12 +55,7 @@ class TwoNodesTest : public ::testing::TestWithParam<std::string> {
       if (store::pg_test::Url() == nullptr) GTEST_SKIP() << "COFFER_TEST_PG_URL is not set";
       schema_ = store::pg_test::FreshSchemaName("coffer_vnodes");
       for (auto* slot : {&pg_a_, &pg_b_}) {
-        store::PgOptions o;
-        o.url = store::pg_test::Url();
-        o.schema = schema_;
-        o.application_name = schema_;
-        o.max_connections = 4;
-        auto opened = store::PgStorage::Open(o);
+        auto opened = store::PgStorage::Open(store::pg_test::SchemaOptions(schema_));
         ASSERT_TRUE(opened.ok()) << opened.status().ToString();
         *slot = std::move(*opened);
       }
