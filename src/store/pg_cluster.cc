@@ -251,8 +251,9 @@ void PgCluster::RunFeed() {
       // Fence callers' deadlines pass meanwhile; their wake-ups do not hasten the retry.
       Clock::time_point retry_at = Clock::now() + std::chrono::milliseconds(backoff_ms);
       bool stopping = false;
-      retry_now_ = false;
-      while (!moved_.load() && !retry_now_.load() && Clock::now() < retry_at) {
+      bool hurried = false;  // RetryNow or Follow: try again at once, from a short back-off
+      while (!(hurried = moved_.load() || retry_now_.exchange(false)) &&
+             Clock::now() < retry_at) {
         ExpireWaiters();
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at - Clock::now());
         if (!Wait(-1, WaitBudget(static_cast<int>(std::max<int64_t>(left.count(), 0) + 1)))) {
@@ -261,7 +262,7 @@ void PgCluster::RunFeed() {
         }
       }
       if (stopping) break;
-      backoff_ms = moved_.load() || retry_now_.load() ? 50 : std::min(backoff_ms * 2, 2000);
+      backoff_ms = hurried ? 50 : std::min(backoff_ms * 2, 2000);
       continue;
     }
     if (was_lost) log::info("cache feed: listening again; every cache is dropped");

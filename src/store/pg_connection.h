@@ -238,13 +238,18 @@ class PgTxn final : public Transaction {
       const std::vector<PgConnection::PgStatement>& stmts, const char* commit);
 
   // Writes (put, del, notify) are not sent on their own: they go with the next read, or with
-  // the COMMIT, in its round trip; their failure shows there. seen_ holds what this
-  // transaction read or wrote, so a key is read once.
+  // the COMMIT, in its round trip (or on their own once kMaxPending are held); their failure
+  // shows there. seen_ holds what this transaction read or wrote (its first kMaxRemembered
+  // keys), so such a key is read once.
   struct Pending {
     const char* name;
     std::vector<std::string> params;
     bool raw = false;
   };
+  static constexpr size_t kMaxPending = 256;
+  static constexpr size_t kMaxRemembered = 4096;
+  void Remember(std::string_view key, std::optional<std::string> value);
+  Status Hold(Pending write);
 
   PgConnection* conn_;
   const bool writable_;

@@ -464,6 +464,30 @@ TEST_F(PgStorageTest, AViewOfOneGetManyIsOneRoundTrip) {
   EXPECT_EQ(*GetKey(*s, "a"), std::nullopt);
 }
 
+// Long runs of writes go out in pieces (PgTxn::kMaxPending) and a transaction remembers only
+// so many keys (kMaxRemembered): past both, reads still see every write.
+TEST_F(PgStorageTest, ManyWritesAndReadsInOneTransactionStayConsistent) {
+  auto s = OpenOrDie();
+  ASSERT_NE(s, nullptr);
+  constexpr int kKeys = 5000;  // beyond kMaxRemembered (4096) and many times kMaxPending (256)
+  auto key = [](int i) { return "many/" + std::to_string(100000 + i); };
+  ASSERT_TRUE(s->Update([&](Transaction& txn) -> Status {
+                 for (int i = 0; i < kKeys; ++i) RETURN_IF_ERROR(txn.Put(key(i), "1"));
+                 // Rewrite the last ones (not remembered) and read them back before the COMMIT.
+                 for (int i = kKeys - 10; i < kKeys; ++i) RETURN_IF_ERROR(txn.Put(key(i), "2"));
+                 for (int i = kKeys - 10; i < kKeys; ++i) {
+                   ASSIGN_OR_RETURN(auto v, txn.Get(key(i)));
+                   if (v != "2") return InternalError("read " + v.value_or("nothing"));
+                 }
+                 ASSIGN_OR_RETURN(auto all, txn.Scan("many/", "", 0));
+                 if (all.size() != kKeys) return InternalError(std::to_string(all.size()));
+                 return txn.Delete(key(0));
+               }).ok());
+  EXPECT_EQ(*GetKey(*s, key(0)), std::nullopt);
+  EXPECT_EQ(*GetKey(*s, key(1)), "1");
+  EXPECT_EQ(*GetKey(*s, key(kKeys - 1)), "2");
+}
+
 // A write that fails at the COMMIT's round trip fails the whole transaction: nothing of it is
 // stored, and the connection is usable again.
 TEST_F(PgStorageTest, AWriteFailingWithTheCommitWritesNothing) {

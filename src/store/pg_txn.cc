@@ -135,7 +135,7 @@ StatusOr<std::optional<std::string>> PgTxn::Get(std::string_view key) {
   if (!res.ok()) return Fail(res.status());
   std::optional<std::string> value;
   if (res->rows() != 0) value = std::string(res->value(0, 0));
-  seen_.emplace(std::string(key), value);
+  Remember(key, value);
   return value;
 }
 
@@ -159,7 +159,7 @@ StatusOr<std::vector<std::optional<std::string>>> PgTxn::GetMany(
   for (size_t j = 0; j < asked.size(); ++j) {
     const auto& r = (*res)[j];
     if (r.rows() != 0) out[asked[j]] = std::string(r.value(0, 0));
-    seen_.emplace(std::string(keys[asked[j]]), out[asked[j]]);
+    Remember(keys[asked[j]], out[asked[j]]);
   }
   return out;
 }
@@ -197,26 +197,45 @@ StatusOr<std::vector<Entry>> PgTxn::Scan(std::string_view prefix, std::string_vi
   return out;
 }
 
+void PgTxn::Remember(std::string_view key, std::optional<std::string> value) {
+  auto it = seen_.find(std::string(key));
+  if (it != seen_.end()) {
+    it->second = std::move(value);
+  } else if (seen_.size() < kMaxRemembered) {
+    seen_.emplace(std::string(key), std::move(value));
+  }
+}
+
+Status PgTxn::Hold(Pending write) {
+  pending_.push_back(std::move(write));
+  if (pending_.size() < kMaxPending) return OkStatus();
+  // A long run of writes with no read between (a purge, a restore) goes out in pieces rather
+  // than all held in memory until the COMMIT.
+  auto sent = RunFirst(PendingStatements(), nullptr);
+  pending_.clear();
+  ++sends_;
+  if (!sent.ok()) return Fail(sent.status());
+  return OkStatus();
+}
+
 Status PgTxn::Put(std::string_view key, std::string_view value) {
   if (!writable_) return FailedPreconditionError("Put in a read-only transaction");
   if (!first_error_.ok()) return first_error_;
-  pending_.push_back({"put", {std::string(key), std::string(value)}});
-  seen_[std::string(key)] = std::string(value);
-  return OkStatus();
+  Remember(key, std::string(value));
+  return Hold({"put", {std::string(key), std::string(value)}});
 }
 
 void PgTxn::Publish(std::string_view topic) {
   if (!writable_ || !first_error_.ok()) return;
   if (!published_.emplace(topic).second) return;
-  pending_.push_back({"notify", {std::string(topic)}});
+  (void)Hold({"notify", {std::string(topic)}});  // a failure is first_error(): no COMMIT
 }
 
 Status PgTxn::Delete(std::string_view key) {
   if (!writable_) return FailedPreconditionError("Delete in a read-only transaction");
   if (!first_error_.ok()) return first_error_;
-  pending_.push_back({"del", {std::string(key)}});
-  seen_[std::string(key)] = std::nullopt;
-  return OkStatus();
+  Remember(key, std::nullopt);
+  return Hold({"del", {std::string(key)}});
 }
 
 }  // namespace coffer::store
