@@ -87,21 +87,27 @@ class ScriptedStorage final : public store::Storage {
   std::atomic<bool> read_only_{false};
 };
 
+// Creates vault `name` in `vaults` (resource group "rg", tenant "tenant").
+inline model::VaultRecord MakeVault(vault::VaultRegistry& vaults, const std::string& name,
+                                    const std::string& sub, const std::string& location) {
+  vault::VaultSpec spec;
+  spec.name = name;
+  spec.subscription_id = sub;
+  spec.resource_group = "rg";
+  spec.location = location;
+  spec.tenant_id = "tenant";
+  auto made = vaults.CreateOrUpdate(spec);
+  EXPECT_TRUE(made.ok()) << made.status().ToString();
+  return made.ok() ? made->first : model::VaultRecord{};
+}
+
 struct Deployment {
   Deployment() : barrier(scripted, crypto::SystemRandom()) {
     EXPECT_TRUE(barrier.Initialize().ok());
   }
   model::VaultRecord MakeVault(const std::string& name, const std::string& sub,
                                const std::string& location) {
-    vault::VaultSpec spec;
-    spec.name = name;
-    spec.subscription_id = sub;
-    spec.resource_group = "rg";
-    spec.location = location;
-    spec.tenant_id = "tenant";
-    auto made = vaults.CreateOrUpdate(spec);
-    EXPECT_TRUE(made.ok()) << made.status().ToString();
-    return made.ok() ? made->first : model::VaultRecord{};
+    return test_support::MakeVault(vaults, name, sub, location);
   }
 
   store::MemoryStorage storage;

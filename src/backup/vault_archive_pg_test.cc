@@ -24,6 +24,7 @@
 namespace coffer::backup {
 namespace {
 
+using test_support::MakeVault;
 using test_support::SecretValue;
 
 constexpr char kSub[] = "11111111-1111-1111-1111-111111111111";
@@ -103,15 +104,7 @@ class PgArchiveTest : public ::testing::Test {
     if (!schema_.empty()) store::pg_test::DropSchema(schema_);
   }
   model::VaultRecord Vault(const std::string& name) {
-    vault::VaultSpec spec;
-    spec.name = name;
-    spec.subscription_id = kSub;
-    spec.resource_group = "rg";
-    spec.location = "eastus";
-    spec.tenant_id = "tenant";
-    auto made = vaults_->CreateOrUpdate(spec);
-    EXPECT_TRUE(made.ok()) << made.status().ToString();
-    return made.ok() ? made->first : model::VaultRecord{};
+    return MakeVault(*vaults_, name, kSub, "eastus");
   }
 
   std::string schema_;

@@ -24,6 +24,7 @@ namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
+using test_support::MakeVault;
 using test_support::SecretValue;
 
 constexpr char kSub[] = "11111111-1111-1111-1111-111111111111";
@@ -45,15 +46,7 @@ struct Node {
                                                keys->traits());
   }
   model::VaultRecord Vault(const std::string& name) {
-    vault::VaultSpec spec;
-    spec.name = name;
-    spec.subscription_id = kSub;
-    spec.resource_group = "rg";
-    spec.location = "eastus";
-    spec.tenant_id = "tenant";
-    auto made = vaults->CreateOrUpdate(spec);
-    EXPECT_TRUE(made.ok()) << made.status().ToString();
-    return made->first;
+    return MakeVault(*vaults, name, kSub, "eastus");
   }
 
   std::unique_ptr<store::SqliteStorage> storage;

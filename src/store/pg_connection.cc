@@ -279,21 +279,6 @@ Status PgConnection::PrepareStatements() {
   return OkStatus();
 }
 
-StatusOr<PgConnection::Result> PgConnection::Run(const char* name,
-                                                 const std::vector<std::string_view>& params) {
-  ASSIGN_OR_RETURN(auto results, RunBatch(nullptr, name, {params}));
-  return std::move(results.front());
-}
-
-StatusOr<std::vector<PgConnection::Result>> PgConnection::RunBatch(
-    const char* begin, const char* name,
-    const std::vector<std::vector<std::string_view>>& param_sets) {
-  std::vector<PgStatement> stmts;
-  stmts.reserve(param_sets.size());
-  for (const auto& params : param_sets) stmts.push_back({name, params});
-  return RunPipeline(begin, stmts, nullptr);
-}
-
 Status PgConnection::CommitAfter(const char* begin, const std::vector<PgStatement>& stmts) {
   if (begin == nullptr && stmts.empty()) return Commit();
   auto done = RunPipeline(begin, stmts, "COMMIT");

@@ -88,21 +88,14 @@ class PgConnection {
   // Prepares every statement PgTxn uses. Call once after connecting (and after search_path).
   Status PrepareStatements();
 
-  // Runs prepared statement `name` with binary parameters; rows come back binary.
+  // A statement's result; parameters go binary and rows come back binary.
   class Result;
   struct PgStatement {
     const char* name;  // a prepared statement, or (raw) SQL without parameters
     std::vector<std::string_view> params;
     bool raw = false;
   };
-  StatusOr<Result> Run(const char* name, const std::vector<std::string_view>& params);
-  // Runs `begin` (if not null: SQL without parameters, e.g. BEGIN) and then prepared statement
-  // `name` once per parameter set, in one round trip; the statements' results in order. The
-  // first failure is returned (the later statements did not run).
-  StatusOr<std::vector<Result>> RunBatch(
-      const char* begin, const char* name,
-      const std::vector<std::vector<std::string_view>>& param_sets);
-  // `begin` (if not null), the statements and `commit` (if not null: COMMIT, its answer and
+  // `begin` (if not null: SQL without parameters, e.g. BEGIN), the statements and `commit` (if not null: COMMIT, its answer and
   // warnings judged as Commit's) in one round trip; the statements' results in order. The
   // first failure is returned (nothing after it ran).
   StatusOr<std::vector<Result>> RunPipeline(const char* begin,
@@ -224,8 +217,8 @@ class PgTxn final : public Transaction {
 
  private:
   Status Fail(Status st);
-  // Runs `name` once per parameter set (see PgConnection::RunBatch), with BEGIN first if this
-  // is the transaction's first statement.
+  // Runs `name` once per parameter set (PgConnection::RunPipeline), after the writes held so
+  // far and with BEGIN first if this is the transaction's first statement.
   StatusOr<std::vector<PgConnection::Result>> Send(
       const char* name, const std::vector<std::vector<std::string_view>>& param_sets);
   StatusOr<PgConnection::Result> SendOne(const char* name,

@@ -88,6 +88,13 @@ class PgStorageTest : public ::testing::Test {
     if (!schema_.empty()) DropSchema(schema_);
   }
 
+  // Options of an engine with a single pooled connection (round trips and session state can
+  // then be counted on it).
+  static PgOptions OneConnection() {
+    PgOptions options;
+    options.max_connections = 1;
+    return options;
+  }
   std::unique_ptr<PgStorage> OpenOrDie(PgOptions options = {}) {
     auto s = OpenPg(schema_, std::move(options));
     EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -411,9 +418,7 @@ std::vector<std::string> SessionStates(PgConnection& admin, const std::string& s
 // Issue 10's read path: BEGIN travels with the first statement, GetMany's reads share one
 // round trip, and a read-only COMMIT is read with the connection's next request.
 TEST_F(PgStorageTest, AViewOfOneGetManyIsOneRoundTrip) {
-  PgOptions options;
-  options.max_connections = 1;
-  auto s = OpenOrDie(options);
+  auto s = OpenOrDie(OneConnection());
   ASSERT_NE(s, nullptr);
   ASSERT_TRUE(PutKey(*s, "a", "1").ok());
   ASSERT_TRUE(PutKey(*s, "b", "2").ok());
@@ -491,9 +496,7 @@ TEST_F(PgStorageTest, ManyWritesAndReadsInOneTransactionStayConsistent) {
 // A write that fails at the COMMIT's round trip fails the whole transaction: nothing of it is
 // stored, and the connection is usable again.
 TEST_F(PgStorageTest, AWriteFailingWithTheCommitWritesNothing) {
-  PgOptions options;
-  options.max_connections = 1;
-  auto s = OpenOrDie(options);
+  auto s = OpenOrDie(OneConnection());
   ASSERT_NE(s, nullptr);
   // A key of 64 KiB that does not compress: past the index's row size (about 2.7 KB).
   std::string huge;
@@ -516,9 +519,7 @@ TEST_F(PgStorageTest, AWriteFailingWithTheCommitWritesNothing) {
 // transaction (which would hold back vacuum and keep an old snapshot), and the connection's
 // next use, read or write, goes on from a clean state.
 TEST_F(PgStorageTest, AViewsUnreadCommitStillEndsItsTransaction) {
-  PgOptions options;
-  options.max_connections = 1;
-  auto s = OpenOrDie(options);
+  auto s = OpenOrDie(OneConnection());
   ASSERT_NE(s, nullptr);
   ASSERT_TRUE(PutKey(*s, "a", "1").ok());
   auto v = GetKey(*s, "a");

@@ -22,16 +22,6 @@ std::string Int8Be(uint64_t v) {
   return out;
 }
 
-// The smallest key greater than every key starting with `prefix`, or nullopt if there is none
-// (the prefix is empty or all 0xFF).
-std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
-  std::string upper(prefix);
-  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF) upper.pop_back();
-  if (upper.empty()) return std::nullopt;
-  upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
-  return upper;
-}
-
 }  // namespace
 
 Status PgTxn::Fail(Status st) {

@@ -40,14 +40,6 @@ std::string ColumnBytes(sqlite3_stmt* s, int col) {
 
 }  // namespace
 
-std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
-  std::string bound(prefix);
-  while (!bound.empty() && static_cast<unsigned char>(bound.back()) == 0xFF) bound.pop_back();
-  if (bound.empty()) return std::nullopt;
-  bound.back() = static_cast<char>(static_cast<unsigned char>(bound.back()) + 1);
-  return bound;
-}
-
 StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                    bool create,
                                                                    int busy_timeout_ms) {

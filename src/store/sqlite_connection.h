@@ -74,8 +74,4 @@ class SqliteTxn final : public Transaction {
   Status first_error_;
 };
 
-// The smallest byte string greater than every string that starts with `prefix`, or nullopt if
-// there is none (prefix empty or all 0xFF): drop trailing 0xFF bytes, then increment the last.
-std::optional<std::string> PrefixUpperBound(std::string_view prefix);
-
 }  // namespace coffer::store

@@ -82,6 +82,17 @@ class Transaction {
 
 using TxnFn = std::function<Status(Transaction&)>;
 
+// The smallest byte string greater than every string that starts with `prefix`, or nullopt if
+// there is none (prefix empty or all 0xFF): drop trailing 0xFF bytes, then increment the last.
+// An engine's Scan bounds its range with it.
+inline std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
+  std::string bound(prefix);
+  while (!bound.empty() && static_cast<unsigned char>(bound.back()) == 0xFF) bound.pop_back();
+  if (bound.empty()) return std::nullopt;
+  bound.back() = static_cast<char>(static_cast<unsigned char>(bound.back()) + 1);
+  return bound;
+}
+
 // Runs fn, turning an exception it throws into Internal: an engine's writer must survive a
 // throwing fn and must not commit what it wrote. Every engine calls fn through this.
 inline Status RunTxnFn(const TxnFn& fn, Transaction& txn) {

@@ -259,6 +259,22 @@ TEST_F(KeyServiceTest, ExportAndRestoreKeepVersionsAndMaterial) {
   EXPECT_TRUE(ok->verified);
 }
 
+// A transaction that wrote many keys (a whole-vault restore) publishes "key/<vault id>/"
+// (TopicsToPublish): it drops every cached entry of that vault's keys, and only of that vault.
+TEST_F(KeyServiceTest, AVaultWideTopicDropsThatVaultsKeysOnly) {
+  Create("k", Kty("EC"));
+  ASSERT_TRUE(keys_.Sign(vault_, "k", "", "ES256", Digest32()).ok());
+  ASSERT_EQ(keys_.cached_versions(), 2u);
+  EXPECT_TRUE(keys_.OnCacheTopic("key/ffffffffffffffffffffffffffffffff/"));
+  EXPECT_EQ(keys_.cached_versions(), 2u);
+  EXPECT_FALSE(keys_.OnCacheTopic("secret/" + vault_.id + "/"));
+  EXPECT_EQ(keys_.cached_versions(), 2u);
+  EXPECT_TRUE(keys_.OnCacheTopic("key/" + vault_.id + "/"));
+  EXPECT_EQ(keys_.cached_versions(), 0u);
+  EXPECT_EQ(keys_.cached_materials(), 0u);
+  EXPECT_TRUE(keys_.Sign(vault_, "k", "", "ES256", Digest32()).ok());
+}
+
 // Operations are served from the version cache after the first one; every write to the key
 // must still show in the next operation.
 TEST_F(KeyServiceTest, OperationsSeeEveryWriteDespiteTheVersionCache) {
